@@ -1,0 +1,53 @@
+package sqldb_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
+)
+
+func TestRebind(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "SELECT ? FROM x", sqldb.Rebind(sqldb.SQLite, "SELECT ? FROM x"))
+	require.Equal(t, "SELECT $1, '?', $2", sqldb.Rebind(sqldb.Postgres, "SELECT ?, '?', ?"))
+}
+
+func TestMigrateAndTx(t *testing.T) {
+	t.Parallel()
+	migrations := fstest.MapFS{
+		"sqlite/0001_items.sql":   {Data: []byte(`CREATE TABLE items (id TEXT PRIMARY KEY, n INTEGER NOT NULL);`)},
+		"sqlite/0002_more.sql":    {Data: []byte(`ALTER TABLE items ADD COLUMN label TEXT NOT NULL DEFAULT '';`)},
+		"postgres/0001_items.sql": {Data: []byte(`CREATE TABLE items (id TEXT PRIMARY KEY, n INTEGER NOT NULL);`)},
+		"postgres/0002_more.sql":  {Data: []byte(`ALTER TABLE items ADD COLUMN label TEXT NOT NULL DEFAULT '';`)},
+	}
+	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		require.NoError(t, sqldb.Migrate(ctx, db, "test", migrations))
+		require.NoError(t, sqldb.Migrate(ctx, db, "test", migrations), "second run applies nothing")
+
+		require.NoError(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO items (id, n, label) VALUES (?, ?, ?)`, "a", 1, "one")
+			return err
+		}))
+		boom := errors.New("boom")
+		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO items (id, n) VALUES (?, ?)`, "b", 2); err != nil {
+				return err
+			}
+			return boom
+		})
+		require.ErrorIs(t, err, boom)
+		var n int
+		require.NoError(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM items`).Scan(&n))
+		require.Equal(t, 1, n, "the failed transaction left nothing behind")
+
+		_, err = db.ExecContext(ctx, `INSERT INTO items (id, n) VALUES (?, ?)`, "a", 3)
+		require.True(t, sqldb.IsUniqueViolation(err), "duplicate key is recognised: %v", err)
+	})
+}
