@@ -1,0 +1,109 @@
+// Command marquee runs the Marquee platform: every service in one process on
+// embedded defaults, or some of them, scaled out (see docs/ARCHITECTURE.md).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/marquee-dev/marquee/internal/app"
+	"github.com/marquee-dev/marquee/internal/platform/config"
+	"github.com/marquee-dev/marquee/internal/platform/obs"
+)
+
+const usage = `marquee — a self-hostable movie-streaming platform
+
+Usage:
+  marquee serve [--services a,b] [--demo]   run the platform (all services by default)
+  marquee seed --demo                        import the demo catalog (idempotent)
+  marquee migrate [--services a,b]           apply database migrations and exit
+  marquee version
+
+Configuration comes from MARQUEE_* environment variables; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "marquee:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet("marquee "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	services := fs.String("services", "", "comma-separated services to run in this process (default: all)")
+	demoFlag := fs.Bool("demo", false, "load the demo catalog (idempotent)")
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, app.Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "seed", "migrate":
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv, app.Services)
+	if err != nil {
+		return err
+	}
+	if *services != "" {
+		if cfg.Services, err = config.ParseServices(*services, app.Services); err != nil {
+			return fmt.Errorf("--services: %w", err)
+		}
+	}
+	log := obs.NewLogger(stdout, cfg.LogLevel)
+	slog.SetDefault(log)
+
+	switch cmd {
+	case "migrate":
+		return app.Migrate(ctx, cfg, log)
+	case "seed":
+		if !*demoFlag {
+			return errors.New("seed: say what to seed: --demo")
+		}
+		a, err := app.New(ctx, cfg, log, app.Offline)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return a.SeedDemo(ctx)
+	default: // serve
+		a, err := app.New(ctx, cfg, log, app.Serving)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if *demoFlag {
+			if err := a.SeedDemo(ctx); err != nil {
+				return err
+			}
+		}
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+		}
+		return a.Run(ctx, ln)
+	}
+}

@@ -1,0 +1,328 @@
+// Package app is the composition root: configuration in, services, event bus,
+// relays and one HTTP server out. `marquee serve` runs every service here;
+// `--services` picks some, and the gateway reaches the rest over HTTP.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/marquee-dev/marquee/internal/catalog"
+	"github.com/marquee-dev/marquee/internal/catalog/demo"
+	"github.com/marquee-dev/marquee/internal/gateway"
+	"github.com/marquee-dev/marquee/internal/platform/auth"
+	"github.com/marquee-dev/marquee/internal/platform/config"
+	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/obs"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+)
+
+// Gateway is the name of the edge in MARQUEE_SERVICES / --services.
+const Gateway = "gateway"
+
+// Services are the services this binary knows, in start order.
+var Services = []string{"catalog", Gateway}
+
+// Version is set at build time.
+var Version = "dev"
+
+// App is a running (or ready to run) marquee process.
+type App struct {
+	cfg     config.Config
+	log     *slog.Logger
+	metrics *obs.Metrics
+	bus     *events.Bus
+	keys    *auth.StaticKeys
+
+	units   []*unit
+	catalog *catalog.Service
+	gateway *gateway.Gateway
+	handler http.Handler
+}
+
+// unit is one service's share of the process: its own database, outbox and relay.
+type unit struct {
+	name   string
+	db     *sqldb.DB
+	outbox *events.Outbox
+	relay  *events.Relay
+	router *httpx.Router
+	spec   []byte
+}
+
+// Mode says whether the process serves (bus, relays, HTTP) or only works on
+// the databases, as the CLI commands do: their events wait in the outbox
+// until a serving process's relay publishes them, so a command can run while
+// `marquee serve` runs on the same data dir (whose embedded NATS it cannot share).
+type Mode int
+
+const (
+	Serving Mode = iota
+	Offline
+)
+
+// New opens every configured service (databases migrated; when serving, the
+// bus connected and streams ensured) without serving yet. Close releases it.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (a *App, err error) {
+	a = &App{cfg: cfg, log: log, metrics: obs.NewMetrics(), keys: auth.NewStaticKeys()}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if mode == Serving {
+		if cfg.NATSURL != "" {
+			a.bus, err = events.Connect(ctx, cfg.NATSURL)
+		} else {
+			a.bus, err = events.StartEmbedded(ctx, filepath.Join(cfg.DataDir, "nats"))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("event bus: %w", err)
+		}
+	}
+	verifier := auth.NewVerifier(a.keys, cfg.AuthIssuer, cfg.AuthAudience)
+
+	if cfg.Runs("catalog") {
+		u, err := a.openUnit(ctx, "catalog", catalog.Migrations, verifier)
+		if err != nil {
+			return nil, err
+		}
+		a.catalog = catalog.New(u.db, u.outbox, log.With("service", "catalog"))
+		a.catalog.Routes(u.router)
+		u.spec = catalog.OpenAPI
+	}
+
+	var backends []gateway.Backend
+	for _, name := range Services {
+		if name == Gateway {
+			continue
+		}
+		b := gateway.Backend{Service: name, Spec: specOf(name)}
+		if u := a.unit(name); u != nil {
+			b.Local = u.router
+		} else if b.Remote = cfg.ServiceURL(name); b.Remote == "" {
+			if cfg.Runs(Gateway) {
+				return nil, fmt.Errorf("the gateway needs the %s service: run it here or set MARQUEE_%s_URL", name, strings.ToUpper(name))
+			}
+			continue
+		}
+		backends = append(backends, b)
+	}
+	a.gateway, err = gateway.New(map[string]any{"title": "Marquee API", "version": Version,
+		"description": "Movies, people, reviews, subscriptions and streaming. Errors are RFC 9457 problem documents."}, backends)
+	if err != nil {
+		return nil, err
+	}
+	a.handler = a.routes()
+	return a, nil
+}
+
+func (a *App) openUnit(ctx context.Context, name string, migrations fs.FS, verifier *auth.Verifier) (*unit, error) {
+	db, err := sqldb.Open(ctx, name, a.cfg.DatabaseURLFor(name))
+	if err != nil {
+		return nil, err
+	}
+	u := &unit{name: name, db: db}
+	a.units = append(a.units, u)
+	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
+		return nil, err
+	}
+	if err := sqldb.Migrate(ctx, db, name, migrations); err != nil {
+		return nil, err
+	}
+	u.outbox = events.NewOutbox(db)
+	if a.bus != nil {
+		stream, subject := events.StreamFor(name)
+		if err := a.bus.EnsureStream(ctx, stream, subject); err != nil {
+			return nil, fmt.Errorf("stream %s: %w", stream, err)
+		}
+		published := a.metrics.EventsPublished.WithLabelValues(name)
+		u.relay = events.NewRelay(db, u.outbox, a.bus, a.log.With("service", name, "component", "relay"),
+			events.RelayOnPublished(func(n int) { published.Add(float64(n)) }))
+	}
+	u.router = httpx.NewRouter(verifier)
+	a.metrics.Gauge("marquee_outbox_backlog", "Events written but not yet published.", prometheus.Labels{"service": name}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := u.outbox.Backlog(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	return u, nil
+}
+
+func (a *App) unit(name string) *unit {
+	for _, u := range a.units {
+		if u.name == name {
+			return u
+		}
+	}
+	return nil
+}
+
+// specOf returns a service's OpenAPI document, known even when it runs elsewhere.
+func specOf(name string) []byte {
+	switch name {
+	case "catalog":
+		return catalog.OpenAPI
+	}
+	return nil
+}
+
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("/", a.gateway)
+	return httpx.Chain(mux,
+		httpx.Observe(a.log, a.metrics),
+		httpx.Recover,
+		httpx.Timeout(a.cfg.RequestTimeout),
+		httpx.LimitBody(httpx.MaxBodyBytes),
+	)
+}
+
+// ready answers 200 when every database and the bus answer, else 503 naming what failed.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	ok := true
+	record := func(name string, err error) {
+		if err != nil {
+			ok = false
+			checks[name] = err.Error()
+			return
+		}
+		checks[name] = "ok"
+	}
+	for _, u := range a.units {
+		record("database:"+u.name, u.db.Ping(ctx))
+	}
+	if a.bus != nil {
+		record("nats", a.bus.Healthy(ctx))
+	}
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, status, map[string]any{"status": map[bool]string{true: "ready", false: "unavailable"}[ok], "checks": checks})
+}
+
+// Handler is the process's whole HTTP surface (for tests and benchmarks).
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Spec is the merged OpenAPI document the gateway serves.
+func (a *App) Spec() []byte { return a.gateway.Spec() }
+
+// Keys is the key set access tokens are verified with.
+func (a *App) Keys() *auth.StaticKeys { return a.keys }
+
+// Catalog is the catalog service when it runs here.
+func (a *App) Catalog() *catalog.Service { return a.catalog }
+
+// Run starts the relays and serves HTTP on ln until ctx ends, then stops
+// cleanly: HTTP drained, relays and consumers stopped. Close afterwards.
+func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	workers, stopWorkers := context.WithCancel(context.Background())
+	defer stopWorkers()
+	var wg sync.WaitGroup
+	for _, u := range a.units {
+		if u.relay == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := u.relay.Run(workers); err != nil && !errors.Is(err, context.Canceled) {
+				a.log.Error("relay stopped", "service", u.name, "error", err.Error())
+			}
+		}()
+	}
+	srv := httpx.NewServer(ln.Addr().String(), a.handler)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	a.log.Info("marquee serving", "addr", ln.Addr().String(), "services", a.cfg.Services, "version", Version)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	a.log.Info("marquee stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if serr := srv.Shutdown(shutdownCtx); serr != nil {
+		a.log.Warn("http shutdown", "error", serr.Error())
+		_ = srv.Close()
+	}
+	stopWorkers()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close closes the bus and the databases.
+func (a *App) Close() {
+	if a.bus != nil {
+		a.bus.Close()
+	}
+	for _, u := range a.units {
+		_ = u.db.Close()
+	}
+}
+
+// Migrate only opens (and so migrates) the configured services.
+func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	a, err := New(ctx, cfg, log, Offline)
+	if err != nil {
+		return err
+	}
+	a.Close()
+	return nil
+}
+
+// SeedDemo imports the demo catalog that ships in the binary; idempotent.
+func (a *App) SeedDemo(ctx context.Context) error {
+	if a.catalog == nil {
+		return errors.New("seeding the demo catalog needs the catalog service in this process")
+	}
+	rows, rejects, err := demo.Embedded()
+	if err != nil {
+		return fmt.Errorf("read the demo catalog: %w", err)
+	}
+	for _, r := range rejects {
+		a.log.Warn("demo catalog row skipped", "line", r.Line, "title", r.Title, "reason", r.Reason)
+	}
+	report, err := a.catalog.ImportDemo(ctx, rows)
+	if err != nil {
+		return err
+	}
+	out, _ := json.Marshal(report)
+	a.log.Info("demo catalog imported", "rows", len(rows), "rejected", len(rejects), "report", json.RawMessage(out))
+	return nil
+}
+

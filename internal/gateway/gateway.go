@@ -1,0 +1,205 @@
+// Package gateway is the public edge: it routes each API operation to the
+// service that owns it (in this process, or over HTTP to another one), and
+// serves the merged OpenAPI document and its docs page.
+package gateway
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
+)
+
+// Backend is one service as the gateway sees it.
+type Backend struct {
+	Service string
+	Spec    []byte       // the service's OpenAPI 3 document: its paths are what the gateway routes to it
+	Local   http.Handler // the service's handler when it runs in this process
+	Remote  string       // the service's base URL when it runs elsewhere
+}
+
+// Gateway routes API requests to backends.
+type Gateway struct {
+	mux  *http.ServeMux
+	spec []byte
+}
+
+//go:embed docs.html
+var docsPage []byte
+
+var methods = []string{"get", "put", "post", "delete", "patch", "head", "options"}
+
+// New merges the backends' documents and registers one route per operation.
+// Two services claiming the same operation is a configuration error.
+func New(info map[string]any, backends []Backend) (*Gateway, error) {
+	g := &Gateway{mux: http.NewServeMux()}
+	merged := map[string]any{
+		"openapi":    "3.0.3",
+		"info":       info,
+		"paths":      map[string]any{},
+		"components": map[string]any{},
+	}
+	owner := map[string]string{} // "GET /api/x" → service
+	for _, b := range backends {
+		var doc map[string]any
+		if err := json.Unmarshal(b.Spec, &doc); err != nil {
+			return nil, fmt.Errorf("openapi document of %s: %w", b.Service, err)
+		}
+		h, err := b.handler()
+		if err != nil {
+			return nil, err
+		}
+		paths, _ := doc["paths"].(map[string]any)
+		for _, p := range sortedKeys(paths) {
+			item, _ := paths[p].(map[string]any)
+			mergedItem, _ := merged["paths"].(map[string]any)[p].(map[string]any)
+			if mergedItem == nil {
+				mergedItem = map[string]any{}
+				merged["paths"].(map[string]any)[p] = mergedItem
+			}
+			for k, op := range item {
+				if !isMethod(k) {
+					mergedItem[k] = op // path-level parameters
+					continue
+				}
+				pattern := strings.ToUpper(k) + " " + p
+				if other, dup := owner[pattern]; dup {
+					return nil, fmt.Errorf("operation %s is claimed by both %s and %s", pattern, other, b.Service)
+				}
+				owner[pattern] = b.Service
+				mergedItem[k] = op
+				g.mux.Handle(pattern, h)
+			}
+		}
+		if err := mergeComponents(merged["components"].(map[string]any), doc["components"], b.Service); err != nil {
+			return nil, err
+		}
+		for _, k := range []string{"security", "tags"} {
+			if v, ok := doc[k]; ok {
+				if _, has := merged[k]; !has {
+					merged[k] = v
+				}
+			}
+		}
+	}
+	spec, err := json.Marshal(merged)
+	if err != nil {
+		return nil, err
+	}
+	g.spec = spec
+	g.mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		_, _ = w.Write(g.spec)
+	})
+	g.mux.HandleFunc("GET /api/docs", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(docsPage)
+	})
+	return g, nil
+}
+
+// Spec is the merged OpenAPI document.
+func (g *Gateway) Spec() []byte { return g.spec }
+
+// ServeHTTP routes a request; what no route takes gets a problem, 404 or 405.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := g.mux.Handler(r)
+	if pattern != "" {
+		g.mux.ServeHTTP(w, r)
+		return
+	}
+	// Let the mux decide between 404 and 405 (it knows the other methods of a path), then answer as a problem.
+	rec := &statusOnly{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if allow := rec.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	status := rec.status
+	if status != http.StatusMethodNotAllowed {
+		status = http.StatusNotFound
+	}
+	detail := "No such resource."
+	if status == http.StatusMethodNotAllowed {
+		detail = "This resource does not take " + r.Method + "."
+	}
+	httpx.WriteProblem(w, r, httpx.Problem{Status: status, Detail: detail})
+}
+
+type statusOnly struct {
+	header http.Header
+	status int
+}
+
+func (s *statusOnly) Header() http.Header         { return s.header }
+func (s *statusOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (s *statusOnly) WriteHeader(code int)        { s.status = code }
+
+func (b Backend) handler() (http.Handler, error) {
+	if b.Local != nil {
+		return b.Local, nil
+	}
+	if b.Remote == "" {
+		return nil, fmt.Errorf("service %s runs neither here nor at a configured URL (set MARQUEE_%s_URL)", b.Service, strings.ToUpper(b.Service))
+	}
+	target, err := url.Parse(b.Remote)
+	if err != nil {
+		return nil, fmt.Errorf("URL of %s: %w", b.Service, err)
+	}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.SetXForwarded()
+			pr.Out.Host = pr.In.Host
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			httpx.LoggerFrom(r.Context()).Warn("service unreachable", "service", b.Service, "error", err.Error())
+			httpx.WriteProblem(w, r, httpx.Problem{Status: http.StatusBadGateway, Detail: "The " + b.Service + " service is not reachable right now."})
+		},
+	}
+	return proxy, nil
+}
+
+func mergeComponents(dst map[string]any, src any, service string) error {
+	srcMap, _ := src.(map[string]any)
+	for kind, v := range srcMap {
+		entries, _ := v.(map[string]any)
+		d, _ := dst[kind].(map[string]any)
+		if d == nil {
+			d = map[string]any{}
+			dst[kind] = d
+		}
+		for name, def := range entries {
+			if prev, ok := d[name]; ok && !reflect.DeepEqual(prev, def) {
+				return fmt.Errorf("components/%s/%s of %s differs from another service's definition", kind, name, service)
+			}
+			d[name] = def
+		}
+	}
+	return nil
+}
+
+func isMethod(k string) bool {
+	for _, m := range methods {
+		if k == m {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,52 @@
+package config_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/platform/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil), []string{"catalog", "identity"})
+	require.NoError(t, err)
+	require.Equal(t, ":8080", c.HTTPAddr)
+	require.Equal(t, []string{"catalog", "identity"}, c.Services)
+	require.Equal(t, "sqlite://data/catalog.db", c.DatabaseURLFor("catalog"))
+}
+
+func TestDatabaseURLPrecedence(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(map[string]string{
+		"MARQUEE_DATABASE_URL":          "postgres://u@db:5432/marquee?sslmode=disable",
+		"MARQUEE_IDENTITY_DATABASE_URL": "postgres://u@other/ident",
+	}), []string{"catalog", "identity"})
+	require.NoError(t, err)
+	require.Equal(t, "postgres://u@db:5432/marquee?search_path=catalog&sslmode=disable", c.DatabaseURLFor("catalog"))
+	require.Equal(t, "postgres://u@other/ident", c.DatabaseURLFor("identity"))
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"unknown service": {map[string]string{"MARQUEE_SERVICES": "catalog,nope"}, `unknown service "nope"`},
+		"bad addr":        {map[string]string{"MARQUEE_HTTP_ADDR": "8080"}, "MARQUEE_HTTP_ADDR"},
+		"bad db url":      {map[string]string{"MARQUEE_DATABASE_URL": "mysql://x"}, "want postgres://"},
+		"bad nats url":    {map[string]string{"MARQUEE_NATS_URL": "http://x"}, "MARQUEE_NATS_URL"},
+		"bad duration":    {map[string]string{"MARQUEE_SHUTDOWN_TIMEOUT": "soon"}, "MARQUEE_SHUTDOWN_TIMEOUT"},
+		"bad service url": {map[string]string{"MARQUEE_CATALOG_URL": "catalog:8080"}, "MARQUEE_CATALOG_URL"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Load(env(tc.env), []string{"catalog"})
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}

@@ -1,0 +1,267 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Stream defaults. Retention is limits-based (not work-queue) because the
+// consumers of several services read the same stream, and a new or rebuilt
+// read model replays it from the start.
+const (
+	// DedupeWindow is how long JetStream remembers Nats-Msg-Id values: a relay
+	// that re-publishes an event within it (crash between publish and mark)
+	// does not store it twice. The inbox catches anything later.
+	DedupeWindow = 2 * time.Minute
+	// DefaultStreamMaxAge bounds the stream; events older than this can no
+	// longer be replayed into a rebuilt read model.
+	DefaultStreamMaxAge = 365 * 24 * time.Hour
+)
+
+// Bus is the connection to NATS JetStream, embedded in the process or external.
+type Bus struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	srv    *server.Server // nil when connected to an external server
+	closed chan struct{}  // closed by the NATS client once the connection is closed
+	once   sync.Once
+
+	replicas int
+	maxAge   time.Duration
+	natsOpts []nats.Option
+	log      *slog.Logger
+}
+
+// BusOption configures a Bus.
+type BusOption func(*Bus)
+
+// BusStreamReplicas sets the replica count of the streams EnsureStream
+// creates (3 on a NATS cluster; the embedded server has 1).
+func BusStreamReplicas(n int) BusOption { return func(b *Bus) { b.replicas = n } }
+
+// BusStreamMaxAge sets how long streams keep events (DefaultStreamMaxAge).
+func BusStreamMaxAge(d time.Duration) BusOption { return func(b *Bus) { b.maxAge = d } }
+
+// BusNATSOptions adds client options (credentials, TLS, name) to the connection.
+func BusNATSOptions(opts ...nats.Option) BusOption {
+	return func(b *Bus) { b.natsOpts = append(b.natsOpts, opts...) }
+}
+
+// BusLogger routes the embedded server's warnings and errors, and connection
+// events, to log.
+func BusLogger(log *slog.Logger) BusOption { return func(b *Bus) { b.log = log } }
+
+func newBus(opts []BusOption) *Bus {
+	b := &Bus{closed: make(chan struct{}), replicas: 1, maxAge: DefaultStreamMaxAge}
+	for _, opt := range opts {
+		opt(b)
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	return b
+}
+
+// StartEmbedded runs a NATS server with JetStream inside the process, storing
+// streams under dir, and connects to it in process. It opens no TCP port:
+// nothing outside the process can reach it.
+func StartEmbedded(ctx context.Context, dir string, opts ...BusOption) (*Bus, error) {
+	b := newBus(opts)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats store dir: %w", err)
+	}
+	srv, err := server.NewServer(&server.Options{
+		ServerName: "marquee",
+		DontListen: true,
+		JetStream:  true,
+		StoreDir:   abs,
+		NoSigs:     true, // the application owns signal handling
+		NoLog:      true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	srv.SetLoggerV2(serverLog{b.log}, false, false, false)
+	go srv.Start()
+	if !srv.ReadyForConnections(untilDeadline(ctx, 10*time.Second)) {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, fmt.Errorf("embedded nats did not start in time (store %s)", abs)
+	}
+	b.srv = srv
+	if err := b.connect("", nats.InProcessServer(srv)); err != nil {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, fmt.Errorf("connect to embedded nats: %w", err)
+	}
+	return b, nil
+}
+
+// Connect connects to an external NATS server or cluster (url may list
+// several servers, comma separated). It keeps reconnecting for ever: a NATS
+// outage delays events, it does not stop the service.
+func Connect(ctx context.Context, url string, opts ...BusOption) (*Bus, error) {
+	b := newBus(opts)
+	err := b.connect(url,
+		nats.RetryOnFailedConnect(false),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.Timeout(untilDeadline(ctx, 5*time.Second)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect to nats at %s: %w", redactURL(url), err)
+	}
+	if err := b.Healthy(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Bus) connect(url string, extra ...nats.Option) error {
+	opts := append([]nats.Option{nats.Name("marquee"), nats.DrainTimeout(5 * time.Second)}, extra...)
+	opts = append(opts, b.natsOpts...)
+	// ours go last: Close relies on the closed handler
+	opts = append(opts,
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				b.log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { b.log.Info("nats reconnected", "server", nc.ConnectedUrlRedacted()) }),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subject := ""
+			if sub != nil {
+				subject = sub.Subject
+			}
+			b.log.Warn("nats async error", "subject", subject, "err", err)
+		}),
+	)
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return err
+	}
+	b.nc, b.js = nc, js
+	return nil
+}
+
+// Conn is the underlying NATS connection.
+func (b *Bus) Conn() *nats.Conn { return b.nc }
+
+// JetStream is the JetStream context (for tools and tests; services use the
+// Outbox to publish and Consumer to subscribe).
+func (b *Bus) JetStream() jetstream.JetStream { return b.js }
+
+// StreamFor names the stream of a producing service and the subjects it takes:
+// StreamFor("catalog") is ("CATALOG", "catalog.>").
+func StreamFor(service string) (name, subject string) {
+	return strings.ToUpper(service), service + ".>"
+}
+
+// EnsureStream creates the stream, or updates its subjects and limits, so every
+// process can call it at start. Storage is on file with limits-based retention
+// and a DedupeWindow for Nats-Msg-Id.
+func (b *Bus) EnsureStream(ctx context.Context, name string, subjects ...string) error {
+	if name == "" || len(subjects) == 0 {
+		return errors.New("ensure stream: name and at least one subject are required")
+	}
+	_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       name,
+		Subjects:   subjects,
+		Storage:    jetstream.FileStorage,
+		Retention:  jetstream.LimitsPolicy,
+		Discard:    jetstream.DiscardOld,
+		MaxAge:     b.maxAge,
+		Duplicates: DedupeWindow,
+		Replicas:   b.replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure stream %s (%s): %w", name, strings.Join(subjects, ", "), err)
+	}
+	return nil
+}
+
+// Healthy reports whether the bus is connected and JetStream answers (readiness).
+func (b *Bus) Healthy(ctx context.Context) error {
+	if st := b.nc.Status(); st != nats.CONNECTED {
+		return fmt.Errorf("nats: %s", st)
+	}
+	if _, err := b.js.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("nats jetstream: %w", err)
+	}
+	return nil
+}
+
+// Close drains the connection (in-flight acks and publishes finish) and shuts
+// the embedded server down. Stop relays and consumers first.
+func (b *Bus) Close() error {
+	var err error
+	b.once.Do(func() {
+		if derr := b.nc.Drain(); derr == nil {
+			select {
+			case <-b.closed:
+			case <-time.After(10 * time.Second):
+				err = errors.New("nats drain timed out")
+			}
+		}
+		b.nc.Close()
+		if b.srv != nil {
+			b.srv.Shutdown()
+			b.srv.WaitForShutdown()
+		}
+	})
+	return err
+}
+
+// untilDeadline is the time left before ctx's deadline, or def without one.
+func untilDeadline(ctx context.Context, def time.Duration) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		if d := time.Until(dl); d > 0 {
+			return d
+		}
+		return time.Millisecond
+	}
+	return def
+}
+
+// redactURL hides passwords and tokens in server URLs for error messages.
+func redactURL(url string) string {
+	var out []string
+	for _, u := range strings.Split(url, ",") {
+		if at := strings.LastIndex(u, "@"); at >= 0 {
+			if scheme := strings.Index(u, "://"); scheme >= 0 && scheme < at {
+				u = u[:scheme+3] + "xxx" + u[at:]
+			}
+		}
+		out = append(out, u)
+	}
+	return strings.Join(out, ",")
+}
+
+// serverLog adapts the embedded server's logger to slog. Notices (the
+// start-up banner) are debug: the application logs its own start.
+type serverLog struct{ log *slog.Logger }
+
+func (l serverLog) Noticef(format string, v ...any) { l.log.Debug("nats: " + fmt.Sprintf(format, v...)) }
+func (l serverLog) Warnf(format string, v ...any)   { l.log.Warn("nats: " + fmt.Sprintf(format, v...)) }
+func (l serverLog) Fatalf(format string, v ...any)  { l.log.Error("nats: " + fmt.Sprintf(format, v...)) }
+func (l serverLog) Errorf(format string, v ...any)  { l.log.Error("nats: " + fmt.Sprintf(format, v...)) }
+func (l serverLog) Debugf(format string, v ...any)  { l.log.Debug("nats: " + fmt.Sprintf(format, v...)) }
+func (l serverLog) Tracef(format string, v ...any)  {}

@@ -1,0 +1,350 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+)
+
+// Handler applies one event. It runs inside the transaction that also records
+// the event in the inbox, so its writes and the "seen" mark commit together;
+// it must write only through tx. Returning an error rolls both back and the
+// event is retried later, unless the error is Permanent.
+type Handler func(ctx context.Context, tx *sqldb.Tx, env Envelope) error
+
+// ConsumerConfig describes a durable consumer. Zero durations and counts take
+// the defaults noted.
+type ConsumerConfig struct {
+	// Name is the durable consumer name and the inbox key, one per (service,
+	// purpose), e.g. "browse-movies". Renaming it replays the stream.
+	Name string
+	// Stream is the producing service's stream, e.g. "CATALOG".
+	Stream string
+	// FilterSubjects limits the consumer to these subjects (wildcards
+	// allowed); empty means the whole stream.
+	FilterSubjects []string
+	// MaxDeliver is how many times an event is tried before it is dead-lettered (default 8).
+	MaxDeliver int
+	// NakDelay is the delay before the first retry; it doubles with each
+	// delivery up to MaxNakDelay (defaults 1s and 1m).
+	NakDelay    time.Duration
+	MaxNakDelay time.Duration
+	// AckWait is how long the server waits for an ack before redelivering (default 30s).
+	AckWait time.Duration
+	// Prefetch is how many messages are buffered in the client (default 16).
+	Prefetch int
+	// Trace, if set, restores the producer's trace context for the handler.
+	Trace TracePropagator
+}
+
+func (c *ConsumerConfig) applyDefaults() error {
+	if c.Name == "" || c.Stream == "" {
+		return errors.New("consumer: Name and Stream are required")
+	}
+	if c.MaxDeliver <= 0 {
+		c.MaxDeliver = 8
+	}
+	if c.NakDelay <= 0 {
+		c.NakDelay = time.Second
+	}
+	if c.MaxNakDelay <= 0 {
+		c.MaxNakDelay = time.Minute
+	}
+	if c.MaxNakDelay < c.NakDelay {
+		c.MaxNakDelay = c.NakDelay
+	}
+	if c.AckWait <= 0 {
+		c.AckWait = 30 * time.Second
+	}
+	if c.Prefetch <= 0 {
+		c.Prefetch = 16
+	}
+	return nil
+}
+
+// Consumer feeds the events of a durable JetStream pull consumer to a Handler,
+// one at a time in stream order, with an inbox for idempotency, retries with
+// growing delay, and a dead-letter table for events that cannot be applied.
+type Consumer struct {
+	db      *sqldb.DB
+	bus     *Bus
+	cfg     ConsumerConfig
+	handler Handler
+	log     *slog.Logger
+	cfgErr  error
+}
+
+// NewConsumer returns a consumer; Run starts it.
+func NewConsumer(db *sqldb.DB, bus *Bus, cfg ConsumerConfig, h Handler, log *slog.Logger) *Consumer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	err := cfg.applyDefaults()
+	if err == nil && h == nil {
+		err = fmt.Errorf("consumer %s: nil handler", cfg.Name)
+	}
+	return &Consumer{db: db, bus: bus, cfg: cfg, handler: h, cfgErr: err,
+		log: log.With("component", "consumer", "consumer", cfg.Name, "stream", cfg.Stream)}
+}
+
+// Name is the durable name.
+func (c *Consumer) Name() string { return c.cfg.Name }
+
+// Permanent marks err as not worth retrying (the event can never be applied,
+// e.g. it violates an invariant): the consumer dead-letters the event with the
+// error as the reason and moves on.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err}
+}
+
+// IsPermanent reports whether err (or an error it wraps) was marked Permanent.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Run consumes until ctx is done, then returns nil. It creates or updates the
+// durable consumer and re-creates the subscription if the server drops it; it
+// returns an error only for a bad configuration or a closed bus.
+func (c *Consumer) Run(ctx context.Context) error {
+	if c.cfgErr != nil {
+		return c.cfgErr
+	}
+	failures := 0
+	for {
+		err := c.consume(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, nats.ErrConnectionClosed) || c.bus.nc.IsClosed() {
+			return fmt.Errorf("consumer %s: bus closed: %w", c.cfg.Name, err)
+		}
+		failures++
+		wait := backoff(200*time.Millisecond, 10*time.Second, failures)
+		c.log.Warn("consumer: subscription failed, retrying", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (c *Consumer) consume(ctx context.Context) error {
+	cfg := jetstream.ConsumerConfig{
+		Durable:       c.cfg.Name,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.cfg.AckWait,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		// unlimited on the server: giving up is decided here, so that every
+		// event given up on leaves a dead-letter row (the server would drop it silently)
+		MaxDeliver: -1,
+	}
+	if len(c.cfg.FilterSubjects) == 1 {
+		cfg.FilterSubject = c.cfg.FilterSubjects[0]
+	} else {
+		cfg.FilterSubjects = c.cfg.FilterSubjects
+	}
+	cons, err := c.bus.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, cfg)
+	if err != nil {
+		return fmt.Errorf("create consumer %s on %s: %w", c.cfg.Name, c.cfg.Stream, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(c.cfg.Prefetch))
+	if err != nil {
+		return fmt.Errorf("subscribe consumer %s: %w", c.cfg.Name, err)
+	}
+	defer it.Stop()
+	for {
+		msg, err := it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return err
+		}
+		c.process(ctx, msg)
+	}
+}
+
+// process applies one message and settles it (ack, nak or term). It never
+// returns an error: whatever happens to this event, the next one follows.
+func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
+	md, err := msg.Metadata()
+	if err != nil { // not a JetStream message; nothing to settle
+		c.log.Error("consumer: message without metadata", "subject", msg.Subject(), "err", err)
+		return
+	}
+	delivered := int(md.NumDelivered)
+
+	var env Envelope
+	if err := json.Unmarshal(msg.Data(), &env); err != nil || env.ID == "" {
+		if err == nil {
+			err = errors.New("envelope has no id")
+		}
+		id := msg.Headers().Get(jetstream.MsgIDHeader)
+		if id == "" {
+			id = fmt.Sprintf("%s#%d", md.Stream, md.Sequence.Stream)
+		}
+		c.giveUp(ctx, msg, id, "undecodable envelope: "+err.Error(), delivered)
+		return
+	}
+	if delivered > c.cfg.MaxDeliver {
+		// earlier deliveries ended without a verdict (crash, ack timeout)
+		c.giveUp(ctx, msg, env.ID, fmt.Sprintf("not acknowledged after %d deliveries", delivered-1), delivered)
+		return
+	}
+
+	hctx := ctx
+	if c.cfg.Trace != nil {
+		h := Headers{}
+		for k, v := range msg.Headers() {
+			if len(v) > 0 {
+				h[k] = v[0]
+			}
+		}
+		hctx = c.cfg.Trace.Extract(ctx, h)
+	}
+	duplicate := false
+	err = c.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO inbox (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			c.cfg.Name, env.ID)
+		if err != nil {
+			return fmt.Errorf("record event in inbox: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("record event in inbox: %w", err)
+		} else if n == 0 {
+			duplicate = true
+			return nil
+		}
+		return c.handle(hctx, tx, env)
+	})
+	switch {
+	case err == nil:
+		if duplicate {
+			c.log.Debug("consumer: duplicate event skipped", "event_id", env.ID, "type", env.Type)
+		}
+		c.settle(msg, env.ID, "ack", msg.Ack())
+	case ctx.Err() != nil:
+		// shutting down: hand the event back at once, for this or another instance
+		c.settle(msg, env.ID, "nak", msg.Nak())
+	case IsPermanent(err):
+		c.giveUp(ctx, msg, env.ID, err.Error(), delivered)
+	case delivered >= c.cfg.MaxDeliver:
+		c.giveUp(ctx, msg, env.ID, fmt.Sprintf("failed %d times, last error: %v", delivered, err), delivered)
+	default:
+		delay := backoff(c.cfg.NakDelay, c.cfg.MaxNakDelay, delivered)
+		c.log.Warn("consumer: handler failed, will retry", "event_id", env.ID, "type", env.Type,
+			"delivery", delivered, "retry_in", delay, "err", err)
+		c.settle(msg, env.ID, "nak", msg.NakWithDelay(delay))
+	}
+}
+
+// handle calls the handler, turning a panic into an ordinary (retried) error
+// so one bad event cannot take the process down.
+func (c *Consumer) handle(ctx context.Context, tx *sqldb.Tx, env Envelope) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panic: %v", p)
+			c.log.Error("consumer: handler panicked", "event_id", env.ID, "type", env.Type,
+				"panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	return c.handler(ctx, tx, env)
+}
+
+// giveUp stores the event as a dead letter and terminates it on the server. If
+// the row cannot be written the event is nak'ed instead, so it is not lost.
+func (c *Consumer) giveUp(ctx context.Context, msg jetstream.Msg, eventID, reason string, delivered int) {
+	reason = truncate(reason, 2000)
+	// record the verdict even when shutting down: it is already decided
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, err := c.db.ExecContext(wctx, `INSERT INTO dead_letters (consumer, event_id, subject, envelope, reason, attempts)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (consumer, event_id) DO UPDATE SET subject = excluded.subject, envelope = excluded.envelope,
+			reason = excluded.reason, attempts = excluded.attempts, failed_at = `+nowSQL(c.db.Engine()),
+		c.cfg.Name, eventID, msg.Subject(), string(msg.Data()), reason, delivered)
+	if err != nil {
+		c.log.Error("consumer: cannot store dead letter, will retry", "event_id", eventID, "err", err)
+		c.settle(msg, eventID, "nak", msg.NakWithDelay(c.cfg.MaxNakDelay))
+		return
+	}
+	c.log.Error("consumer: event dead-lettered", "event_id", eventID, "subject", msg.Subject(),
+		"delivery", delivered, "reason", reason)
+	c.settle(msg, eventID, "term", msg.TermWithReason(truncate(reason, 200)))
+}
+
+func (c *Consumer) settle(msg jetstream.Msg, eventID, how string, err error) {
+	// a lost ack only means a redelivery, which the inbox absorbs
+	if err != nil {
+		c.log.Warn("consumer: settling message failed", "event_id", eventID, "how", how, "err", err)
+	}
+}
+
+// Lag is the number of events in the consumer's scope not yet processed:
+// pending delivery plus delivered but not acknowledged (waiting for a retry).
+func (c *Consumer) Lag(ctx context.Context) (uint64, error) {
+	cons, err := c.bus.js.Consumer(ctx, c.cfg.Stream, c.cfg.Name)
+	if err != nil {
+		return 0, fmt.Errorf("consumer %s lag: %w", c.cfg.Name, err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("consumer %s lag: %w", c.cfg.Name, err)
+	}
+	return info.NumPending + uint64(info.NumAckPending), nil
+}
+
+// DeadLetter is an event a consumer gave up on.
+type DeadLetter struct {
+	ID       int64
+	Consumer string
+	EventID  string
+	Subject  string
+	Envelope string // the message as received (may not be valid JSON)
+	Reason   string
+	Attempts int
+	FailedAt time.Time
+}
+
+// DeadLetters lists the newest dead letters of a service database, at most
+// limit (100 when limit <= 0).
+func DeadLetters(ctx context.Context, q sqldb.Querier, limit int) ([]DeadLetter, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, consumer, event_id, subject, envelope, reason, attempts, failed_at
+		FROM dead_letters ORDER BY failed_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list dead letters: %w", err)
+	}
+	defer rows.Close()
+	out := []DeadLetter{}
+	for rows.Next() {
+		var d DeadLetter
+		if err := rows.Scan(&d.ID, &d.Consumer, &d.EventID, &d.Subject, &d.Envelope, &d.Reason, &d.Attempts, &d.FailedAt); err != nil {
+			return nil, fmt.Errorf("list dead letters: %w", err)
+		}
+		d.FailedAt = d.FailedAt.UTC()
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list dead letters: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,307 @@
+package events
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+)
+
+// Relay publishes a service's outbox to JetStream, in id order, marking a row
+// published only after JetStream acknowledged it. A crash in between means the
+// row is published again with the same Nats-Msg-Id: JetStream's dedupe window
+// and the consumers' inbox make that harmless (at-least-once, effect once).
+//
+// On PostgreSQL several relay processes may share one database: one of them
+// at a time holds a transaction-scoped advisory lock and claims rows with
+// FOR UPDATE SKIP LOCKED, which keeps the order and never publishes a row
+// twice. SQLite has a single writer process per file, so its relay reads
+// without claiming (a second relay there only causes duplicates that dedupe
+// absorbs).
+type Relay struct {
+	db     *sqldb.DB
+	outbox *Outbox
+	bus    *Bus
+	log    *slog.Logger
+
+	batchSize      int
+	poll           time.Duration
+	publishTimeout time.Duration
+	retention      time.Duration
+	onPublished    func(n int)
+}
+
+// RelayOption configures a Relay.
+type RelayOption func(*Relay)
+
+// RelayBatchSize sets how many rows one round publishes (default 100).
+func RelayBatchSize(n int) RelayOption { return func(r *Relay) { r.batchSize = n } }
+
+// RelayPollInterval sets how often the relay looks for rows it was not woken
+// for, e.g. written by another process on the same database (default 500ms).
+func RelayPollInterval(d time.Duration) RelayOption { return func(r *Relay) { r.poll = d } }
+
+// RelayRetention sets how long published rows are kept for inspection before
+// the relay deletes them (default 72h).
+func RelayRetention(d time.Duration) RelayOption { return func(r *Relay) { r.retention = d } }
+
+// RelayOnPublished is called after each round with the number of events
+// JetStream acknowledged (for a "published" counter).
+func RelayOnPublished(fn func(n int)) RelayOption { return func(r *Relay) { r.onPublished = fn } }
+
+// NewRelay returns the relay of one service's outbox. outbox may be nil in a
+// process that only relays (it then relies on polling).
+func NewRelay(db *sqldb.DB, outbox *Outbox, bus *Bus, log *slog.Logger, opts ...RelayOption) *Relay {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Relay{
+		db: db, outbox: outbox, bus: bus, log: log.With("component", "relay", "db", db.Name),
+		batchSize: 100, poll: 500 * time.Millisecond, publishTimeout: 5 * time.Second, retention: 72 * time.Hour,
+	}
+	for _, opt := range opts {
+		opt(r)
+	}
+	if r.batchSize <= 0 {
+		r.batchSize = 100
+	}
+	if r.poll <= 0 {
+		r.poll = 500 * time.Millisecond
+	}
+	return r
+}
+
+const (
+	relayBusyRetry   = 20 * time.Millisecond // another relay holds the outbox: look again soon
+	relayMaxBackoff  = 10 * time.Second
+	relayPurgeEvery  = time.Minute
+	relayMarkTimeout = 5 * time.Second
+)
+
+// errOutboxBusy: another relay process is publishing this outbox right now.
+var errOutboxBusy = errors.New("outbox is being relayed by another process")
+
+// Run publishes until ctx is done, then returns nil. It wakes on every commit
+// that added events through the Outbox, and polls as a fallback.
+func (r *Relay) Run(ctx context.Context) error {
+	var wake <-chan struct{}
+	if r.outbox != nil {
+		wake = r.outbox.wake
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	failures := 0
+	lastPurge := time.Now()
+	for {
+		n, err := r.relayBatch(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var wait time.Duration
+		wakeOn := wake
+		switch {
+		case errors.Is(err, errOutboxBusy):
+			wait = relayBusyRetry
+		case err != nil:
+			failures++
+			wait = backoff(100*time.Millisecond, relayMaxBackoff, failures)
+			wakeOn = nil // new commits must not turn a failing bus into a busy loop
+			r.log.Warn("relay: publishing failed, backing off", "err", err, "failures", failures, "retry_in", wait)
+		case n == r.batchSize:
+			failures = 0
+			continue // more rows are waiting
+		default:
+			if failures > 0 {
+				r.log.Info("relay: publishing recovered")
+			}
+			failures = 0
+			wait = r.poll
+		}
+		if time.Since(lastPurge) >= relayPurgeEvery {
+			lastPurge = time.Now()
+			r.purge(ctx)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wakeOn:
+			timer.Stop() // since Go 1.23 a stopped timer never delivers a stale tick
+		case <-timer.C:
+		}
+	}
+}
+
+type outboxRow struct {
+	id       int64
+	eventID  string
+	subject  string
+	envelope string
+	headers  sql.NullString
+}
+
+// relayBatch publishes one batch and returns how many rows it published.
+func (r *Relay) relayBatch(ctx context.Context) (int, error) {
+	if r.db.Engine() == sqldb.Postgres {
+		return r.relayBatchPostgres(ctx)
+	}
+	rows, err := r.pending(ctx, r.db, "")
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	published, pubErr := r.publish(ctx, rows)
+	// mark even when shutting down: the events are out, a re-publish is waste
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), relayMarkTimeout)
+	defer cancel()
+	if err := r.mark(mctx, r.db, rows, published, pubErr); err != nil {
+		return published, err
+	}
+	return published, pubErr
+}
+
+// relayBatchPostgres claims, publishes and marks in one transaction: the
+// advisory lock lets one relay at a time publish (keeping the order), and the
+// row locks are held until the marks commit.
+func (r *Relay) relayBatchPostgres(ctx context.Context) (int, error) {
+	var published int
+	var pubErr error
+	err := r.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		var locked bool
+		if err := tx.QueryRowContext(ctx,
+			`SELECT pg_try_advisory_xact_lock(hashtext('marquee_outbox_' || current_schema()))`).Scan(&locked); err != nil {
+			return fmt.Errorf("lock outbox: %w", err)
+		}
+		if !locked {
+			return errOutboxBusy
+		}
+		rows, err := r.pending(ctx, tx, " FOR UPDATE SKIP LOCKED")
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		published, pubErr = r.publish(ctx, rows)
+		return r.mark(ctx, tx, rows, published, pubErr)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return published, pubErr
+}
+
+func (r *Relay) pending(ctx context.Context, q sqldb.Querier, lock string) ([]outboxRow, error) {
+	res, err := q.QueryContext(ctx, `SELECT id, event_id, subject, envelope, headers FROM outbox
+		WHERE published_at IS NULL ORDER BY id LIMIT ?`+lock, r.batchSize)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer res.Close()
+	var rows []outboxRow
+	for res.Next() {
+		var row outboxRow
+		if err := res.Scan(&row.id, &row.eventID, &row.subject, &row.envelope, &row.headers); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		rows = append(rows, row)
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	return rows, nil
+}
+
+// publish sends rows one after the other (keeping their order) and stops at
+// the first failure, returning how many were acknowledged.
+func (r *Relay) publish(ctx context.Context, rows []outboxRow) (int, error) {
+	for i, row := range rows {
+		msg := &nats.Msg{Subject: row.subject, Data: []byte(row.envelope), Header: nats.Header{}}
+		if row.headers.Valid {
+			var h Headers
+			if err := json.Unmarshal([]byte(row.headers.String), &h); err == nil {
+				for k, v := range h {
+					msg.Header.Set(k, v)
+				}
+			}
+		}
+		pctx, cancel := context.WithTimeout(ctx, r.publishTimeout)
+		ack, err := r.bus.js.PublishMsg(pctx, msg, jetstream.WithMsgID(row.eventID))
+		cancel()
+		if err != nil {
+			return i, fmt.Errorf("publish %s %s: %w", row.subject, row.eventID, err)
+		}
+		if ack.Duplicate {
+			r.log.Debug("relay: event was already in the stream", "event_id", row.eventID, "stream", ack.Stream)
+		}
+	}
+	return len(rows), nil
+}
+
+// mark sets published_at on the first n rows and records pubErr on the row
+// that failed.
+func (r *Relay) mark(ctx context.Context, q sqldb.Querier, rows []outboxRow, n int, pubErr error) error {
+	if n > 0 {
+		args := make([]any, n)
+		for i := range n {
+			args[i] = rows[i].id
+		}
+		if _, err := q.ExecContext(ctx, `UPDATE outbox SET published_at = `+nowSQL(q.Engine())+
+			`, attempts = attempts + 1, last_error = NULL WHERE id IN (`+placeholders(n)+`)`, args...); err != nil {
+			return fmt.Errorf("mark %d outbox rows published: %w", n, err)
+		}
+		if r.onPublished != nil {
+			r.onPublished(n)
+		}
+	}
+	if pubErr != nil && n < len(rows) {
+		if _, err := q.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`,
+			truncate(pubErr.Error(), 1000), rows[n].id); err != nil {
+			return fmt.Errorf("record outbox publish error: %w", err)
+		}
+	}
+	return nil
+}
+
+// purge deletes rows published longer ago than the retention.
+func (r *Relay) purge(ctx context.Context) {
+	if r.retention <= 0 {
+		return
+	}
+	var err error
+	secs := int64(r.retention / time.Second)
+	if r.db.Engine() == sqldb.Postgres {
+		_, err = r.db.ExecContext(ctx, `DELETE FROM outbox WHERE published_at < now() - make_interval(secs => ?)`, float64(secs))
+	} else {
+		_, err = r.db.ExecContext(ctx, `DELETE FROM outbox WHERE published_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?)`,
+			fmt.Sprintf("-%d seconds", secs))
+	}
+	if err != nil && ctx.Err() == nil {
+		r.log.Warn("relay: purging published outbox rows failed", "err", err)
+	}
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// backoff doubles base per failure (1 → base), capped at max.
+func backoff(base, max time.Duration, failures int) time.Duration {
+	d := base
+	for i := 1; i < failures && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,184 @@
+package httpx_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/platform/auth"
+	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/obs"
+)
+
+func decodeProblem(t *testing.T, rec *httptest.ResponseRecorder) httpx.Problem {
+	t.Helper()
+	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	var p httpx.Problem
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p))
+	require.Equal(t, rec.Code, p.Status)
+	return p
+}
+
+func TestRouterAccessRules(t *testing.T) {
+	t.Parallel()
+	m := authtest.New(t)
+	rt := httpx.NewRouter(m.Verifier())
+	ok := func(w http.ResponseWriter, r *http.Request) error { w.WriteHeader(http.StatusNoContent); return nil }
+	rt.Handle("GET /open", auth.Anyone, ok)
+	rt.Handle("GET /signed", auth.Signed, ok)
+	rt.Handle("GET /admin", auth.Admin, ok)
+	user, admin := m.User(t), m.Admin(t)
+	for _, tc := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/open", "", 204}, {"/open", user, 204}, {"/open", "garbage", 401},
+		{"/signed", "", 401}, {"/signed", user, 204}, {"/signed", admin, 204},
+		{"/admin", "", 401}, {"/admin", user, 403}, {"/admin", admin, 204},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		rec := httptest.NewRecorder()
+		rt.ServeHTTP(rec, req)
+		require.Equal(t, tc.want, rec.Code, "%s with token %q", tc.path, tc.token)
+		if tc.want >= 400 {
+			decodeProblem(t, rec)
+		}
+	}
+	require.Equal(t, []httpx.RouteInfo{{"GET /admin", auth.Admin}, {"GET /open", auth.Anyone}, {"GET /signed", auth.Signed}}, rt.Routes())
+}
+
+func TestErrorMapping(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		err    error
+		status int
+	}{
+		"not found":  {httpx.NotFound("movie"), 404},
+		"sentinel":   {httpx.ErrNotFound, 404},
+		"conflict":   {httpx.Conflict("already"), 409},
+		"validation": {httpx.Invalid(400, "limit", "bad"), 400},
+		"forbidden":  {httpx.ErrForbidden, 403},
+		"internal":   {errors.New("db password is hunter2"), 500},
+	} {
+		rec := httptest.NewRecorder()
+		httpx.Error(rec, httptest.NewRequest("GET", "/x", nil), tc.err)
+		p := decodeProblem(t, rec)
+		require.Equal(t, tc.status, p.Status, name)
+		require.NotContains(t, rec.Body.String(), "hunter2", "internals never leak")
+	}
+	var v httpx.Validator
+	v.Check(false, "title", "is required")
+	v.Check(true, "year", "fine")
+	rec := httptest.NewRecorder()
+	httpx.Error(rec, httptest.NewRequest("POST", "/x", nil), v.Err())
+	p := decodeProblem(t, rec)
+	require.Equal(t, 422, p.Status)
+	require.Equal(t, []httpx.FieldError{{Field: "title", Reason: "is required"}}, p.Errors)
+}
+
+func TestDecodeJSON(t *testing.T) {
+	t.Parallel()
+	type in struct {
+		Title   string `json:"title"`
+		Runtime int    `json:"runtime_minutes"`
+	}
+	for name, tc := range map[string]struct {
+		body, field string
+		status      int
+	}{
+		"ok":         {`{"title":"x","runtime_minutes":3}`, "", 0},
+		"wrong type": {`{"runtime_minutes":"long"}`, "runtime_minutes", 400},
+		"syntax":     {`{"title":`, "body", 400},
+		"empty":      {``, "body", 400},
+		"two":        {`{} {}`, "body", 400},
+		"too large":  {`{"title":"` + strings.Repeat("a", httpx.MaxBodyBytes) + `"}`, "", 413},
+	} {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+		var dst in
+		err := httpx.DecodeJSON(httptest.NewRecorder(), req, &dst)
+		if tc.status == 0 {
+			require.NoError(t, err, name)
+			continue
+		}
+		rec := httptest.NewRecorder()
+		httpx.Error(rec, req, err)
+		p := decodeProblem(t, rec)
+		require.Equal(t, tc.status, p.Status, name)
+		if tc.field != "" {
+			require.Equal(t, tc.field, p.Errors[0].Field, name)
+		}
+	}
+}
+
+func TestPagination(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]int{"": 20, "limit=1": 1, "limit=100": 100, "limit=0": -1, "limit=101": -1, "limit=x": -1} {
+		n, err := httpx.ParseLimit(httptest.NewRequest("GET", "/?"+q, nil))
+		if want < 0 {
+			var ve *httpx.ValidationError
+			require.ErrorAs(t, err, &ve, q)
+			require.Equal(t, "limit", ve.Errors[0].Field)
+			continue
+		}
+		require.Equal(t, want, n, q)
+	}
+	page, err := httpx.NewPage([]int{1, 2, 3}, 2, func(last int) any { return last })
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 2}, page.Items)
+	require.NotNil(t, page.NextCursor)
+	var pos int
+	ok, err := httpx.DecodeCursor(httptest.NewRequest("GET", "/?cursor="+*page.NextCursor, nil), &pos)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, 2, pos)
+	_, err = httpx.DecodeCursor(httptest.NewRequest("GET", "/?cursor=!!not-a-cursor", nil), &pos)
+	require.Error(t, err)
+}
+
+func TestMiddlewareRecoversLogsAndCounts(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	metrics := obs.NewMetrics()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /boom/{id}", func(http.ResponseWriter, *http.Request) { panic("secret detail") })
+	h := httpx.Chain(mux, httpx.Observe(slog.New(slog.NewJSONHandler(&logs, nil)), metrics), httpx.Recover)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/boom/1", nil))
+	p := decodeProblem(t, rec)
+	require.Equal(t, 500, p.Status)
+	require.NotContains(t, rec.Body.String(), "secret detail")
+	id := rec.Header().Get("X-Request-Id")
+	require.NotEmpty(t, id)
+
+	var line map[string]any
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &line))
+	require.Equal(t, "request", line["msg"])
+	require.Equal(t, id, line["request_id"])
+	require.Equal(t, "GET /boom/{id}", line["route"])
+	require.EqualValues(t, 500, line["status"])
+
+	srv := httptest.NewServer(httpx.Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.ReadAll(r.Body)
+		if err != nil {
+			httpx.Error(w, r, httpx.Errorf(413, "too large"))
+		}
+	}), httpx.LimitBody(10)))
+	defer srv.Close()
+	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(strings.Repeat("x", 100)))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 413, resp.StatusCode)
+}
