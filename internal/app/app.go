@@ -8,10 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -325,4 +325,3 @@ func (a *App) SeedDemo(ctx context.Context) error {
 	a.log.Info("demo catalog imported", "rows", len(rows), "rejected", len(rejects), "report", json.RawMessage(out))
 	return nil
 }
-

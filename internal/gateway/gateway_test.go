@@ -21,7 +21,9 @@ const specB = `{"openapi":"3.0.3","info":{"title":"b","version":"1"},
  "components":{"schemas":{"Problem":{"type":"object"}}}}`
 
 func named(name string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(name + " " + r.Method + " " + r.URL.Path)) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(name + " " + r.Method + " " + r.URL.Path))
+	})
 }
 
 func TestRoutesEachOperationToItsService(t *testing.T) {

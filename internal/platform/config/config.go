@@ -33,13 +33,13 @@ type Config struct {
 // Load reads the configuration for a process that knows the given services.
 func Load(getenv func(string) string, known []string) (Config, error) {
 	c := Config{
-		DataDir:         or(getenv("MARQUEE_DATA_DIR"), "./data"),
-		HTTPAddr:        or(getenv("MARQUEE_HTTP_ADDR"), ":8080"),
-		DatabaseURL:     getenv("MARQUEE_DATABASE_URL"),
-		NATSURL:         getenv("MARQUEE_NATS_URL"),
-		LogLevel:        or(getenv("MARQUEE_LOG_LEVEL"), "info"),
-		AuthIssuer:      or(getenv("MARQUEE_AUTH_ISSUER"), "marquee"),
-		AuthAudience:    or(getenv("MARQUEE_AUTH_AUDIENCE"), "marquee"),
+		DataDir:             or(getenv("MARQUEE_DATA_DIR"), "./data"),
+		HTTPAddr:            or(getenv("MARQUEE_HTTP_ADDR"), ":8080"),
+		DatabaseURL:         getenv("MARQUEE_DATABASE_URL"),
+		NATSURL:             getenv("MARQUEE_NATS_URL"),
+		LogLevel:            or(getenv("MARQUEE_LOG_LEVEL"), "info"),
+		AuthIssuer:          or(getenv("MARQUEE_AUTH_ISSUER"), "marquee"),
+		AuthAudience:        or(getenv("MARQUEE_AUTH_AUDIENCE"), "marquee"),
 		serviceDatabaseURLs: map[string]string{},
 		serviceURLs:         map[string]string{},
 	}

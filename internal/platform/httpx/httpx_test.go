@@ -182,3 +182,39 @@ func TestMiddlewareRecoversLogsAndCounts(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, 413, resp.StatusCode)
 }
+
+func TestCookieModeNeedsCSRFOnWrites(t *testing.T) {
+	t.Parallel()
+	m := authtest.New(t)
+	rt := httpx.NewRouter(m.Verifier())
+	ok := func(w http.ResponseWriter, r *http.Request) error { w.WriteHeader(http.StatusNoContent); return nil }
+	rt.Handle("GET /me", auth.Signed, ok)
+	rt.Handle("POST /me", auth.Signed, ok)
+	tok := m.User(t)
+	csrf := "0123456789abcdef0123"
+	for _, tc := range []struct {
+		method, header string
+		want           int
+	}{
+		{"GET", "", 204},  // reads need no CSRF header
+		{"POST", "", 403}, // a write without the header is refused
+		{"POST", "wrong-value-wrong", 403},
+		{"POST", csrf, 204},
+	} {
+		req := httptest.NewRequest(tc.method, "/me", nil)
+		req.AddCookie(&http.Cookie{Name: httpx.AccessCookie, Value: tok})
+		req.AddCookie(&http.Cookie{Name: httpx.CSRFCookie, Value: csrf})
+		if tc.header != "" {
+			req.Header.Set(httpx.CSRFHeader, tc.header)
+		}
+		rec := httptest.NewRecorder()
+		rt.ServeHTTP(rec, req)
+		require.Equal(t, tc.want, rec.Code, "%s with csrf header %q", tc.method, tc.header)
+	}
+	// Bearer-token writes are not subject to CSRF (no ambient credential).
+	req := httptest.NewRequest("POST", "/me", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	rt.ServeHTTP(rec, req)
+	require.Equal(t, 204, rec.Code)
+}

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"sort"
@@ -32,8 +33,14 @@ func NewRouter(v *auth.Verifier) *Router {
 	return &Router{mux: http.NewServeMux(), verifier: v}
 }
 
-// AccessCookie is the name of the cookie the web app may carry the access token in.
-const AccessCookie = "marquee_access"
+// Cookie mode (the web app): the access token rides in an httpOnly cookie, and
+// every unsafe request must echo the readable CSRF cookie in a header (double
+// submit), which a cross-site page cannot read and so cannot forge.
+const (
+	AccessCookie = "marquee_access"
+	CSRFCookie   = "marquee_csrf"
+	CSRFHeader   = "X-CSRF-Token"
+)
 
 // Handle registers h for pattern ("METHOD /path") with its access rule.
 func (rt *Router) Handle(pattern string, access auth.Access, h HandlerFunc) {
@@ -93,7 +100,12 @@ func (rt *Router) Routes() []RouteInfo {
 // ServeHTTP authenticates the caller, then routes. A token that is present
 // but invalid is a 401 even on public routes, so clients learn to refresh it.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if tok := bearerToken(r); tok != "" && rt.verifier != nil {
+	tok, fromCookie := bearerToken(r)
+	if fromCookie && !safeMethod(r.Method) && !validCSRF(r) {
+		Error(w, r, &StatusError{Status: http.StatusForbidden, Detail: "Cookie-authenticated writes must send the " + CSRFHeader + " header matching the " + CSRFCookie + " cookie.", Err: ErrForbidden})
+		return
+	}
+	if tok != "" && rt.verifier != nil {
 		p, err := rt.verifier.Verify(r.Context(), tok)
 		if err != nil {
 			Error(w, r, errors.Join(ErrUnauthorized, err))
@@ -107,18 +119,29 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Handler returns the router's mux, for mounting under a parent mux.
 func (rt *Router) Handler() http.Handler { return rt }
 
-func bearerToken(r *http.Request) string {
+// bearerToken finds the access token: the Authorization header first, then the cookie.
+func bearerToken(r *http.Request) (token string, fromCookie bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
 		if ok && strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(tok)
+			return strings.TrimSpace(tok), false
 		}
-		return "-" // a malformed header is an invalid token, not anonymity
+		return "-", false // a malformed header is an invalid token, not anonymity
 	}
-	if c, err := r.Cookie(AccessCookie); err == nil {
-		return c.Value
+	if c, err := r.Cookie(AccessCookie); err == nil && c.Value != "" {
+		return c.Value, true
 	}
-	return ""
+	return "", false
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+func validCSRF(r *http.Request) bool {
+	c, err := r.Cookie(CSRFCookie)
+	h := r.Header.Get(CSRFHeader)
+	return err == nil && len(c.Value) >= 16 && subtle.ConstantTimeCompare([]byte(c.Value), []byte(h)) == 1
 }
 
 // Caller returns the authenticated principal or ErrUnauthorized.
