@@ -33,6 +33,7 @@ type Bus struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	srv    *server.Server // nil when connected to an external server
+	unlock func()         // releases the embedded store's lock
 	closed chan struct{}  // closed by the NATS client once the connection is closed
 	once   sync.Once
 
@@ -81,6 +82,16 @@ func StartEmbedded(ctx context.Context, dir string, opts ...BusOption) (*Bus, er
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats store dir: %w", err)
 	}
+	unlock, err := lockStore(abs)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			unlock()
+		}
+	}()
 	srv, err := server.NewServer(&server.Options{
 		ServerName: "marquee",
 		DontListen: true,
@@ -99,23 +110,21 @@ func StartEmbedded(ctx context.Context, dir string, opts ...BusOption) (*Bus, er
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("embedded nats did not start in time (store %s)", abs)
 	}
-	b.srv = srv
 	if err := b.connect("", nats.InProcessServer(srv)); err != nil {
 		srv.Shutdown()
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("connect to embedded nats: %w", err)
 	}
+	b.srv, b.unlock, ok = srv, unlock, true
 	return b, nil
 }
 
 // Connect connects to an external NATS server or cluster (url may list
-// several servers, comma separated). It keeps reconnecting for ever: a NATS
-// outage delays events, it does not stop the service.
+// several servers, comma separated). The server must be reachable now;
+// afterwards the connection is re-established for ever.
 func Connect(ctx context.Context, url string, opts ...BusOption) (*Bus, error) {
 	b := newBus(opts)
 	err := b.connect(url,
-		nats.RetryOnFailedConnect(false),
-		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.Timeout(untilDeadline(ctx, 5*time.Second)),
 	)
@@ -130,7 +139,9 @@ func Connect(ctx context.Context, url string, opts ...BusOption) (*Bus, error) {
 }
 
 func (b *Bus) connect(url string, extra ...nats.Option) error {
-	opts := append([]nats.Option{nats.Name("marquee"), nats.DrainTimeout(5 * time.Second)}, extra...)
+	// a lost connection is retried for ever: a NATS outage delays events,
+	// it must not leave the process without a bus
+	opts := append([]nats.Option{nats.Name("marquee"), nats.DrainTimeout(5 * time.Second), nats.MaxReconnects(-1)}, extra...)
 	opts = append(opts, b.natsOpts...)
 	// ours go last: Close relies on the closed handler
 	opts = append(opts,
@@ -225,6 +236,7 @@ func (b *Bus) Close() error {
 		if b.srv != nil {
 			b.srv.Shutdown()
 			b.srv.WaitForShutdown()
+			b.unlock()
 		}
 	})
 	return err
@@ -259,9 +271,11 @@ func redactURL(url string) string {
 // start-up banner) are debug: the application logs its own start.
 type serverLog struct{ log *slog.Logger }
 
-func (l serverLog) Noticef(format string, v ...any) { l.log.Debug("nats: " + fmt.Sprintf(format, v...)) }
-func (l serverLog) Warnf(format string, v ...any)   { l.log.Warn("nats: " + fmt.Sprintf(format, v...)) }
-func (l serverLog) Fatalf(format string, v ...any)  { l.log.Error("nats: " + fmt.Sprintf(format, v...)) }
-func (l serverLog) Errorf(format string, v ...any)  { l.log.Error("nats: " + fmt.Sprintf(format, v...)) }
-func (l serverLog) Debugf(format string, v ...any)  { l.log.Debug("nats: " + fmt.Sprintf(format, v...)) }
-func (l serverLog) Tracef(format string, v ...any)  {}
+func (l serverLog) Noticef(format string, v ...any) {
+	l.log.Debug("nats: " + fmt.Sprintf(format, v...))
+}
+func (l serverLog) Warnf(format string, v ...any)  { l.log.Warn("nats: " + fmt.Sprintf(format, v...)) }
+func (l serverLog) Fatalf(format string, v ...any) { l.log.Error("nats: " + fmt.Sprintf(format, v...)) }
+func (l serverLog) Errorf(format string, v ...any) { l.log.Error("nats: " + fmt.Sprintf(format, v...)) }
+func (l serverLog) Debugf(format string, v ...any) { l.log.Debug("nats: " + fmt.Sprintf(format, v...)) }
+func (l serverLog) Tracef(format string, v ...any) {}

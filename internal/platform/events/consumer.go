@@ -93,7 +93,7 @@ func NewConsumer(db *sqldb.DB, bus *Bus, cfg ConsumerConfig, h Handler, log *slo
 		err = fmt.Errorf("consumer %s: nil handler", cfg.Name)
 	}
 	return &Consumer{db: db, bus: bus, cfg: cfg, handler: h, cfgErr: err,
-		log: log.With("component", "consumer", "consumer", cfg.Name, "stream", cfg.Stream)}
+		log: log.With("consumer", cfg.Name, "stream", cfg.Stream)}
 }
 
 // Name is the durable name.

@@ -65,7 +65,7 @@ func NewRelay(db *sqldb.DB, outbox *Outbox, bus *Bus, log *slog.Logger, opts ...
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &Relay{
-		db: db, outbox: outbox, bus: bus, log: log.With("component", "relay", "db", db.Name),
+		db: db, outbox: outbox, bus: bus, log: log.With("db", db.Name),
 		batchSize: 100, poll: 500 * time.Millisecond, publishTimeout: 5 * time.Second, retention: 72 * time.Hour,
 	}
 	for _, opt := range opts {
@@ -97,14 +97,18 @@ func (r *Relay) Run(ctx context.Context) error {
 	if r.outbox != nil {
 		wake = r.outbox.wake
 	}
-	timer := time.NewTimer(0)
+	timer := time.NewTimer(r.poll)
 	defer timer.Stop()
 	failures := 0
-	lastPurge := time.Now()
+	var lastPurge time.Time // purge once at start, then every relayPurgeEvery
 	for {
 		n, err := r.relayBatch(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if time.Since(lastPurge) >= relayPurgeEvery {
+			lastPurge = time.Now()
+			r.purge(ctx)
 		}
 		var wait time.Duration
 		wakeOn := wake
@@ -125,10 +129,6 @@ func (r *Relay) Run(ctx context.Context) error {
 			}
 			failures = 0
 			wait = r.poll
-		}
-		if time.Since(lastPurge) >= relayPurgeEvery {
-			lastPurge = time.Now()
-			r.purge(ctx)
 		}
 		timer.Reset(wait)
 		select {
