@@ -187,11 +187,11 @@ func specOf(name string) []byte {
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /healthz", httpx.Routed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", a.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
+	})))
+	mux.Handle("GET /readyz", httpx.Routed(http.HandlerFunc(a.ready)))
+	mux.Handle("GET /metrics", httpx.Routed(promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{})))
 	mux.Handle("/", a.gateway)
 	return httpx.Chain(mux,
 		httpx.Observe(a.log, a.metrics),
@@ -325,3 +325,6 @@ func (a *App) SeedDemo(ctx context.Context) error {
 	a.log.Info("demo catalog imported", "rows", len(rows), "rejected", len(rejects), "report", json.RawMessage(out))
 	return nil
 }
+
+// Bus is the process's event bus (nil when offline).
+func (a *App) Bus() *events.Bus { return a.bus }

@@ -75,7 +75,7 @@ func New(info map[string]any, backends []Backend) (*Gateway, error) {
 				}
 				owner[pattern] = b.Service
 				mergedItem[k] = op
-				g.mux.Handle(pattern, h)
+				g.mux.Handle(pattern, httpx.Routed(h))
 			}
 		}
 		if err := mergeComponents(merged["components"].(map[string]any), doc["components"], b.Service); err != nil {
@@ -94,15 +94,15 @@ func New(info map[string]any, backends []Backend) (*Gateway, error) {
 		return nil, err
 	}
 	g.spec = spec
-	g.mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+	g.mux.Handle("GET /api/openapi.json", httpx.Routed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=60")
 		_, _ = w.Write(g.spec)
-	})
-	g.mux.HandleFunc("GET /api/docs", func(w http.ResponseWriter, r *http.Request) {
+	})))
+	g.mux.Handle("GET /api/docs", httpx.Routed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(docsPage)
-	})
+	})))
 	return g, nil
 }
 

@@ -152,7 +152,7 @@ func TestMiddlewareRecoversLogsAndCounts(t *testing.T) {
 	var logs bytes.Buffer
 	metrics := obs.NewMetrics()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /boom/{id}", func(http.ResponseWriter, *http.Request) { panic("secret detail") })
+	mux.Handle("GET /boom/{id}", httpx.Routed(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret detail") })))
 	h := httpx.Chain(mux, httpx.Observe(slog.New(slog.NewJSONHandler(&logs, nil)), metrics), httpx.Recover)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/boom/1", nil))

@@ -61,31 +61,51 @@ func Observe(log *slog.Logger, m *obs.Metrics) Middleware {
 			}
 			w.Header().Set("X-Request-Id", id)
 			reqLog := log.With("request_id", id)
-			r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, reqLog))
+			route := new(string)
+			ctx := context.WithValue(r.Context(), loggerKey{}, reqLog)
+			r = r.WithContext(context.WithValue(ctx, routeKey{}, route))
 			rec := &statusRecorder{ResponseWriter: w}
 			next.ServeHTTP(rec, r)
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			route := r.Pattern // set by the ServeMux that matched; empty for 404s
-			if route == "" {
-				route = "unmatched"
+			if *route == "" {
+				*route = "unmatched"
 			}
 			if m != nil {
-				m.HTTPRequests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-				m.HTTPDuration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+				m.HTTPRequests.WithLabelValues(*route, r.Method, strconv.Itoa(rec.status)).Inc()
+				m.HTTPDuration.WithLabelValues(*route, r.Method).Observe(elapsed.Seconds())
 			}
 			level := slog.LevelInfo
 			if rec.status >= 500 {
 				level = slog.LevelError
 			}
 			reqLog.LogAttrs(r.Context(), level, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", *route),
 				slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("remote", r.RemoteAddr))
 		})
 	}
+}
+
+type routeKey struct{}
+
+// RecordRoute tells Observe which route pattern matched. The mux sets
+// r.Pattern on the request it hands down, which middleware above it (holding
+// an earlier copy of the request) cannot see; handlers call this instead.
+func RecordRoute(r *http.Request) {
+	if p, ok := r.Context().Value(routeKey{}).(*string); ok && r.Pattern != "" {
+		*p = r.Pattern
+	}
+}
+
+// Routed wraps a handler registered on a plain ServeMux so its pattern is recorded.
+func Routed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		RecordRoute(r)
+		h.ServeHTTP(w, r)
+	})
 }
 
 func newRequestID() string {

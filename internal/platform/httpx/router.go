@@ -49,6 +49,7 @@ func (rt *Router) Handle(pattern string, access auth.Access, h HandlerFunc) {
 	}
 	rt.routes = append(rt.routes, RouteInfo{Pattern: pattern, Access: access})
 	rt.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		RecordRoute(r)
 		if err := rt.check(r, access); err != nil {
 			Error(w, r, err)
 			return

@@ -1,0 +1,190 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "marquee-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "marquee")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build marquee:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	url  string
+	out  *syncBuffer
+	done chan error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func freeAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serve starts `marquee serve args...` on dataDir and waits until /readyz answers 200.
+func serve(t testing.TB, dataDir string, args ...string) (*proc, time.Duration) {
+	t.Helper()
+	addr := freeAddr(t)
+	p := &proc{url: "http://" + addr, out: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(binary, append([]string{"serve"}, args...)...)
+	p.cmd.Env = append(os.Environ(), "MARQUEE_DATA_DIR="+dataDir, "MARQUEE_HTTP_ADDR="+addr)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	started := time.Now()
+	require.NoError(t, p.cmd.Start())
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("marquee exited early (%v):\n%s", err, p.out.String())
+		default:
+		}
+		resp, err := http.Get(p.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p, time.Since(started)
+			}
+		}
+	}
+	t.Fatalf("marquee never became ready:\n%s", p.out.String())
+	return nil, 0
+}
+
+// stop sends SIGTERM and requires a clean exit (status 0) within 10 s.
+func (p *proc) stop(t testing.TB) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-p.done:
+		require.NoError(t, err, "marquee must exit 0 on SIGTERM:\n%s", p.out.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("marquee did not stop within 10 s of SIGTERM:\n%s", p.out.String())
+	}
+}
+
+func countMovies(t *testing.T, url string) int {
+	t.Helper()
+	n := 0
+	cursor := ""
+	for {
+		resp, err := http.Get(url + "/api/movies?limit=100&cursor=" + cursor)
+		require.NoError(t, err)
+		var page struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor *string           `json:"next_cursor"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+		resp.Body.Close()
+		n += len(page.Items)
+		if page.NextCursor == nil {
+			return n
+		}
+		cursor = *page.NextCursor
+	}
+}
+
+func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p, ready := serve(t, dir)
+	t.Logf("ready after %v on an empty data dir", ready)
+	for _, f := range []string{"catalog.db", "nats"} {
+		_, err := os.Stat(filepath.Join(dir, f))
+		require.NoError(t, err, "%s lives under the data dir", f)
+	}
+	// a request in flight while the signal arrives still gets its answer
+	resp, err := http.Get(p.url + "/api/genres")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	p.stop(t)
+	require.Contains(t, p.out.String(), `"msg":"marquee stopping"`)
+}
+
+func TestDemoCatalogIsLoadedOnceAcrossRestarts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p, _ := serve(t, dir, "--demo")
+	first := countMovies(t, p.url)
+	require.Greater(t, first, 3000, "the good rows of the demo catalog are served")
+	require.Less(t, first, 3201, "the faulty rows are not")
+	p.stop(t)
+
+	seed := exec.Command(binary, "seed", "--demo")
+	seed.Env = append(os.Environ(), "MARQUEE_DATA_DIR="+dir)
+	out, err := seed.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	p, _ = serve(t, dir, "--demo")
+	require.Equal(t, first, countMovies(t, p.url), "running the import again adds nothing twice")
+	p.stop(t)
+}
+
+func TestServicesFlagRunsOnlyTheNamedServices(t *testing.T) {
+	t.Parallel()
+	p, _ := serve(t, t.TempDir(), "--services", "catalog")
+	resp, err := http.Get(p.url + "/api/genres")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	p.stop(t)
+
+	bad := exec.Command(binary, "serve", "--services", "catalog,nonsense")
+	bad.Env = append(os.Environ(), "MARQUEE_DATA_DIR="+t.TempDir())
+	out, err := bad.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), `unknown service "nonsense"`)
+}
+
+func TestBadConfigurationIsAClearError(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append(os.Environ(), "MARQUEE_DATA_DIR="+t.TempDir(), "MARQUEE_DATABASE_URL=mysql://nope")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	require.True(t, strings.Contains(string(out), "want postgres://"), string(out))
+}

@@ -1,0 +1,408 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
+	"github.com/marquee-dev/marquee/internal/catalog/store"
+	"github.com/marquee-dev/marquee/internal/platform/auth"
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
+)
+
+// Routes registers the catalog's HTTP API on rt. Reads are open to anyone;
+// writes need an administrator.
+func (s *Service) Routes(rt *httpx.Router) {
+	rt.Handle("GET /api/movies", auth.Anyone, s.handleListMovies)
+	rt.Handle("POST /api/movies", auth.Admin, s.handleCreateMovie)
+	rt.Handle("GET /api/movies/{id}", auth.Anyone, s.handleGetMovie)
+	rt.Handle("PUT /api/movies/{id}", auth.Admin, s.handleUpdateMovie)
+	rt.Handle("DELETE /api/movies/{id}", auth.Admin, s.handleDeleteMovie)
+	rt.Handle("POST /api/movies/{id}/restore", auth.Admin, s.handleRestoreMovie)
+
+	rt.Handle("GET /api/actors", auth.Anyone, s.handleListPeople(true))
+	rt.Handle("POST /api/actors", auth.Admin, s.handleCreatePerson)
+	rt.Handle("GET /api/actors/{id}", auth.Anyone, s.handleGetPerson)
+	rt.Handle("PUT /api/actors/{id}", auth.Admin, s.handleUpdatePerson)
+	rt.Handle("DELETE /api/actors/{id}", auth.Admin, s.handleDeletePerson)
+	rt.Handle("POST /api/actors/{id}/restore", auth.Admin, s.handleRestorePerson)
+	rt.Handle("GET /api/people", auth.Anyone, s.handleListPeople(false))
+	rt.Handle("GET /api/people/{id}", auth.Anyone, s.handleGetPerson)
+
+	rt.Handle("GET /api/genres", auth.Anyone, s.handleListGenres)
+}
+
+// Header values shared by every answer from the cache (never mutated).
+var jsonContentType = []string{"application/json"}
+
+// handleGetMovie answers from the cache of encoded documents when it can:
+// a hit allocates nothing beyond what net/http does.
+func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if doc, ok := s.cache.get(id); ok {
+		writeCached(w, r, doc)
+		return nil
+	}
+	includeDeleted := false
+	if r.URL.RawQuery != "" {
+		// lenient here: only an administrator's include_deleted=true counts
+		if b, err := strconv.ParseBool(r.URL.Query().Get("include_deleted")); err == nil && b {
+			includeDeleted = isAdmin(r)
+		}
+	}
+	token := s.cache.begin()
+	m, err := s.GetMovie(r.Context(), id, includeDeleted)
+	if err != nil {
+		return err
+	}
+	body, err := encodeDoc(m)
+	if err != nil {
+		return err
+	}
+	doc := newCachedDoc(m.ID, m.Version, body)
+	if m.DeletedAt == nil {
+		s.cache.put(m.ID, doc, token)
+	}
+	writeCached(w, r, doc)
+	return nil
+}
+
+func writeCached(w http.ResponseWriter, r *http.Request, doc *cachedDoc) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Etag"] = doc.etag
+	if inm, ok := r.Header["If-None-Match"]; ok && len(inm) == 1 && inm[0] == doc.etag[0] {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = doc.length
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(doc.body)
+}
+
+func isAdmin(r *http.Request) bool {
+	p, ok := auth.FromContext(r.Context())
+	return ok && p.IsAdmin()
+}
+
+// includeDeleted reads ?include_deleted= (a boolean, else 400). It is true
+// only for administrators: for anyone else deleted rows stay invisible.
+func includeDeleted(r *http.Request, v *httpx.Validator) bool {
+	s := r.URL.Query().Get("include_deleted")
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		v.Add("include_deleted", "must be true or false")
+		return false
+	}
+	return b && isAdmin(r)
+}
+
+// listCursor is the position in a list, opaque to clients.
+type listCursor struct {
+	Sort  string   `json:"s"`
+	Order string   `json:"o"`
+	Key   []string `json:"k"`
+}
+
+// readCursor decodes ?cursor= and checks it belongs to the same sort and order.
+func readCursor(r *http.Request, sort, order string) ([]string, error) {
+	var c listCursor
+	ok, err := httpx.DecodeCursor(r, &c)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if c.Sort != sort || c.Order != order || len(c.Key) == 0 {
+		return nil, httpx.Invalid(http.StatusBadRequest, "cursor", "belongs to a list with another sort or order")
+	}
+	return c.Key, nil
+}
+
+func listError(err error) error {
+	if errors.Is(err, store.ErrBadPosition) {
+		return httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
+	}
+	return err
+}
+
+// movieSorts maps ?sort= to the store's sort and its default order.
+var movieSorts = map[string]struct {
+	sort store.MovieSort
+	desc bool
+}{
+	"title":      {store.SortTitle, false},
+	"year":       {store.SortYear, true},
+	"rating":     {store.SortRating, true},
+	"popularity": {store.SortPopularity, true},
+	"created":    {store.SortCreated, true},
+}
+
+const maxQueryLen = 200
+
+func parseOrder(v *httpx.Validator, s string, def bool) (desc bool, name string) {
+	switch s {
+	case "":
+		desc = def
+	case "asc":
+		desc = false
+	case "desc":
+		desc = true
+	default:
+		v.Add("order", "must be asc or desc")
+		desc = def
+	}
+	if desc {
+		return true, "desc"
+	}
+	return false, "asc"
+}
+
+func parseYear(v *httpx.Validator, qv map[string][]string, field string) int {
+	vals := qv[field]
+	if len(vals) == 0 || vals[0] == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(vals[0])
+	if err != nil || n < 1800 || n > 3000 {
+		v.Add(field, "must be a year from 1800 to 3000")
+		return 0
+	}
+	return n
+}
+
+func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error {
+	limit, err := httpx.ParseLimit(r)
+	if err != nil {
+		return err
+	}
+	qv := r.URL.Query()
+	v := httpx.Validator{Status: http.StatusBadRequest}
+	mq := store.MovieQuery{Limit: limit + 1}
+
+	mq.Text = strings.TrimSpace(qv.Get("q"))
+	if utf8.RuneCountInString(mq.Text) > maxQueryLen {
+		v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+	}
+	mq.Genre = strings.TrimSpace(qv.Get("genre"))
+	mq.YearFrom = parseYear(&v, qv, "year_from")
+	mq.YearTo = parseYear(&v, qv, "year_to")
+	if mq.YearFrom != 0 && mq.YearTo != 0 && mq.YearTo < mq.YearFrom {
+		v.Add("year_to", "must not be before year_from")
+	}
+	if p := strings.TrimSpace(qv.Get("person")); p != "" {
+		if !isUUID(p) {
+			v.Add("person", "must be a person id")
+		}
+		mq.PersonID = p
+	}
+	if rm := qv.Get("rating_min"); rm != "" {
+		f, err := strconv.ParseFloat(rm, 64)
+		if err != nil || f < 0 || f > 10 {
+			v.Add("rating_min", "must be a number from 0 to 10")
+		} else if f > 0 {
+			mq.MatchNothing = true // the catalog has no ratings: no movie has one above 0
+		}
+	}
+	if av := qv.Get("available"); av != "" {
+		b, err := strconv.ParseBool(av)
+		if err != nil {
+			v.Add("available", "must be true or false")
+		} else if b {
+			mq.MatchNothing = true // the catalog has no videos: no movie is available to play
+		}
+	}
+	sortName := qv.Get("sort")
+	if sortName == "" {
+		sortName = "title"
+	}
+	sortDef, ok := movieSorts[sortName]
+	if !ok {
+		v.Add("sort", "must be one of title, year, rating, popularity, created")
+	}
+	mq.Sort = sortDef.sort
+	var orderName string
+	mq.Desc, orderName = parseOrder(&v, qv.Get("order"), sortDef.desc)
+	mq.IncludeDeleted = includeDeleted(r, &v)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if mq.After, err = readCursor(r, sortName, orderName); err != nil {
+		return err
+	}
+	items, err := s.ListMovies(r.Context(), mq)
+	if err != nil {
+		return listError(err)
+	}
+	page, err := httpx.NewPage(items, limit, func(last catalogapi.MovieSummary) any {
+		return listCursor{Sort: sortName, Order: orderName, Key: store.MovieSortKey(mq.Sort, mq.Desc, last)}
+	})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (s *Service) handleListPeople(actorsOnly bool) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		limit, err := httpx.ParseLimit(r)
+		if err != nil {
+			return err
+		}
+		qv := r.URL.Query()
+		v := httpx.Validator{Status: http.StatusBadRequest}
+		pq := store.PersonQuery{Limit: limit + 1, ActorsOnly: actorsOnly}
+		pq.Text = strings.TrimSpace(qv.Get("q"))
+		if utf8.RuneCountInString(pq.Text) > maxQueryLen {
+			v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+		}
+		sortName := qv.Get("sort")
+		def := false
+		switch sortName {
+		case "", "name":
+			sortName, pq.Sort = "name", store.SortName
+		case "created":
+			pq.Sort, def = store.SortPersonCreated, true
+		default:
+			v.Add("sort", "must be name or created")
+		}
+		var orderName string
+		pq.Desc, orderName = parseOrder(&v, qv.Get("order"), def)
+		pq.IncludeDeleted = includeDeleted(r, &v)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if pq.After, err = readCursor(r, sortName, orderName); err != nil {
+			return err
+		}
+		items, err := s.ListPeople(r.Context(), pq)
+		if err != nil {
+			return listError(err)
+		}
+		page, err := httpx.NewPage(items, limit, func(last catalogapi.PersonSummary) any {
+			return listCursor{Sort: sortName, Order: orderName, Key: store.PersonSortKey(pq.Sort, last)}
+		})
+		if err != nil {
+			return err
+		}
+		httpx.WriteJSON(w, http.StatusOK, page)
+		return nil
+	}
+}
+
+func (s *Service) handleListGenres(w http.ResponseWriter, r *http.Request) error {
+	genres, err := s.ListGenres(r.Context())
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, catalogapi.GenreList{Items: genres})
+	return nil
+}
+
+func (s *Service) handleCreateMovie(w http.ResponseWriter, r *http.Request) error {
+	var in catalogapi.MovieWrite
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.CreateMovie(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/movies/"+m.ID)
+	httpx.WriteJSON(w, http.StatusCreated, m)
+	return nil
+}
+
+func (s *Service) handleUpdateMovie(w http.ResponseWriter, r *http.Request) error {
+	var in catalogapi.MovieWrite
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.UpdateMovie(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Service) handleDeleteMovie(w http.ResponseWriter, r *http.Request) error {
+	if err := s.DeleteMovie(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Service) handleRestoreMovie(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.RestoreMovie(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Service) handleGetPerson(w http.ResponseWriter, r *http.Request) error {
+	v := httpx.Validator{Status: http.StatusBadRequest}
+	incl := includeDeleted(r, &v)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	p, err := s.GetPerson(r.Context(), r.PathValue("id"), incl)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Service) handleCreatePerson(w http.ResponseWriter, r *http.Request) error {
+	var in catalogapi.PersonWrite
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.CreatePerson(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/actors/"+p.ID)
+	httpx.WriteJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+func (s *Service) handleUpdatePerson(w http.ResponseWriter, r *http.Request) error {
+	var in catalogapi.PersonWrite
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.UpdatePerson(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Service) handleDeletePerson(w http.ResponseWriter, r *http.Request) error {
+	if err := s.DeletePerson(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Service) handleRestorePerson(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.RestorePerson(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
