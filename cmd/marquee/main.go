@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/marquee-dev/marquee/internal/app"
 	"github.com/marquee-dev/marquee/internal/platform/config"
@@ -73,7 +74,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("--services: %w", err)
 		}
 	}
-	log := obs.NewLogger(stdout, cfg.LogLevel)
+	logOut := obs.NewBufferedWriter(stdout, 200*time.Millisecond)
+	defer logOut.Close()
+	log := obs.NewLogger(logOut, cfg.LogLevel)
 	slog.SetDefault(log)
 
 	switch cmd {

@@ -3,8 +3,7 @@ package app_test
 import (
 	"context"
 	"io"
-	"log/slog"
-	"net"
+		"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/app"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/config"
+	"github.com/marquee-dev/marquee/internal/platform/obs"
 )
 
 // BenchmarkMovieByIDVersusBareHandler measures GET /api/movies/{id} through
@@ -36,7 +36,9 @@ func BenchmarkMovieByIDVersusBareHandler(b *testing.B) {
 	require.NoError(b, err)
 	defer logFile.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(logFile, nil)), app.Serving)
+	logOut := obs.NewBufferedWriter(logFile, 200*time.Millisecond) // as `marquee serve` logs
+	defer logOut.Close()
+	a, err := app.New(ctx, cfg, obs.NewLogger(logOut, "info"), app.Serving)
 	require.NoError(b, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(b, err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/platform/obs"
@@ -108,10 +109,21 @@ func Routed(h http.Handler) http.Handler {
 	})
 }
 
-func newRequestID() string {
-	b := make([]byte, 12)
+// Request ids are a random per-process prefix and a counter: unique across
+// processes, and far cheaper per request than reading the random source.
+var (
+	requestPrefix  = randomPrefix()
+	requestCounter atomic.Uint64
+)
+
+func randomPrefix() string {
+	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+func newRequestID() string {
+	return requestPrefix + "-" + strconv.FormatUint(requestCounter.Add(1), 36)
 }
 
 // Recover turns a panic into a 500 problem without internals; the panic is logged.
