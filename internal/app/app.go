@@ -56,12 +56,13 @@ type App struct {
 
 // unit is one service's share of the process: its own database, outbox and relay.
 type unit struct {
-	name   string
-	db     *sqldb.DB
-	outbox *events.Outbox
-	relay  *events.Relay
-	router *httpx.Router
-	spec   []byte
+	name      string
+	db        *sqldb.DB
+	outbox    *events.Outbox
+	relay     *events.Relay
+	consumers []*events.Consumer
+	router    *httpx.Router
+	spec      []byte
 }
 
 // Mode says whether the process serves (bus, relays, HTTP) or only works on
@@ -167,6 +168,31 @@ func (a *App) openUnit(ctx context.Context, name string, migrations fs.FS, verif
 	return u, nil
 }
 
+// Consume registers a durable consumer whose handler writes to the service's
+// own database; it runs with the relays from Run on. Its lag is exported as
+// marquee_consumer_lag{consumer=...}.
+func (a *App) Consume(service string, cfg events.ConsumerConfig, h events.Handler) error {
+	u := a.unit(service)
+	if u == nil {
+		return fmt.Errorf("consumer %s: service %s does not run here", cfg.Name, service)
+	}
+	if a.bus == nil {
+		return fmt.Errorf("consumer %s: no event bus in offline mode", cfg.Name)
+	}
+	c := events.NewConsumer(u.db, a.bus, cfg, h, a.log.With("service", service, "consumer", cfg.Name))
+	u.consumers = append(u.consumers, c)
+	a.metrics.Gauge("marquee_consumer_lag", "Events in the stream not yet handled by the consumer.", prometheus.Labels{"consumer": cfg.Name}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := c.Lag(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	return nil
+}
+
 func (a *App) unit(name string) *unit {
 	for _, u := range a.units {
 		if u.name == name {
@@ -248,16 +274,20 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	defer stopWorkers()
 	var wg sync.WaitGroup
 	for _, u := range a.units {
-		if u.relay == nil {
-			continue
+		if u.relay != nil {
+			wg.Go(func() {
+				if err := u.relay.Run(workers); err != nil && !errors.Is(err, context.Canceled) {
+					a.log.Error("relay stopped", "service", u.name, "error", err.Error())
+				}
+			})
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := u.relay.Run(workers); err != nil && !errors.Is(err, context.Canceled) {
-				a.log.Error("relay stopped", "service", u.name, "error", err.Error())
-			}
-		}()
+		for _, c := range u.consumers {
+			wg.Go(func() {
+				if err := c.Run(workers); err != nil && !errors.Is(err, context.Canceled) {
+					a.log.Error("consumer stopped", "service", u.name, "consumer", c.Name(), "error", err.Error())
+				}
+			})
+		}
 	}
 	srv := httpx.NewServer(ln.Addr().String(), a.handler)
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }

@@ -22,7 +22,9 @@ import (
 	"github.com/marquee-dev/marquee/internal/app"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/config"
+	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
 // platform is a running marquee process for a test: real HTTP on loopback,
@@ -35,7 +37,8 @@ type platform struct {
 	kid    string
 }
 
-func start(t *testing.T, env map[string]string) *platform {
+// start runs a platform; before, if given, registers extra wiring (consumers) before it serves.
+func start(t *testing.T, env map[string]string, before ...func(*app.App)) *platform {
 	t.Helper()
 	if env == nil {
 		env = map[string]string{}
@@ -48,6 +51,9 @@ func start(t *testing.T, env map[string]string) *platform {
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), app.Serving)
 	require.NoError(t, err)
+	for _, f := range before {
+		f(a)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	done := make(chan error, 1)
@@ -293,4 +299,37 @@ func TestPostgresAndExternalNATS(t *testing.T) {
 		}
 	}
 	t.Fatalf("catalog.person.created for %s never reached the external NATS server", actor.ID)
+}
+
+func TestConsumersRunAndTheirLagIsExported(t *testing.T) {
+	t.Parallel()
+	seen := make(chan string, 10)
+	p := start(t, nil, func(a *app.App) {
+		require.NoError(t, a.Consume("catalog", events.ConsumerConfig{
+			Name: "test-person-names", Stream: "CATALOG", FilterSubjects: []string{"catalog.person.created"},
+		}, func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
+			var person struct{ Name string }
+			if err := env.Decode(&person); err != nil {
+				return events.Permanent(err)
+			}
+			seen <- person.Name
+			return nil
+		}))
+	})
+	require.Equal(t, 201, p.call(t, "POST", "/api/actors", p.token(t, auth.RoleAdmin), map[string]any{"name": "Claude Rains"}, nil))
+	select {
+	case name := <-seen:
+		require.Equal(t, "Claude Rains", name)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the consumer never saw the event")
+	}
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(p.url + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(body), `marquee_consumer_lag{consumer="test-person-names"} 0`)
+	}, 10*time.Second, 50*time.Millisecond)
 }
