@@ -41,3 +41,11 @@ func (e Envelope) Decode(v any) error {
 	}
 	return nil
 }
+
+// Subscription is a consumer a service asks the composition root to run:
+// its durable name, stream and subjects, and the handler that applies an
+// event to the service's own database.
+type Subscription struct {
+	Config  ConsumerConfig
+	Handler Handler
+}
