@@ -26,6 +26,9 @@ Usage:
   marquee serve [--services a,b] [--demo]   run the platform (all services by default)
   marquee seed --demo                        import the demo catalog (idempotent)
   marquee migrate [--services a,b]           apply database migrations and exit
+  marquee admin create --email E --password P [--name N]
+                                             create an administrator, or promote an
+                                             existing account (idempotent)
   marquee version
 
 Configuration comes from MARQUEE_* environment variables; see README.md.
@@ -46,10 +49,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New("no command given")
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "admin" {
+		if len(args) == 0 || args[0] != "create" {
+			return errors.New("usage: marquee admin create --email E --password P [--name N]")
+		}
+		cmd, args = "admin create", args[1:]
+	}
 	fs := flag.NewFlagSet("marquee "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	services := fs.String("services", "", "comma-separated services to run in this process (default: all)")
 	demoFlag := fs.Bool("demo", false, "load the demo catalog (idempotent)")
+	email := fs.String("email", "", "admin create: the administrator's e-mail address")
+	password := fs.String("password", "", "admin create: the password (at least 10 characters)")
+	name := fs.String("name", "Administrator", "admin create: the display name")
 	switch cmd {
 	case "version":
 		fmt.Fprintln(stdout, app.Version)
@@ -57,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "seed", "migrate":
+	case "serve", "seed", "migrate", "admin create":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -82,6 +94,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "migrate":
 		return app.Migrate(ctx, cfg, log)
+	case "admin create":
+		if *email == "" || *password == "" {
+			return errors.New("admin create: --email and --password are required")
+		}
+		cfg.Services = []string{"identity"}
+		a, err := app.New(ctx, cfg, log, app.Offline)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		created, err := a.Identity().CreateAdmin(ctx, *email, *password, *name)
+		if err != nil {
+			return fmt.Errorf("admin create: %w", err)
+		}
+		if created {
+			fmt.Fprintf(stdout, "administrator %s created\n", *email)
+		} else {
+			fmt.Fprintf(stdout, "%s is an administrator\n", *email)
+		}
+		return nil
 	case "seed":
 		if !*demoFlag {
 			return errors.New("seed: say what to seed: --demo")

@@ -19,15 +19,19 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/gateway"
+	"github.com/marquee-dev/marquee/internal/identity"
+	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/obs"
+	"github.com/marquee-dev/marquee/internal/platform/ratelimit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -35,7 +39,10 @@ import (
 const Gateway = "gateway"
 
 // Services are the services this binary knows, in start order.
-var Services = []string{"catalog", Gateway}
+var Services = []string{"identity", "catalog", Gateway}
+
+// accessTTL is the lifetime of access tokens, and so how long a revocation must be remembered.
+const accessTTL = 15 * time.Minute
 
 // Version is set at build time.
 var Version = "dev"
@@ -46,12 +53,13 @@ type App struct {
 	log     *slog.Logger
 	metrics *obs.Metrics
 	bus     *events.Bus
-	keys    *auth.StaticKeys
 
-	units   []*unit
-	catalog *catalog.Service
-	gateway *gateway.Gateway
-	handler http.Handler
+	revocations *auth.Revocations
+	units       []*unit
+	identity    *identity.Service
+	catalog     *catalog.Service
+	gateway     *gateway.Gateway
+	handler     http.Handler
 }
 
 // unit is one service's share of the process: its own database, outbox and relay.
@@ -79,7 +87,7 @@ const (
 // New opens every configured service (databases migrated; when serving, the
 // bus connected and streams ensured) without serving yet. Close releases it.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (a *App, err error) {
-	a = &App{cfg: cfg, log: log, metrics: obs.NewMetrics(), keys: auth.NewStaticKeys()}
+	a = &App{cfg: cfg, log: log, metrics: obs.NewMetrics(), revocations: auth.NewRevocations(accessTTL)}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -95,13 +103,44 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (a
 			return nil, fmt.Errorf("event bus: %w", err)
 		}
 	}
-	verifier := auth.NewVerifier(a.keys, cfg.AuthIssuer, cfg.AuthAudience)
+	// Tokens are checked with the identity service's keys: read from its
+	// database when it runs here, else fetched from its JWKS endpoint.
+	var keys auth.KeySource
+	var identityUnit *unit
+	if cfg.Runs("identity") {
+		if identityUnit, err = a.openUnit(ctx, "identity", identity.Migrations); err != nil {
+			return nil, err
+		}
+		idCfg := identity.Config{Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, AccessTTL: accessTTL}
+		if cfg.RedisURL != "" {
+			opt, err := redis.ParseURL(cfg.RedisURL)
+			if err != nil {
+				return nil, fmt.Errorf("MARQUEE_REDIS_URL: %w", err)
+			}
+			idCfg.Limiter = ratelimit.NewRedis(redis.NewClient(opt), "marquee:ratelimit:")
+		}
+		if a.identity, err = identity.New(identityUnit.db, identityUnit.outbox, idCfg, a.revocations, log.With("service", "identity")); err != nil {
+			return nil, err
+		}
+		keys = a.identity.Keys()
+	} else if u := cfg.ServiceURL("identity"); u != "" {
+		keys = auth.NewJWKSKeys(u + identityapi.JWKSPath)
+	} else {
+		keys = auth.NewStaticKeys() // nobody issues tokens: only public routes answer
+	}
+	verifier := auth.NewVerifier(keys, cfg.AuthIssuer, cfg.AuthAudience,
+		auth.WithRevocations(a.revocations), auth.WithTokenCache(auth.NewTokenCache(0)))
+	if identityUnit != nil {
+		identityUnit.router = httpx.NewRouter(verifier)
+		a.identity.Routes(identityUnit.router)
+	}
 
 	if cfg.Runs("catalog") {
-		u, err := a.openUnit(ctx, "catalog", catalog.Migrations, verifier)
+		u, err := a.openUnit(ctx, "catalog", catalog.Migrations)
 		if err != nil {
 			return nil, err
 		}
+		u.router = httpx.NewRouter(verifier)
 		a.catalog = catalog.New(u.db, u.outbox, log.With("service", "catalog"))
 		a.catalog.Routes(u.router)
 		u.spec = catalog.OpenAPI
@@ -132,7 +171,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (a
 	return a, nil
 }
 
-func (a *App) openUnit(ctx context.Context, name string, migrations fs.FS, verifier *auth.Verifier) (*unit, error) {
+func (a *App) openUnit(ctx context.Context, name string, migrations fs.FS) (*unit, error) {
 	db, err := sqldb.Open(ctx, name, a.cfg.DatabaseURLFor(name))
 	if err != nil {
 		return nil, err
@@ -155,7 +194,6 @@ func (a *App) openUnit(ctx context.Context, name string, migrations fs.FS, verif
 		u.relay = events.NewRelay(db, u.outbox, a.bus, a.log.With("service", name, "component", "relay"),
 			events.RelayOnPublished(func(n int) { published.Add(float64(n)) }))
 	}
-	u.router = httpx.NewRouter(verifier)
 	a.metrics.Gauge("marquee_outbox_backlog", "Events written but not yet published.", prometheus.Labels{"service": name}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -207,6 +245,8 @@ func specOf(name string) []byte {
 	switch name {
 	case "catalog":
 		return catalog.OpenAPI
+	case "identity":
+		return identity.OpenAPI
 	}
 	return nil
 }
@@ -261,8 +301,8 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Spec is the merged OpenAPI document the gateway serves.
 func (a *App) Spec() []byte { return a.gateway.Spec() }
 
-// Keys is the key set access tokens are verified with.
-func (a *App) Keys() *auth.StaticKeys { return a.keys }
+// Identity is the identity service when it runs here.
+func (a *App) Identity() *identity.Service { return a.identity }
 
 // Catalog is the catalog service when it runs here.
 func (a *App) Catalog() *catalog.Service { return a.catalog }
@@ -281,6 +321,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 				}
 			})
 		}
+		if u.name == "identity" {
+			wg.Go(func() {
+				if err := a.identity.Run(workers); err != nil && !errors.Is(err, context.Canceled) {
+					a.log.Error("identity maintenance stopped", "error", err.Error())
+				}
+			})
+		}
 		for _, c := range u.consumers {
 			wg.Go(func() {
 				if err := c.Run(workers); err != nil && !errors.Is(err, context.Canceled) {
@@ -288,6 +335,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 				}
 			})
 		}
+	}
+	if a.identity == nil && a.bus != nil {
+		wg.Go(func() { a.followRevocations(workers) })
 	}
 	srv := httpx.NewServer(ln.Addr().String(), a.handler)
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }

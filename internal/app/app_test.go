@@ -3,8 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -20,7 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/app"
-	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
@@ -33,8 +30,6 @@ type platform struct {
 	app    *app.App
 	url    string
 	client *http.Client
-	key    ed25519.PrivateKey
-	kid    string
 }
 
 // start runs a platform; before, if given, registers extra wiring (consumers) before it serves.
@@ -65,22 +60,37 @@ func start(t *testing.T, env map[string]string, before ...func(*app.App)) *platf
 	})
 	checker, err := openapicheck.New(a.Spec())
 	require.NoError(t, err)
-	p := &platform{app: a, url: "http://" + ln.Addr().String(), client: checker.Client(t)}
-	p.key, p.kid = newKey(a)
-	return p
+	return &platform{app: a, url: "http://" + ln.Addr().String(), client: checker.Client(t)}
 }
 
-// newKey trusts a fresh test signing key in the app.
-func newKey(a *app.App) (ed25519.PrivateKey, string) {
-	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	a.Keys().Set("test-key", pub)
-	return priv, "test-key"
+const testPassword = "a long enough test passphrase"
+
+// user registers a fresh account and returns its access token.
+func (p *platform) user(t testing.TB) string {
+	t.Helper()
+	email := "user-" + uuid.NewString()[:8] + "@example.com"
+	require.Equal(t, 201, p.call(t, "POST", "/api/auth/register", "", map[string]any{
+		"email": email, "password": testPassword, "display_name": "Test " + email[5:13]}, nil))
+	return p.login(t, email)
 }
 
-func (p *platform) token(t testing.TB, role string) string {
-	tok, err := auth.Sign(p.key, p.kid, "marquee", "marquee", auth.Principal{UserID: uuid.NewString(), Role: role}, 15*time.Minute, time.Now())
+// admin bootstraps an administrator as `marquee admin create` does and returns its access token.
+func (p *platform) admin(t testing.TB) string {
+	t.Helper()
+	email := "admin-" + uuid.NewString()[:8] + "@example.com"
+	_, err := p.app.Identity().CreateAdmin(context.Background(), email, testPassword, "Admin")
 	require.NoError(t, err)
-	return tok
+	return p.login(t, email)
+}
+
+func (p *platform) login(t testing.TB, email string) string {
+	t.Helper()
+	var tokens struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.Equal(t, 200, p.call(t, "POST", "/api/auth/login", "", map[string]any{"email": email, "password": testPassword}, &tokens))
+	require.NotEmpty(t, tokens.AccessToken)
+	return tokens.AccessToken
 }
 
 // call sends a JSON request and decodes a JSON answer into out (when non-nil).
@@ -138,7 +148,7 @@ type problem struct {
 func TestCatalogEndToEndThroughTheGateway(t *testing.T) {
 	t.Parallel()
 	p := start(t, nil)
-	admin, user := p.token(t, auth.RoleAdmin), p.token(t, auth.RoleUser)
+	admin, user := p.admin(t), p.user(t)
 
 	var genres struct {
 		Items []struct{ ID, Slug string } `json:"items"`
@@ -213,7 +223,7 @@ func TestWritesPublishTheirEventsToTheBus(t *testing.T) {
 	t.Parallel()
 	p := start(t, nil)
 	var actor struct{ ID string }
-	require.Equal(t, 201, p.call(t, "POST", "/api/actors", p.token(t, auth.RoleAdmin), map[string]any{"name": "Humphrey Bogart"}, &actor))
+	require.Equal(t, 201, p.call(t, "POST", "/api/actors", p.admin(t), map[string]any{"name": "Humphrey Bogart"}, &actor))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -279,7 +289,7 @@ func TestPostgresAndExternalNATS(t *testing.T) {
 		"MARQUEE_NATS_URL":             natsURL,
 	})
 	var actor struct{ ID string }
-	require.Equal(t, 201, p.call(t, "POST", "/api/actors", p.token(t, auth.RoleAdmin), map[string]any{"name": "Peter Lorre"}, &actor))
+	require.Equal(t, 201, p.call(t, "POST", "/api/actors", p.admin(t), map[string]any{"name": "Peter Lorre"}, &actor))
 	require.Equal(t, 200, p.call(t, "GET", "/api/actors/"+actor.ID, "", nil, nil))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -316,7 +326,7 @@ func TestConsumersRunAndTheirLagIsExported(t *testing.T) {
 			return nil
 		}))
 	})
-	require.Equal(t, 201, p.call(t, "POST", "/api/actors", p.token(t, auth.RoleAdmin), map[string]any{"name": "Claude Rains"}, nil))
+	require.Equal(t, 201, p.call(t, "POST", "/api/actors", p.admin(t), map[string]any{"name": "Claude Rains"}, nil))
 	select {
 	case name := <-seen:
 		require.Equal(t, "Claude Rains", name)

@@ -3,7 +3,7 @@ package app_test
 import (
 	"context"
 	"io"
-		"net"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/app"
-	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/obs"
 )
@@ -47,16 +46,16 @@ func BenchmarkMovieByIDVersusBareHandler(b *testing.B) {
 	defer func() { cancel(); <-done; a.Close() }()
 
 	p := &platform{app: a, url: "http://" + ln.Addr().String(), client: http.DefaultClient}
-	p.key, p.kid = newKey(a)
+	admin := p.admin(b)
 	var actor struct{ ID string }
-	if p.call(b, "POST", "/api/actors", p.token(b, auth.RoleAdmin), map[string]any{"name": "Bench Actor"}, &actor) != 201 {
+	if p.call(b, "POST", "/api/actors", admin, map[string]any{"name": "Bench Actor"}, &actor) != 201 {
 		b.Fatal("create actor")
 	}
 	var m struct{ ID string }
 	write := map[string]any{"title": "The Benchmark", "release_date": "2001-01-01", "runtime_minutes": 100,
 		"overview": "A film measured many times.", "languages": []string{"en"},
 		"cast": []map[string]any{{"person_id": actor.ID, "character": "Lead", "order": 0}}}
-	if p.call(b, "POST", "/api/movies", p.token(b, auth.RoleAdmin), write, &m) != 201 {
+	if p.call(b, "POST", "/api/movies", admin, write, &m) != 201 {
 		b.Fatal("create movie")
 	}
 	movieURL := p.url + "/api/movies/" + m.ID

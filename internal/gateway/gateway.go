@@ -81,12 +81,8 @@ func New(info map[string]any, backends []Backend) (*Gateway, error) {
 		if err := mergeComponents(merged["components"].(map[string]any), doc["components"], b.Service); err != nil {
 			return nil, err
 		}
-		for _, k := range []string{"security", "tags"} {
-			if v, ok := doc[k]; ok {
-				if _, has := merged[k]; !has {
-					merged[k] = v
-				}
-			}
+		if tags, ok := doc["tags"].([]any); ok {
+			merged["tags"] = mergeTags(merged["tags"], tags)
 		}
 	}
 	spec, err := json.Marshal(merged)
@@ -184,6 +180,24 @@ func mergeComponents(dst map[string]any, src any, service string) error {
 		}
 	}
 	return nil
+}
+
+// mergeTags appends the tags whose names are not there yet.
+func mergeTags(have any, add []any) []any {
+	out, _ := have.([]any)
+	seen := map[any]bool{}
+	for _, t := range out {
+		if m, ok := t.(map[string]any); ok {
+			seen[m["name"]] = true
+		}
+	}
+	for _, t := range add {
+		if m, ok := t.(map[string]any); ok && !seen[m["name"]] {
+			seen[m["name"]] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func isMethod(k string) bool {

@@ -97,15 +97,29 @@ type Claims struct {
 // Verifier checks access tokens: EdDSA signature by a known key id, expiry,
 // issuer, audience, a subject and a known role.
 type Verifier struct {
-	keys     KeySource
-	issuer   string
-	audience string
-	parser   *jwt.Parser
+	keys        KeySource
+	issuer      string
+	audience    string
+	parser      *jwt.Parser
+	revocations *Revocations // nil: none
+	cache       *TokenCache  // nil: every token is fully verified
 }
 
+// VerifierOption configures a Verifier.
+type VerifierOption func(*Verifier)
+
+// WithRevocations makes the verifier refuse the tokens a user had before
+// their revocation (deleted accounts, demoted administrators).
+func WithRevocations(r *Revocations) VerifierOption { return func(v *Verifier) { v.revocations = r } }
+
+// WithTokenCache remembers verified tokens, so a token seen before costs a
+// map lookup instead of an Ed25519 verification. Revocations are still
+// checked on every request.
+func WithTokenCache(c *TokenCache) VerifierOption { return func(v *Verifier) { v.cache = c } }
+
 // NewVerifier returns a verifier for tokens of issuer meant for audience.
-func NewVerifier(keys KeySource, issuer, audience string) *Verifier {
-	return &Verifier{
+func NewVerifier(keys KeySource, issuer, audience string, opts ...VerifierOption) *Verifier {
+	v := &Verifier{
 		keys: keys, issuer: issuer, audience: audience,
 		parser: jwt.NewParser(
 			// only EdDSA: rejects alg "none" and HMAC tokens signed with a public key
@@ -117,10 +131,21 @@ func NewVerifier(keys KeySource, issuer, audience string) *Verifier {
 			jwt.WithLeeway(5*time.Second),
 		),
 	}
+	for _, opt := range opts {
+		opt(v)
+	}
+	return v
 }
 
 // Verify returns the principal of a valid token, or an error wrapping ErrInvalidToken.
 func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) {
+	now := time.Now()
+	if e, ok := v.cache.Get(token, now); ok {
+		if v.revocations.IsRevoked(e.Principal.UserID, e.IssuedAt) {
+			return Principal{}, fmt.Errorf("%w: revoked", ErrInvalidToken)
+		}
+		return e.Principal, nil
+	}
 	var claims Claims
 	_, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -138,7 +163,16 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	if claims.Role != RoleAdmin && claims.Role != RoleUser {
 		return Principal{}, fmt.Errorf("%w: unknown role %q", ErrInvalidToken, claims.Role)
 	}
-	return Principal{UserID: claims.Subject, Role: claims.Role}, nil
+	var issuedAt time.Time
+	if claims.IssuedAt != nil {
+		issuedAt = claims.IssuedAt.Time
+	}
+	if v.revocations.IsRevoked(claims.Subject, issuedAt) {
+		return Principal{}, fmt.Errorf("%w: revoked", ErrInvalidToken)
+	}
+	p := Principal{UserID: claims.Subject, Role: claims.Role}
+	v.cache.Add(token, CachedToken{Principal: p, IssuedAt: issuedAt, ExpiresAt: claims.ExpiresAt.Time}, now)
+	return p, nil
 }
 
 // Sign makes an access token for p with the private key kid. The identity

@@ -20,6 +20,7 @@ type Config struct {
 	Services        []string      // MARQUEE_SERVICES or --services: which services run here (default all)
 	DatabaseURL     string        // MARQUEE_DATABASE_URL: postgres://... for every service (one schema each)
 	NATSURL         string        // MARQUEE_NATS_URL: external NATS; empty embeds a server in the process
+	RedisURL        string        // MARQUEE_REDIS_URL: shared rate limits across processes; empty keeps them in process
 	LogLevel        string        // MARQUEE_LOG_LEVEL: debug, info, warn, error (default info)
 	AuthIssuer      string        // MARQUEE_AUTH_ISSUER: the iss of access tokens (default marquee)
 	AuthAudience    string        // MARQUEE_AUTH_AUDIENCE: the aud of access tokens (default marquee)
@@ -80,6 +81,9 @@ func Load(getenv func(string) string, known []string) (Config, error) {
 	}
 	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") && !strings.HasPrefix(c.NATSURL, "tls://") {
 		errs = append(errs, fmt.Errorf("MARQUEE_NATS_URL=%q: want nats://host:port", c.NATSURL))
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		errs = append(errs, fmt.Errorf("MARQUEE_REDIS_URL=%q: want redis://host:port/db", c.RedisURL))
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		errs = append(errs, fmt.Errorf("MARQUEE_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))

@@ -1,0 +1,39 @@
+package identityapi
+
+import "time"
+
+// Source is the envelope source of every identity event; the JetStream
+// stream IDENTITY takes the subjects identity.>.
+const Source = "identity"
+
+// Event types (envelope type = NATS subject). The envelope subject is the user id.
+const (
+	// UserRegistered: an account was created (registration or `marquee admin create`).
+	UserRegistered = "identity.user.registered"
+	// UserUpdated: display name, e-mail address or role changed. Password
+	// changes are not announced (nothing outside identity depends on them).
+	UserUpdated = "identity.user.updated"
+	// UserDeleted: the account was soft-deleted; DeletedAt is set.
+	UserDeleted = "identity.user.deleted"
+)
+
+// UserEvent is the data of every identity.user.* event: the account after
+// the change. Version grows by one on every change, so consumers keep the
+// highest per id and drop older events that arrive late. Email is personal
+// data: consumers that do not mail users should not store it.
+type UserEvent struct {
+	ID          string     `json:"id"`
+	Email       string     `json:"email"`
+	DisplayName string     `json:"display_name"`
+	Role        string     `json:"role"`
+	Version     int64      `json:"version"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	DeletedAt   *time.Time `json:"deleted_at"`
+	// TokensRevokedAt is set when the change ends the user's access tokens
+	// issued up to that moment: deletion, and demotion from admin (whose
+	// tokens still say admin). Every process that verifies tokens applies it:
+	//
+	//	if ev.TokensRevokedAt != nil { revocations.Revoke(ev.ID, *ev.TokensRevokedAt) }
+	TokensRevokedAt *time.Time `json:"tokens_revoked_at"`
+}
