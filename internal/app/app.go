@@ -408,3 +408,14 @@ func (a *App) SeedDemo(ctx context.Context) error {
 
 // Bus is the process's event bus (nil when offline).
 func (a *App) Bus() *events.Bus { return a.bus }
+
+// Routes lists every route this process registered, with its access rule.
+func (a *App) Routes() []httpx.RouteInfo {
+	var out []httpx.RouteInfo
+	for _, u := range a.units {
+		if u.router != nil {
+			out = append(out, u.router.Routes()...)
+		}
+	}
+	return out
+}

@@ -1,0 +1,139 @@
+package app_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/platform/auth"
+)
+
+// Every route of every service declares who may call it, and the API
+// document says the same: a route with a rule is either public or requires
+// the bearer token in the document.
+func TestEveryRouteDeclaresAnAccessRule(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil)
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"` // operations and path-level parameters
+	}
+	require.NoError(t, json.Unmarshal(p.app.Spec(), &doc))
+	routes := p.app.Routes()
+	require.NotEmpty(t, routes)
+	for _, r := range routes {
+		require.Contains(t, []auth.Access{auth.Anyone, auth.Signed, auth.Owner, auth.Admin}, r.Access, "route %s has no known access rule", r.Pattern)
+		method, path, _ := strings.Cut(r.Pattern, " ")
+		raw, ok := doc.Paths[path][strings.ToLower(method)]
+		require.True(t, ok, "route %s is not in the API document", r.Pattern)
+		var op struct {
+			Security []map[string][]string `json:"security"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &op))
+		if r.Access != auth.Anyone {
+			require.NotEmpty(t, op.Security, "route %s needs a token but the document does not say so", r.Pattern)
+		}
+	}
+}
+
+// The authorisation matrix: every route called as anonymous, as a user (the
+// owner where there is one), as another user and as an administrator, with
+// the status each must get. A route without a row fails the test.
+func TestAuthorisationMatrix(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil)
+	admin := p.admin(t)
+	owner, ownerID := p.userWithID(t)
+	other := p.user(t)
+
+	var person struct{ ID string }
+	require.Equal(t, 201, p.call(t, "POST", "/api/actors", admin, map[string]any{"name": "Matrix Person"}, &person))
+	var movie struct{ ID string }
+	require.Equal(t, 201, p.call(t, "POST", "/api/movies", admin, map[string]any{"title": "Matrix Movie"}, &movie))
+
+	const anon, user, another, adm = 0, 1, 2, 3
+	type row struct {
+		method, path string
+		body         func() any
+		fresh        bool // destructive for the caller: each caller is a fresh account of its kind
+		want         [4]int
+	}
+	movieBody := func() any { return map[string]any{"title": "Matrix " + uuid.NewString()[:6]} }
+	personBody := func() any { return map[string]any{"name": "Matrix " + uuid.NewString()[:6]} }
+	rows := []row{
+		{"POST", "/api/auth/register", func() any {
+			return map[string]any{"email": uuid.NewString()[:8] + "@example.com", "password": testPassword, "display_name": "New"}
+		}, false, [4]int{201, 201, 201, 201}},
+		{"POST", "/api/auth/login", func() any { return map[string]any{"email": "nobody@example.com", "password": "wrong password!"} }, false, [4]int{401, 401, 401, 401}},
+		{"POST", "/api/auth/refresh", func() any { return map[string]any{"refresh_token": "not-a-token"} }, false, [4]int{401, 401, 401, 401}},
+		{"POST", "/api/auth/logout", func() any { return map[string]any{"refresh_token": "not-a-token"} }, false, [4]int{204, 204, 204, 204}},
+		{"GET", "/.well-known/jwks.json", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/me", nil, false, [4]int{401, 200, 200, 200}},
+		{"PATCH", "/api/me", func() any { return map[string]any{"display_name": "Renamed"} }, false, [4]int{401, 200, 200, 200}},
+		{"DELETE", "/api/me", nil, true, [4]int{401, 204, 204, 204}},
+		{"GET", "/api/users", nil, false, [4]int{401, 403, 403, 200}},
+		{"GET", "/api/users/" + ownerID, nil, false, [4]int{200, 200, 200, 200}},
+		{"PUT", "/api/users/" + ownerID, func() any { return map[string]any{"display_name": "Owner"} }, false, [4]int{401, 200, 403, 200}},
+		{"DELETE", "/api/users/{fresh}", nil, false, [4]int{401, 403, 403, 204}},
+
+		{"GET", "/api/genres", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/movies", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/movies/" + movie.ID, nil, false, [4]int{200, 200, 200, 200}},
+		{"POST", "/api/movies", movieBody, false, [4]int{401, 403, 403, 201}},
+		{"PUT", "/api/movies/" + movie.ID, movieBody, false, [4]int{401, 403, 403, 200}},
+		{"POST", "/api/movies/" + movie.ID + "/restore", nil, false, [4]int{401, 403, 403, 200}},
+		{"DELETE", "/api/movies/" + movie.ID, nil, false, [4]int{401, 403, 403, 204}},
+		{"GET", "/api/actors", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/actors/" + person.ID, nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/people", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/people/" + person.ID, nil, false, [4]int{200, 200, 200, 200}},
+		{"POST", "/api/actors", personBody, false, [4]int{401, 403, 403, 201}},
+		{"PUT", "/api/actors/" + person.ID, personBody, false, [4]int{401, 403, 403, 200}},
+		{"POST", "/api/actors/" + person.ID + "/restore", nil, false, [4]int{401, 403, 403, 200}},
+		{"DELETE", "/api/actors/" + person.ID, nil, false, [4]int{401, 403, 403, 204}},
+	}
+
+	covered := map[string]bool{}
+	for _, r := range rows {
+		tokens := [4]string{"", owner, other, admin}
+		if r.fresh {
+			tokens = [4]string{"", p.user(t), p.user(t), p.admin(t)}
+		}
+		for caller, want := range r.want {
+			path := r.path
+			if strings.Contains(path, "{fresh}") {
+				_, id := p.userWithID(t)
+				path = strings.ReplaceAll(path, "{fresh}", id)
+			}
+			var body any
+			if r.body != nil {
+				body = r.body()
+			}
+			got := p.call(t, r.method, path, tokens[caller], body, nil)
+			require.Equal(t, want, got, "%s %s as %s", r.method, path, [4]string{"anonymous", "user", "another user", "admin"}[caller])
+		}
+		covered[r.method+" "+pattern(r.path, movie.ID, person.ID, ownerID)] = true
+	}
+	for _, route := range p.app.Routes() {
+		require.True(t, covered[route.Pattern], "route %s has no row in the authorisation matrix", route.Pattern)
+	}
+}
+
+// pattern turns a concrete matrix path back into its route pattern.
+func pattern(path string, ids ...string) string {
+	for _, id := range ids {
+		path = strings.ReplaceAll(path, id, "{id}")
+	}
+	return strings.ReplaceAll(path, "{fresh}", "{id}")
+}
+
+// userWithID registers a user and returns its token and id.
+func (p *platform) userWithID(t *testing.T) (string, string) {
+	t.Helper()
+	tok := p.user(t)
+	var me struct{ ID string }
+	require.Equal(t, 200, p.call(t, "GET", "/api/me", tok, nil, &me))
+	return tok, me.ID
+}
