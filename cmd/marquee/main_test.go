@@ -49,8 +49,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -62,10 +66,16 @@ func freeAddr(t testing.TB) string {
 // serve starts `marquee serve args...` on dataDir and waits until /readyz answers 200.
 func serve(t testing.TB, dataDir string, args ...string) (*proc, time.Duration) {
 	t.Helper()
+	return serveEnv(t, dataDir, nil, args...)
+}
+
+// serveEnv is serve with extra environment variables.
+func serveEnv(t testing.TB, dataDir string, env []string, args ...string) (*proc, time.Duration) {
+	t.Helper()
 	addr := freeAddr(t)
 	p := &proc{url: "http://" + addr, out: &syncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(binary, append([]string{"serve"}, args...)...)
-	p.cmd.Env = append(os.Environ(), "MARQUEE_DATA_DIR="+dataDir, "MARQUEE_HTTP_ADDR="+addr)
+	p.cmd.Env = append(append(os.Environ(), "MARQUEE_DATA_DIR="+dataDir, "MARQUEE_HTTP_ADDR="+addr), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	started := time.Now()
 	require.NoError(t, p.cmd.Start())

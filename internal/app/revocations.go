@@ -37,7 +37,7 @@ func (a *App) followRevocations(ctx context.Context) {
 func (a *App) applyRevocations(ctx context.Context, stream string) error {
 	since := time.Now().Add(-accessTTL - time.Minute)
 	cons, err := a.bus.JetStream().OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{identityapi.UserUpdated, identityapi.UserDeleted},
+		FilterSubjects: []string{"identity.user.>"}, // one subject: older servers take no more
 		DeliverPolicy:  jetstream.DeliverByStartTimePolicy, OptStartTime: &since,
 	})
 	if err != nil {

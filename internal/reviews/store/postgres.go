@@ -1,0 +1,31 @@
+package store
+
+import (
+	"time"
+
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+)
+
+// postgresStore is the PostgreSQL implementation. What is PostgreSQL-specific:
+//   - timestamps are TIMESTAMPTZ (microseconds) and take time.Time arguments;
+//   - ids use the "C" collation (see the migration), so pages come in the same
+//     byte order as on SQLite;
+//   - a review read before its update or deletion is locked (FOR UPDATE OF r),
+//     so two writers of one review are serialised (READ COMMITTED would let
+//     both read the old rating and both adjust the summary from it);
+//   - the author read by a review write takes FOR SHARE, so the deletion of
+//     the account (which removes the author's reviews) waits for it, or it
+//     sees the deletion;
+//   - the rating summary needs no explicit lock: INSERT ... ON CONFLICT DO
+//     UPDATE with relative updates locks the row, and a concurrent writer
+//     re-reads the committed row before adding its own change.
+type postgresStore struct{ *sqlStore }
+
+func newPostgres() *postgresStore {
+	return &postgresStore{&sqlStore{
+		engine:      sqldb.Postgres,
+		timeArg:     func(t time.Time) any { return Timestamp(t) },
+		lockReview:  " FOR UPDATE OF r",
+		shareAuthor: " FOR SHARE",
+	}}
+}
