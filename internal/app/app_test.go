@@ -343,3 +343,15 @@ func TestConsumersRunAndTheirLagIsExported(t *testing.T) {
 		return strings.Contains(string(body), `marquee_consumer_lag{consumer="test-person-names"} 0`)
 	}, 10*time.Second, 50*time.Millisecond)
 }
+
+func TestADeletedUsersTokenStopsWorkingEverywhere(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil)
+	admin := p.admin(t)
+	tok, id := p.userWithID(t)
+	require.Equal(t, 200, p.call(t, "GET", "/api/genres", tok, nil, nil))
+	require.Equal(t, 204, p.call(t, "DELETE", "/api/users/"+id, admin, nil, nil))
+	require.Equal(t, 401, p.call(t, "GET", "/api/me", tok, nil, nil), "identity refuses it")
+	require.Equal(t, 401, p.call(t, "GET", "/api/genres", tok, nil, nil), "the catalog refuses it too, even on a public route")
+	require.Equal(t, 200, p.call(t, "GET", "/api/genres", "", nil, nil))
+}
