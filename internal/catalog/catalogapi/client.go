@@ -1,72 +1,40 @@
 package catalogapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
+
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
 )
 
-// ErrNotFound is matched (errors.Is) by the *Error of a 404 answer.
-var ErrNotFound = errors.New("catalog: not found")
+// The client's errors are the platform's: *Error is a problem answer, and
+// errors.Is matches it against the sentinels by status.
+type (
+	Error      = httpx.APIError
+	FieldError = httpx.FieldError
+)
 
-// FieldError names one invalid field of a request.
-type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
-
-// Error is a non-2xx answer of the catalog API (an RFC 9457 problem).
-type Error struct {
-	Status int          `json:"status"`
-	Title  string       `json:"title"`
-	Detail string       `json:"detail"`
-	Errors []FieldError `json:"errors"`
-}
-
-func (e *Error) Error() string {
-	msg := fmt.Sprintf("catalog: %d %s", e.Status, e.Title)
-	if e.Detail != "" {
-		msg += ": " + e.Detail
-	}
-	for _, fe := range e.Errors {
-		msg += "; " + fe.Field + " " + fe.Reason
-	}
-	return msg
-}
-
-// Is makes errors.Is(err, ErrNotFound) true for 404s.
-func (e *Error) Is(target error) bool {
-	return target == ErrNotFound && e.Status == http.StatusNotFound
-}
+// ErrNotFound is matched by the *Error of a 404 answer.
+var ErrNotFound = httpx.ErrNotFound
 
 // Client calls the catalog HTTP API.
 type Client struct {
-	base  string
-	hc    *http.Client
-	token string
+	core httpx.Client
 }
 
 // NewClient returns a client of the catalog at baseURL (e.g. "http://catalog:8080";
 // the paths /api/... are appended). A nil hc means http.DefaultClient.
 func NewClient(baseURL string, hc *http.Client) *Client {
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), hc: hc}
+	return &Client{core: httpx.Client{Service: "catalog", Base: baseURL, HTTP: hc}}
 }
 
 // WithToken returns a copy of the client that sends the bearer access token
 // (writes need an administrator's token).
 func (c *Client) WithToken(token string) *Client {
 	cp := *c
-	cp.token = token
+	cp.core.Token = token
 	return &cp
 }
 
@@ -156,142 +124,93 @@ func (p PersonListParams) values() url.Values {
 // GetMovie fetches one movie; errors.Is(err, ErrNotFound) when it does not exist or is deleted.
 func (c *Client) GetMovie(ctx context.Context, id string) (Movie, error) {
 	var m Movie
-	err := c.do(ctx, http.MethodGet, "/api/movies/"+url.PathEscape(id), nil, nil, &m)
+	err := c.core.Do(ctx, http.MethodGet, "/api/movies/"+url.PathEscape(id), nil, nil, &m)
 	return m, err
 }
 
 // ListMovies fetches one page of movies.
 func (c *Client) ListMovies(ctx context.Context, p MovieListParams) (MoviePage, error) {
 	var page MoviePage
-	err := c.do(ctx, http.MethodGet, "/api/movies", p.values(), nil, &page)
+	err := c.core.Do(ctx, http.MethodGet, "/api/movies", p.values(), nil, &page)
 	return page, err
 }
 
 // CreateMovie creates a movie (admin token).
 func (c *Client) CreateMovie(ctx context.Context, w MovieWrite) (Movie, error) {
 	var m Movie
-	err := c.do(ctx, http.MethodPost, "/api/movies", nil, w, &m)
+	err := c.core.Do(ctx, http.MethodPost, "/api/movies", nil, w, &m)
 	return m, err
 }
 
 // UpdateMovie replaces a movie (admin token).
 func (c *Client) UpdateMovie(ctx context.Context, id string, w MovieWrite) (Movie, error) {
 	var m Movie
-	err := c.do(ctx, http.MethodPut, "/api/movies/"+url.PathEscape(id), nil, w, &m)
+	err := c.core.Do(ctx, http.MethodPut, "/api/movies/"+url.PathEscape(id), nil, w, &m)
 	return m, err
 }
 
 // DeleteMovie soft-deletes a movie (admin token).
 func (c *Client) DeleteMovie(ctx context.Context, id string) error {
-	return c.do(ctx, http.MethodDelete, "/api/movies/"+url.PathEscape(id), nil, nil, nil)
+	return c.core.Do(ctx, http.MethodDelete, "/api/movies/"+url.PathEscape(id), nil, nil, nil)
 }
 
 // RestoreMovie undoes a soft delete (admin token).
 func (c *Client) RestoreMovie(ctx context.Context, id string) (Movie, error) {
 	var m Movie
-	err := c.do(ctx, http.MethodPost, "/api/movies/"+url.PathEscape(id)+"/restore", nil, nil, &m)
+	err := c.core.Do(ctx, http.MethodPost, "/api/movies/"+url.PathEscape(id)+"/restore", nil, nil, &m)
 	return m, err
 }
 
 // GetPerson fetches one person with filmography.
 func (c *Client) GetPerson(ctx context.Context, id string) (Person, error) {
 	var p Person
-	err := c.do(ctx, http.MethodGet, "/api/people/"+url.PathEscape(id), nil, nil, &p)
+	err := c.core.Do(ctx, http.MethodGet, "/api/people/"+url.PathEscape(id), nil, nil, &p)
 	return p, err
 }
 
 // ListPeople fetches one page of all people.
 func (c *Client) ListPeople(ctx context.Context, p PersonListParams) (PersonPage, error) {
 	var page PersonPage
-	err := c.do(ctx, http.MethodGet, "/api/people", p.values(), nil, &page)
+	err := c.core.Do(ctx, http.MethodGet, "/api/people", p.values(), nil, &page)
 	return page, err
 }
 
 // ListActors fetches one page of actors.
 func (c *Client) ListActors(ctx context.Context, p PersonListParams) (PersonPage, error) {
 	var page PersonPage
-	err := c.do(ctx, http.MethodGet, "/api/actors", p.values(), nil, &page)
+	err := c.core.Do(ctx, http.MethodGet, "/api/actors", p.values(), nil, &page)
 	return page, err
 }
 
 // CreatePerson creates a person through POST /api/actors (admin token).
 func (c *Client) CreatePerson(ctx context.Context, w PersonWrite) (Person, error) {
 	var p Person
-	err := c.do(ctx, http.MethodPost, "/api/actors", nil, w, &p)
+	err := c.core.Do(ctx, http.MethodPost, "/api/actors", nil, w, &p)
 	return p, err
 }
 
 // UpdatePerson replaces a person (admin token).
 func (c *Client) UpdatePerson(ctx context.Context, id string, w PersonWrite) (Person, error) {
 	var p Person
-	err := c.do(ctx, http.MethodPut, "/api/actors/"+url.PathEscape(id), nil, w, &p)
+	err := c.core.Do(ctx, http.MethodPut, "/api/actors/"+url.PathEscape(id), nil, w, &p)
 	return p, err
 }
 
 // DeletePerson soft-deletes a person (admin token).
 func (c *Client) DeletePerson(ctx context.Context, id string) error {
-	return c.do(ctx, http.MethodDelete, "/api/actors/"+url.PathEscape(id), nil, nil, nil)
+	return c.core.Do(ctx, http.MethodDelete, "/api/actors/"+url.PathEscape(id), nil, nil, nil)
 }
 
 // RestorePerson undoes a soft delete (admin token).
 func (c *Client) RestorePerson(ctx context.Context, id string) (Person, error) {
 	var p Person
-	err := c.do(ctx, http.MethodPost, "/api/actors/"+url.PathEscape(id)+"/restore", nil, nil, &p)
+	err := c.core.Do(ctx, http.MethodPost, "/api/actors/"+url.PathEscape(id)+"/restore", nil, nil, &p)
 	return p, err
 }
 
 // ListGenres fetches the genre list.
 func (c *Client) ListGenres(ctx context.Context) ([]Genre, error) {
 	var page GenreList
-	err := c.do(ctx, http.MethodGet, "/api/genres", nil, nil, &page)
+	err := c.core.Do(ctx, http.MethodGet, "/api/genres", nil, nil, &page)
 	return page.Items, err
-}
-
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
-	u := c.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("catalog: encode request: %w", err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("catalog: %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		apiErr := &Error{Status: resp.StatusCode}
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		_ = json.Unmarshal(raw, apiErr)
-		apiErr.Status = resp.StatusCode
-		if apiErr.Title == "" {
-			apiErr.Title = http.StatusText(resp.StatusCode)
-		}
-		return apiErr
-	}
-	if out == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("catalog: decode %s %s answer: %w", method, path, err)
-	}
-	return nil
 }

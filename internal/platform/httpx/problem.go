@@ -19,6 +19,7 @@ var (
 	ErrConflict     = errors.New("conflict")
 	ErrUnauthorized = errors.New("authentication required")
 	ErrForbidden    = errors.New("forbidden")
+	ErrRateLimited  = errors.New("too many requests")
 )
 
 // FieldError names one invalid field and why.
