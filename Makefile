@@ -5,27 +5,42 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/marquee-dev/marquee/internal/app.Version=$(VERSION)
 export GOFLAGS := -mod=mod
 
-.PHONY: build run test test-go vet bench clean
+WEB_SRC   := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-build:
+.PHONY: build run test test-go test-web web vet bench clean
+
+## build: the web app (npm), then the one binary that embeds it
+build: web
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/marquee
+
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
 
 ## run: build and start the whole platform on embedded defaults with the demo catalog
 run: build
 	./$(BIN) serve --demo
 
-## test: vet and every test (PostgreSQL tests need MARQUEE_TEST_POSTGRES_URL; .ci/run sets it)
-test: vet test-go
+## test: vet, every Go test (PostgreSQL tests need MARQUEE_TEST_POSTGRES_URL; .ci/run sets it),
+## the web app's unit tests and its end-to-end tests in Chromium
+test: vet test-go test-web
 
 vet:
 	$(GO) vet ./...
 
-test-go:
+test-go: web
 	$(GO) test -count=1 -timeout 20m ./...
+
+test-web: web
+	cd web && npm run check:api && npm test && E2E_REQUIRE_ALL=1 npm run e2e
 
 ## bench: the benchmarks quoted in docs/BENCHMARKS.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./...
 
 clean:
-	rm -rf bin data
+	rm -rf bin data web/dist/assets web/dist/index.html web/dist/favicon.svg

@@ -25,6 +25,8 @@ const usage = `marquee — a self-hostable movie-streaming platform
 Usage:
   marquee serve [--services a,b] [--demo]   run the platform (all services by default)
   marquee seed --demo                        import the demo catalog (idempotent)
+  marquee seed --synthetic MOVIES,REVIEWS    add generated movies and reviews (load tests)
+  marquee rebuild browse                     replay the event streams into a fresh read model
   marquee migrate [--services a,b]           apply database migrations and exit
   marquee admin create --email E --password P [--name N]
                                              create an administrator, or promote an
@@ -59,6 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	services := fs.String("services", "", "comma-separated services to run in this process (default: all)")
 	demoFlag := fs.Bool("demo", false, "load the demo catalog (idempotent)")
+	synthetic := fs.String("synthetic", "", "seed: MOVIES,REVIEWS to generate (e.g. 100000,1000000)")
 	email := fs.String("email", "", "admin create: the administrator's e-mail address")
 	password := fs.String("password", "", "admin create: the password (at least 10 characters)")
 	name := fs.String("name", "Administrator", "admin create: the display name")
@@ -69,6 +72,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "rebuild":
+		if len(args) != 1 || args[0] != "browse" {
+			return errors.New("usage: marquee rebuild browse")
+		}
+		args = nil
 	case "serve", "seed", "migrate", "admin create":
 	default:
 		fmt.Fprint(stderr, usage)
@@ -115,15 +123,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return nil
 	case "seed":
-		if !*demoFlag {
-			return errors.New("seed: say what to seed: --demo")
+		var movies, reviews int
+		if *synthetic != "" {
+			if _, err := fmt.Sscanf(*synthetic, "%d,%d", &movies, &reviews); err != nil || movies < 0 || reviews < 0 {
+				return fmt.Errorf("seed --synthetic %q: want MOVIES,REVIEWS such as 100000,1000000", *synthetic)
+			}
+		}
+		if !*demoFlag && *synthetic == "" {
+			return errors.New("seed: say what to seed: --demo and/or --synthetic MOVIES,REVIEWS")
 		}
 		a, err := app.New(ctx, cfg, log, app.Offline)
 		if err != nil {
 			return err
 		}
 		defer a.Close()
-		return a.SeedDemo(ctx)
+		if *demoFlag {
+			if err := a.SeedDemo(ctx); err != nil {
+				return err
+			}
+		}
+		if *synthetic != "" {
+			return a.SeedSynthetic(ctx, movies, reviews)
+		}
+		return nil
+	case "rebuild":
+		// Reads the streams, so it needs the bus: with the embedded NATS, stop
+		// `marquee serve` first (they cannot share the store); with
+		// MARQUEE_NATS_URL it can run beside the serving processes.
+		cfg.Services = []string{"browse"}
+		a, err := app.New(ctx, cfg, log, app.Serving)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return a.RebuildBrowse(ctx)
 	default: // serve
 		a, err := app.New(ctx, cfg, log, app.Serving)
 		if err != nil {

@@ -13,10 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The scaled-out shape with real processes on loopback: identity, catalog and
-// the gateway each in their own `marquee serve --services X`, sharing an
-// external NATS server. The catalog verifies tokens with identity's JWKS and
-// learns of revocations from identity's events.
+// The scaled-out shape with real processes on loopback: identity, the
+// catalog, the read side (reviews, social, browse) and the gateway each in
+// their own `marquee serve --services X`, sharing an external NATS server.
+// The catalog verifies tokens with identity's JWKS and learns of revocations
+// from identity's events; browse builds its read model from the catalog's.
 func TestScaledOutServicesInSeparateProcesses(t *testing.T) {
 	t.Parallel()
 	natsURL := os.Getenv("MARQUEE_TEST_NATS_URL")
@@ -27,11 +28,14 @@ func TestScaledOutServicesInSeparateProcesses(t *testing.T) {
 		t.Skip("MARQUEE_TEST_NATS_URL not set")
 	}
 	identityDir := t.TempDir()
-	shared := []string{"MARQUEE_NATS_URL=" + natsURL}
+	// the server outlives test runs: this run's durable consumers start fresh
+	shared := []string{"MARQUEE_NATS_URL=" + natsURL, "MARQUEE_CONSUMER_PREFIX=test-" + uuid.NewString()[:8] + "-"}
 	identityProc, _ := serveEnv(t, identityDir, shared, "--services", "identity")
 	withIdentity := append(shared, "MARQUEE_IDENTITY_URL="+identityProc.url)
 	catalogProc, _ := serveEnv(t, t.TempDir(), withIdentity, "--services", "catalog")
-	gw, _ := serveEnv(t, t.TempDir(), append(withIdentity, "MARQUEE_CATALOG_URL="+catalogProc.url), "--services", "gateway")
+	readSide, _ := serveEnv(t, t.TempDir(), withIdentity, "--services", "reviews,social,browse")
+	gw, _ := serveEnv(t, t.TempDir(), append(withIdentity, "MARQUEE_CATALOG_URL="+catalogProc.url,
+		"MARQUEE_REVIEWS_URL="+readSide.url, "MARQUEE_SOCIAL_URL="+readSide.url, "MARQUEE_BROWSE_URL="+readSide.url), "--services", "gateway")
 
 	email := "root-" + uuid.NewString()[:8] + "@example.com"
 	admin := exec.Command(binary, "admin", "create", "--email", email, "--password", "scaled out admin pass")
@@ -59,6 +63,16 @@ func TestScaledOutServicesInSeparateProcesses(t *testing.T) {
 
 	status, movie := post("/api/movies", adminToken, map[string]any{"title": "Distributed"})
 	require.Equal(t, 201, status, "the catalog process verified the token with identity's JWKS: %v", movie)
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(gw.url + "/api/movies/" + movie["id"].(string))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, 10*time.Second, 50*time.Millisecond, "browse, in another process, learnt of the movie from the catalog's event")
+	status, review := post("/api/movies/"+movie["id"].(string)+"/reviews", adminToken, map[string]any{"rating": 9, "body": "Scales."})
+	require.Equal(t, 201, status, "%v", review)
 
 	// A second administrator is deleted; the catalog process must refuse their token soon after.
 	status, _ = post("/api/auth/register", "", map[string]any{"email": "doomed-" + email, "password": "scaled out admin pass", "display_name": "Doomed"})
@@ -85,7 +99,7 @@ func TestScaledOutServicesInSeparateProcesses(t *testing.T) {
 		return status == 401
 	}, 10*time.Second, 100*time.Millisecond, "the deleted user's token keeps working in the catalog process:\n%s", catalogProc.out.String())
 
-	for _, p := range []*proc{gw, catalogProc, identityProc} {
+	for _, p := range []*proc{gw, readSide, catalogProc, identityProc} {
 		p.stop(t)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/marquee-dev/marquee/internal/browse"
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/gateway"
@@ -33,13 +34,39 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/obs"
 	"github.com/marquee-dev/marquee/internal/platform/ratelimit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+	"github.com/marquee-dev/marquee/internal/reviews"
+	"github.com/marquee-dev/marquee/internal/social"
+	"github.com/marquee-dev/marquee/web"
 )
 
 // Gateway is the name of the edge in MARQUEE_SERVICES / --services.
 const Gateway = "gateway"
 
 // Services are the services this binary knows, in start order.
-var Services = []string{"identity", "catalog", Gateway}
+var Services = []string{"identity", "catalog", "reviews", "social", "browse", Gateway}
+
+// definitions says what the composition root needs of each service, even
+// when it runs in another process (the gateway routes by its document).
+var definitions = map[string]struct {
+	spec       []byte
+	migrations fs.FS
+}{
+	"identity": {identity.OpenAPI, identity.Migrations},
+	"catalog":  {catalog.OpenAPI, catalog.Migrations},
+	"reviews":  {reviews.OpenAPI, reviews.Migrations},
+	"social":   {social.OpenAPI, social.Migrations},
+	"browse":   {browse.OpenAPI, browse.Migrations},
+}
+
+// service is what every service offers the composition root.
+type service interface {
+	Routes(rt *httpx.Router)
+}
+
+// consumer is a service that also applies other services' events.
+type consumer interface {
+	Subscriptions() []events.Subscription
+}
 
 // accessTTL is the lifetime of access tokens, and so how long a revocation must be remembered.
 const accessTTL = 15 * time.Minute
@@ -58,6 +85,7 @@ type App struct {
 	units       []*unit
 	identity    *identity.Service
 	catalog     *catalog.Service
+	reviews     *reviews.Service
 	gateway     *gateway.Gateway
 	handler     http.Handler
 }
@@ -70,7 +98,6 @@ type unit struct {
 	relay     *events.Relay
 	consumers []*events.Consumer
 	router    *httpx.Router
-	spec      []byte
 }
 
 // Mode says whether the process serves (bus, relays, HTTP) or only works on
@@ -86,11 +113,11 @@ const (
 
 // New opens every configured service (databases migrated; when serving, the
 // bus connected and streams ensured) without serving yet. Close releases it.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (a *App, err error) {
-	a = &App{cfg: cfg, log: log, metrics: obs.NewMetrics(), revocations: auth.NewRevocations(accessTTL)}
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
+	a := &App{cfg: cfg, log: log, metrics: obs.NewMetrics(), revocations: auth.NewRevocations(accessTTL)}
 	defer func() {
 		if err != nil {
-			a.Close()
+			a.Close() // what was opened before the failure
 		}
 	}()
 	if mode == Serving {
@@ -108,7 +135,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (a
 	var keys auth.KeySource
 	var identityUnit *unit
 	if cfg.Runs("identity") {
-		if identityUnit, err = a.openUnit(ctx, "identity", identity.Migrations); err != nil {
+		if identityUnit, err = a.openUnit(ctx, "identity"); err != nil {
 			return nil, err
 		}
 		idCfg := identity.Config{Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, AccessTTL: accessTTL}
@@ -130,20 +157,41 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (a
 	}
 	verifier := auth.NewVerifier(keys, cfg.AuthIssuer, cfg.AuthAudience,
 		auth.WithRevocations(a.revocations), auth.WithTokenCache(auth.NewTokenCache(0)))
-	if identityUnit != nil {
-		identityUnit.router = httpx.NewRouter(verifier)
-		a.identity.Routes(identityUnit.router)
-	}
-
-	if cfg.Runs("catalog") {
-		u, err := a.openUnit(ctx, "catalog", catalog.Migrations)
-		if err != nil {
-			return nil, err
+	for _, name := range cfg.Services {
+		if name == Gateway {
+			continue
+		}
+		u := identityUnit
+		if name != "identity" {
+			if u, err = a.openUnit(ctx, name); err != nil {
+				return nil, err
+			}
+		}
+		svcLog := log.With("service", name)
+		var svc service
+		switch name {
+		case "identity":
+			svc = a.identity
+		case "catalog":
+			a.catalog = catalog.New(u.db, u.outbox, svcLog)
+			svc = a.catalog
+		case "reviews":
+			a.reviews = reviews.New(u.db, u.outbox, svcLog)
+			svc = a.reviews
+		case "social":
+			svc = social.New(u.db, u.outbox, svcLog)
+		case "browse":
+			svc = browse.New(u.db, svcLog, browse.Config{TopRatedMinVotes: cfg.TopRatedMinVotes})
 		}
 		u.router = httpx.NewRouter(verifier)
-		a.catalog = catalog.New(u.db, u.outbox, log.With("service", "catalog"))
-		a.catalog.Routes(u.router)
-		u.spec = catalog.OpenAPI
+		svc.Routes(u.router)
+		if c, ok := svc.(consumer); ok && a.bus != nil {
+			for _, sub := range c.Subscriptions() {
+				if err := a.Consume(name, sub.Config, sub.Handler); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 
 	var backends []gateway.Backend
@@ -151,7 +199,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (a
 		if name == Gateway {
 			continue
 		}
-		b := gateway.Backend{Service: name, Spec: specOf(name)}
+		b := gateway.Backend{Service: name, Spec: definitions[name].spec}
 		if u := a.unit(name); u != nil {
 			b.Local = u.router
 		} else if b.Remote = cfg.ServiceURL(name); b.Remote == "" {
@@ -171,7 +219,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (a
 	return a, nil
 }
 
-func (a *App) openUnit(ctx context.Context, name string, migrations fs.FS) (*unit, error) {
+func (a *App) openUnit(ctx context.Context, name string) (*unit, error) {
 	db, err := sqldb.Open(ctx, name, a.cfg.DatabaseURLFor(name))
 	if err != nil {
 		return nil, err
@@ -181,7 +229,7 @@ func (a *App) openUnit(ctx context.Context, name string, migrations fs.FS) (*uni
 	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
 		return nil, err
 	}
-	if err := sqldb.Migrate(ctx, db, name, migrations); err != nil {
+	if err := sqldb.Migrate(ctx, db, name, definitions[name].migrations); err != nil {
 		return nil, err
 	}
 	u.outbox = events.NewOutbox(db)
@@ -217,7 +265,12 @@ func (a *App) Consume(service string, cfg events.ConsumerConfig, h events.Handle
 	if a.bus == nil {
 		return fmt.Errorf("consumer %s: no event bus in offline mode", cfg.Name)
 	}
-	c := events.NewConsumer(u.db, a.bus, cfg, h, a.log.With("service", service, "consumer", cfg.Name))
+	// the producer may run elsewhere or not yet: the stream must exist to consume from it
+	if err := a.bus.EnsureStream(context.Background(), cfg.Stream, strings.ToLower(cfg.Stream)+".>"); err != nil {
+		return fmt.Errorf("consumer %s: %w", cfg.Name, err)
+	}
+	cfg.Name = a.cfg.ConsumerPrefix + cfg.Name
+	c := events.NewConsumer(u.db, a.bus, cfg, h, a.log.With("service", service))
 	u.consumers = append(u.consumers, c)
 	a.metrics.Gauge("marquee_consumer_lag", "Events in the stream not yet handled by the consumer.", prometheus.Labels{"consumer": cfg.Name}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -240,17 +293,6 @@ func (a *App) unit(name string) *unit {
 	return nil
 }
 
-// specOf returns a service's OpenAPI document, known even when it runs elsewhere.
-func specOf(name string) []byte {
-	switch name {
-	case "catalog":
-		return catalog.OpenAPI
-	case "identity":
-		return identity.OpenAPI
-	}
-	return nil
-}
-
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", httpx.Routed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -258,7 +300,9 @@ func (a *App) routes() http.Handler {
 	})))
 	mux.Handle("GET /readyz", httpx.Routed(http.HandlerFunc(a.ready)))
 	mux.Handle("GET /metrics", httpx.Routed(promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{})))
-	mux.Handle("/", a.gateway)
+	mux.Handle("/api/", a.gateway)         // the API, /api/openapi.json, /api/docs
+	mux.Handle("/.well-known/", a.gateway) // jwks.json
+	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
 		httpx.Observe(a.log, a.metrics),
 		httpx.Recover,

@@ -52,6 +52,18 @@ func TestAuthorisationMatrix(t *testing.T) {
 	require.Equal(t, 201, p.call(t, "POST", "/api/actors", admin, map[string]any{"name": "Matrix Person"}, &person))
 	var movie struct{ ID string }
 	require.Equal(t, 201, p.call(t, "POST", "/api/movies", admin, map[string]any{"title": "Matrix Movie"}, &movie))
+	p.eventually(t, 200, "GET", "/api/movies/"+movie.ID, "", nil, nil)
+	// the reviews service learns of the movie from the catalog's event
+	var review struct{ ID string }
+	p.eventually(t, 201, "POST", "/api/movies/"+movie.ID+"/reviews", owner, map[string]any{"rating": 7, "body": "Mine."}, &review)
+	_, followee := p.userWithID(t)
+	// a review by a fresh account, for the DELETE rows
+	reviewByNewUser := func() (token, id string) {
+		token = p.user(t)
+		var r struct{ ID string }
+		require.Equal(t, 201, p.call(t, "POST", "/api/movies/"+movie.ID+"/reviews", token, map[string]any{"rating": 5}, &r))
+		return token, r.ID
+	}
 
 	const anon, user, another, adm = 0, 1, 2, 3
 	type row struct {
@@ -62,7 +74,25 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}
 	movieBody := func() any { return map[string]any{"title": "Matrix " + uuid.NewString()[:6]} }
 	personBody := func() any { return map[string]any{"name": "Matrix " + uuid.NewString()[:6]} }
+	reviewBody := func() any { return map[string]any{"rating": 8, "body": "Changed."} }
 	rows := []row{
+		{"GET", "/api/movies/top-rated", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/search?q=matrix", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/admin/catalog/movies", nil, false, [4]int{401, 403, 403, 200}},
+		{"GET", "/api/admin/catalog/movies/" + movie.ID, nil, false, [4]int{401, 403, 403, 200}},
+		{"GET", "/api/admin/catalog/people", nil, false, [4]int{401, 403, 403, 200}},
+		{"GET", "/api/admin/catalog/people/" + person.ID, nil, false, [4]int{401, 403, 403, 200}},
+		{"GET", "/api/movies/" + movie.ID + "/reviews", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/reviews/" + review.ID, nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/users/" + ownerID + "/reviews", nil, false, [4]int{200, 200, 200, 200}},
+		{"PUT", "/api/reviews/" + review.ID, reviewBody, false, [4]int{401, 200, 403, 403}},
+		{"POST", "/api/movies/" + movie.ID + "/reviews", reviewBody, true, [4]int{401, 201, 201, 201}},
+		{"PUT", "/api/users/" + followee + "/follow", nil, false, [4]int{401, 200, 200, 200}},
+		{"GET", "/api/users/" + followee + "/followers", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/users/" + followee + "/following", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/feed", nil, false, [4]int{401, 200, 200, 200}},
+		{"DELETE", "/api/users/" + followee + "/follow", nil, false, [4]int{401, 204, 204, 204}},
+
 		{"POST", "/api/auth/register", func() any {
 			return map[string]any{"email": uuid.NewString()[:8] + "@example.com", "password": testPassword, "display_name": "New"}
 		}, false, [4]int{201, 201, 201, 201}},
@@ -95,7 +125,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"DELETE", "/api/actors/" + person.ID, nil, false, [4]int{401, 403, 403, 204}},
 	}
 
-	covered := map[string]bool{}
+	// DELETE /api/reviews/{id}: the author or an administrator, never another user.
+	author, mine := reviewByNewUser()
+	require.Equal(t, 401, p.call(t, "DELETE", "/api/reviews/"+mine, "", nil, nil))
+	require.Equal(t, 403, p.call(t, "DELETE", "/api/reviews/"+mine, other, nil, nil))
+	require.Equal(t, 204, p.call(t, "DELETE", "/api/reviews/"+mine, author, nil, nil))
+	_, theirs := reviewByNewUser()
+	require.Equal(t, 204, p.call(t, "DELETE", "/api/reviews/"+theirs, admin, nil, nil))
+
+	covered := map[string]bool{"DELETE /api/reviews/{id}": true}
 	for _, r := range rows {
 		tokens := [4]string{"", owner, other, admin}
 		if r.fresh {
@@ -114,7 +152,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 			got := p.call(t, r.method, path, tokens[caller], body, nil)
 			require.Equal(t, want, got, "%s %s as %s", r.method, path, [4]string{"anonymous", "user", "another user", "admin"}[caller])
 		}
-		covered[r.method+" "+pattern(r.path, movie.ID, person.ID, ownerID)] = true
+		path, _, _ := strings.Cut(r.path, "?")
+		covered[r.method+" "+pattern(path, movie.ID, person.ID, ownerID, review.ID, followee)] = true
 	}
 	for _, route := range p.app.Routes() {
 		require.True(t, covered[route.Pattern], "route %s has no row in the authorisation matrix", route.Pattern)

@@ -59,6 +59,7 @@ func BenchmarkMovieByIDVersusBareHandler(b *testing.B) {
 		b.Fatal("create movie")
 	}
 	movieURL := p.url + "/api/movies/" + m.ID
+	p.eventually(b, 200, "GET", "/api/movies/"+m.ID, "", nil, nil) // the read model has it
 	resp, err := http.Get(movieURL)
 	require.NoError(b, err)
 	body, _ := io.ReadAll(resp.Body)

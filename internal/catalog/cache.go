@@ -9,7 +9,7 @@ import (
 )
 
 // movieCache keeps the encoded public JSON document of recently read movies,
-// so GET /api/movies/{id} answers from memory. Entries live for a short TTL,
+// so GET /api/admin/catalog/movies/{id} answers from memory. Entries live for a short TTL,
 // which bounds how stale a replica can be about a write made elsewhere;
 // writes in this process invalidate the entries they touch right after commit.
 //

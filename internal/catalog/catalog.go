@@ -56,7 +56,7 @@ type options struct {
 // Option tunes the service.
 type Option func(*options)
 
-// WithCacheTTL bounds how long GET /api/movies/{id} may answer from memory,
+// WithCacheTTL bounds how long GET /api/admin/catalog/movies/{id} may answer from memory,
 // and so how stale another replica can be after a write. Default 30s.
 func WithCacheTTL(d time.Duration) Option { return func(o *options) { o.cacheTTL = d } }
 

@@ -14,26 +14,27 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 )
 
-// Routes registers the catalog's HTTP API on rt. Reads are open to anyone;
-// writes need an administrator.
+// Routes registers the catalog's HTTP API on rt. Everything needs an
+// administrator: the writes, and the catalog's own reads under
+// /api/admin/catalog/ (with soft-deleted rows on include_deleted=true).
+// The public reads of movies, actors, people and genres are the browse
+// service's (its read model, built from the catalog's events), at
+// GET /api/movies, /api/movies/{id}, /api/actors, /api/people, /api/genres.
 func (s *Service) Routes(rt *httpx.Router) {
-	rt.Handle("GET /api/movies", auth.Anyone, s.handleListMovies)
 	rt.Handle("POST /api/movies", auth.Admin, s.handleCreateMovie)
-	rt.Handle("GET /api/movies/{id}", auth.Anyone, s.handleGetMovie)
 	rt.Handle("PUT /api/movies/{id}", auth.Admin, s.handleUpdateMovie)
 	rt.Handle("DELETE /api/movies/{id}", auth.Admin, s.handleDeleteMovie)
 	rt.Handle("POST /api/movies/{id}/restore", auth.Admin, s.handleRestoreMovie)
 
-	rt.Handle("GET /api/actors", auth.Anyone, s.handleListPeople(true))
 	rt.Handle("POST /api/actors", auth.Admin, s.handleCreatePerson)
-	rt.Handle("GET /api/actors/{id}", auth.Anyone, s.handleGetPerson)
 	rt.Handle("PUT /api/actors/{id}", auth.Admin, s.handleUpdatePerson)
 	rt.Handle("DELETE /api/actors/{id}", auth.Admin, s.handleDeletePerson)
 	rt.Handle("POST /api/actors/{id}/restore", auth.Admin, s.handleRestorePerson)
-	rt.Handle("GET /api/people", auth.Anyone, s.handleListPeople(false))
-	rt.Handle("GET /api/people/{id}", auth.Anyone, s.handleGetPerson)
 
-	rt.Handle("GET /api/genres", auth.Anyone, s.handleListGenres)
+	rt.Handle("GET /api/admin/catalog/movies", auth.Admin, s.handleListMovies)
+	rt.Handle("GET /api/admin/catalog/movies/{id}", auth.Admin, s.handleGetMovie)
+	rt.Handle("GET /api/admin/catalog/people", auth.Admin, s.handleListPeople)
+	rt.Handle("GET /api/admin/catalog/people/{id}", auth.Admin, s.handleGetPerson)
 }
 
 // Header values shared by every answer from the cache (never mutated).
@@ -249,59 +250,57 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Service) handleListPeople(actorsOnly bool) httpx.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		limit, err := httpx.ParseLimit(r)
-		if err != nil {
-			return err
-		}
-		qv := r.URL.Query()
-		v := httpx.Validator{Status: http.StatusBadRequest}
-		pq := store.PersonQuery{Limit: limit + 1, ActorsOnly: actorsOnly}
-		pq.Text = strings.TrimSpace(qv.Get("q"))
-		if utf8.RuneCountInString(pq.Text) > maxQueryLen {
-			v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
-		}
-		sortName := qv.Get("sort")
-		def := false
-		switch sortName {
-		case "", "name":
-			sortName, pq.Sort = "name", store.SortName
-		case "created":
-			pq.Sort, def = store.SortPersonCreated, true
-		default:
-			v.Add("sort", "must be name or created")
-		}
-		var orderName string
-		pq.Desc, orderName = parseOrder(&v, qv.Get("order"), def)
-		pq.IncludeDeleted = includeDeleted(r, &v)
-		if err := v.Err(); err != nil {
-			return err
-		}
-		if pq.After, err = readCursor(r, sortName, orderName); err != nil {
-			return err
-		}
-		items, err := s.ListPeople(r.Context(), pq)
-		if err != nil {
-			return listError(err)
-		}
-		page, err := httpx.NewPage(items, limit, func(last catalogapi.PersonSummary) any {
-			return listCursor{Sort: sortName, Order: orderName, Key: store.PersonSortKey(pq.Sort, last)}
-		})
-		if err != nil {
-			return err
-		}
-		httpx.WriteJSON(w, http.StatusOK, page)
-		return nil
-	}
-}
-
-func (s *Service) handleListGenres(w http.ResponseWriter, r *http.Request) error {
-	genres, err := s.ListGenres(r.Context())
+// handleListPeople lists everyone, or with ?actors=true the people with a
+// cast credit on a live movie or created through POST /api/actors.
+func (s *Service) handleListPeople(w http.ResponseWriter, r *http.Request) error {
+	limit, err := httpx.ParseLimit(r)
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, catalogapi.GenreList{Items: genres})
+	qv := r.URL.Query()
+	v := httpx.Validator{Status: http.StatusBadRequest}
+	pq := store.PersonQuery{Limit: limit + 1}
+	if a := qv.Get("actors"); a != "" {
+		b, err := strconv.ParseBool(a)
+		if err != nil {
+			v.Add("actors", "must be true or false")
+		}
+		pq.ActorsOnly = b
+	}
+	pq.Text = strings.TrimSpace(qv.Get("q"))
+	if utf8.RuneCountInString(pq.Text) > maxQueryLen {
+		v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+	}
+	sortName := qv.Get("sort")
+	def := false
+	switch sortName {
+	case "", "name":
+		sortName, pq.Sort = "name", store.SortName
+	case "created":
+		pq.Sort, def = store.SortPersonCreated, true
+	default:
+		v.Add("sort", "must be name or created")
+	}
+	var orderName string
+	pq.Desc, orderName = parseOrder(&v, qv.Get("order"), def)
+	pq.IncludeDeleted = includeDeleted(r, &v)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if pq.After, err = readCursor(r, sortName, orderName); err != nil {
+		return err
+	}
+	items, err := s.ListPeople(r.Context(), pq)
+	if err != nil {
+		return listError(err)
+	}
+	page, err := httpx.NewPage(items, limit, func(last catalogapi.PersonSummary) any {
+		return listCursor{Sort: sortName, Order: orderName, Key: store.PersonSortKey(pq.Sort, last)}
+	})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, page)
 	return nil
 }
 

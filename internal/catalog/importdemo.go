@@ -249,7 +249,7 @@ func (s *Service) importOne(ctx context.Context, tx *sqldb.Tx, it importItem, t 
 		Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	for _, gid := range w.GenreIDs {
-		for _, g := range Genres {
+		for _, g := range catalogapi.Genres {
 			if g.ID == gid {
 				doc.Genres = append(doc.Genres, g)
 			}

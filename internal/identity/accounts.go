@@ -592,7 +592,8 @@ func (s *Service) emit(ctx context.Context, tx *sqldb.Tx, typ string, u store.Us
 
 func toMe(u store.User) identityapi.Me {
 	return identityapi.Me{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: u.Role,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, DeletedAt: u.DeletedAt}
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, DeletedAt: u.DeletedAt,
+		FollowersCount: u.FollowersCount, FollowingCount: u.FollowingCount}
 }
 
 // normalizeEmail trims and lower-cases an address and checks its form; the

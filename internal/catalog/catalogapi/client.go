@@ -38,7 +38,8 @@ func (c *Client) WithToken(token string) *Client {
 	return &cp
 }
 
-// MovieListParams are the filters, sort and paging of GET /api/movies; zero values are left out.
+// MovieListParams are the filters, sort and paging of GET /api/movies (the
+// browse service's) and GET /api/admin/catalog/movies; zero values are left out.
 type MovieListParams struct {
 	Q              string
 	Genre          string // slug or id
@@ -88,9 +89,11 @@ func (p MovieListParams) values() url.Values {
 	return v
 }
 
-// PersonListParams are the filters, sort and paging of GET /api/actors and /api/people.
+// PersonListParams are the filters, sort and paging of GET /api/actors,
+// /api/people (the browse service's) and /api/admin/catalog/people.
 type PersonListParams struct {
 	Q              string
+	ActorsOnly     bool   // GET /api/admin/catalog/people only: actors=true
 	Sort           string // name, created
 	Order          string
 	IncludeDeleted bool
@@ -112,6 +115,9 @@ func (p PersonListParams) values() url.Values {
 	if p.IncludeDeleted {
 		v.Set("include_deleted", "true")
 	}
+	if p.ActorsOnly {
+		v.Set("actors", "true")
+	}
 	if p.Limit != 0 {
 		v.Set("limit", strconv.Itoa(p.Limit))
 	}
@@ -120,6 +126,11 @@ func (p PersonListParams) values() url.Values {
 	}
 	return v
 }
+
+// The public reads (GetMovie, ListMovies, GetPerson, ListPeople, ListActors,
+// ListGenres) are answered by the browse service (its read model, with real
+// rating summaries), so give the client the gateway's URL for them. The
+// catalog itself answers the Admin* reads (an administrator's token).
 
 // GetMovie fetches one movie; errors.Is(err, ErrNotFound) when it does not exist or is deleted.
 func (c *Client) GetMovie(ctx context.Context, id string) (Movie, error) {
@@ -213,4 +224,41 @@ func (c *Client) ListGenres(ctx context.Context) ([]Genre, error) {
 	var page GenreList
 	err := c.core.Do(ctx, http.MethodGet, "/api/genres", nil, nil, &page)
 	return page.Items, err
+}
+
+// AdminGetMovie fetches a movie from the catalog itself (administrator's
+// token); a soft-deleted one too with includeDeleted.
+func (c *Client) AdminGetMovie(ctx context.Context, id string, includeDeleted bool) (Movie, error) {
+	var m Movie
+	err := c.core.Do(ctx, http.MethodGet, "/api/admin/catalog/movies/"+url.PathEscape(id), deletedQuery(includeDeleted), nil, &m)
+	return m, err
+}
+
+// AdminListMovies fetches one page of the catalog's movies (administrator's token).
+func (c *Client) AdminListMovies(ctx context.Context, p MovieListParams) (MoviePage, error) {
+	var page MoviePage
+	err := c.core.Do(ctx, http.MethodGet, "/api/admin/catalog/movies", p.values(), nil, &page)
+	return page, err
+}
+
+// AdminGetPerson fetches a person from the catalog itself (administrator's
+// token); a soft-deleted one too with includeDeleted.
+func (c *Client) AdminGetPerson(ctx context.Context, id string, includeDeleted bool) (Person, error) {
+	var p Person
+	err := c.core.Do(ctx, http.MethodGet, "/api/admin/catalog/people/"+url.PathEscape(id), deletedQuery(includeDeleted), nil, &p)
+	return p, err
+}
+
+// AdminListPeople fetches one page of the catalog's people (administrator's token).
+func (c *Client) AdminListPeople(ctx context.Context, p PersonListParams) (PersonPage, error) {
+	var page PersonPage
+	err := c.core.Do(ctx, http.MethodGet, "/api/admin/catalog/people", p.values(), nil, &page)
+	return page, err
+}
+
+func deletedQuery(includeDeleted bool) url.Values {
+	if !includeDeleted {
+		return nil
+	}
+	return url.Values{"include_deleted": {"true"}}
 }

@@ -36,11 +36,29 @@ func (s *sqlStore) nt(t *time.Time) any {
 
 const userColumns = `id, email, display_name, role, password_hash, version, created_at, updated_at, deleted_at`
 
+// selectUsers reads accounts with their follow counts (zero until the social
+// service announces some); the joined table shares no column name with users.
+const selectUsers = `SELECT ` + userColumns + `, COALESCE(followers_count, 0), COALESCE(following_count, 0)
+	FROM users LEFT JOIN follow_counts ON follow_counts.user_id = users.id`
+
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Email, &u.DisplayName, &u.Role, &u.PasswordHash, &u.Version,
-		timeScanner{&u.CreatedAt}, timeScanner{&u.UpdatedAt}, nullTimeScanner{&u.DeletedAt})
+		timeScanner{&u.CreatedAt}, timeScanner{&u.UpdatedAt}, nullTimeScanner{&u.DeletedAt},
+		&u.FollowersCount, &u.FollowingCount)
 	return u, err
+}
+
+func (s *sqlStore) ApplyFollowCounts(ctx context.Context, userID string, followers, following int, countsVersion int64) error {
+	_, err := s.q.ExecContext(ctx, `INSERT INTO follow_counts (user_id, followers_count, following_count, counts_version)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET followers_count = excluded.followers_count,
+			following_count = excluded.following_count, counts_version = excluded.counts_version
+		WHERE follow_counts.counts_version < excluded.counts_version`, userID, followers, following, countsVersion)
+	if err != nil {
+		return fmt.Errorf("apply follow counts: %w", err)
+	}
+	return nil
 }
 
 func (s *sqlStore) CreateUser(ctx context.Context, u User) error {
@@ -56,7 +74,7 @@ func (s *sqlStore) CreateUser(ctx context.Context, u User) error {
 }
 
 func (s *sqlStore) UserByID(ctx context.Context, id string) (User, error) {
-	u, err := scanUser(s.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(s.q.QueryRowContext(ctx, selectUsers+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
@@ -67,7 +85,7 @@ func (s *sqlStore) UserByID(ctx context.Context, id string) (User, error) {
 }
 
 func (s *sqlStore) UserByEmail(ctx context.Context, email string) (User, error) {
-	u, err := scanUser(s.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ? AND deleted_at IS NULL`, email))
+	u, err := scanUser(s.q.QueryRowContext(ctx, selectUsers+` WHERE email = ? AND deleted_at IS NULL`, email))
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
@@ -123,7 +141,7 @@ func (s *sqlStore) ListUsers(ctx context.Context, f UserFilter) ([]User, error) 
 		p := likePattern(q)
 		args = append(args, p, p)
 	}
-	query := `SELECT ` + userColumns + ` FROM users`
+	query := selectUsers
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, ` AND `)
 	}

@@ -48,6 +48,10 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	DeletedAt    *time.Time
+
+	// Follow counts, read-only here: a projection of the social service's events.
+	FollowersCount int
+	FollowingCount int
 }
 
 // Deleted reports whether the account is soft-deleted.
@@ -108,6 +112,9 @@ type Store interface {
 	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
 	// CountAdmins counts the live administrators.
 	CountAdmins(ctx context.Context) (int, error)
+	// ApplyFollowCounts stores a user's follow counts unless a newer
+	// countsVersion is already stored (events may arrive twice or out of order).
+	ApplyFollowCounts(ctx context.Context, userID string, followers, following int, countsVersion int64) error
 
 	// CreateRefreshFamily starts a family.
 	CreateRefreshFamily(ctx context.Context, f RefreshFamily) error

@@ -271,3 +271,29 @@ func TestSigningKeys(t *testing.T) {
 		require.Error(t, st.AddSigningKey(ctx, store.SigningKey{Kid: "bad", PrivateKey: []byte{1}}))
 	})
 }
+
+func TestFollowCountsKeepTheNewestVersion(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		st := open(t, db)
+		u := newUser("counted@example.com", time.Now())
+		require.NoError(t, st.CreateUser(ctx, u))
+		got, err := st.UserByID(ctx, u.ID)
+		require.NoError(t, err)
+		require.Equal(t, [2]int{0, 0}, [2]int{got.FollowersCount, got.FollowingCount}, "no counts announced yet")
+
+		require.NoError(t, st.ApplyFollowCounts(ctx, u.ID, 3, 1, 5))
+		require.NoError(t, st.ApplyFollowCounts(ctx, u.ID, 2, 1, 4), "an older event arriving late")
+		require.NoError(t, st.ApplyFollowCounts(ctx, u.ID, 3, 1, 5), "a duplicate")
+		got, err = st.UserByID(ctx, u.ID)
+		require.NoError(t, err)
+		require.Equal(t, [2]int{3, 1}, [2]int{got.FollowersCount, got.FollowingCount})
+
+		require.NoError(t, st.ApplyFollowCounts(ctx, u.ID, 4, 2, 6))
+		list, err := st.ListUsers(ctx, store.UserFilter{Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.Equal(t, [2]int{4, 2}, [2]int{list[0].FollowersCount, list[0].FollowingCount})
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,11 +22,14 @@ type Config struct {
 	DatabaseURL     string        // MARQUEE_DATABASE_URL: postgres://... for every service (one schema each)
 	NATSURL         string        // MARQUEE_NATS_URL: external NATS; empty embeds a server in the process
 	RedisURL        string        // MARQUEE_REDIS_URL: shared rate limits across processes; empty keeps them in process
+	ConsumerPrefix  string        // MARQUEE_CONSUMER_PREFIX: prepended to durable consumer names, so deployments sharing a NATS server keep their own positions
 	LogLevel        string        // MARQUEE_LOG_LEVEL: debug, info, warn, error (default info)
 	AuthIssuer      string        // MARQUEE_AUTH_ISSUER: the iss of access tokens (default marquee)
 	AuthAudience    string        // MARQUEE_AUTH_AUDIENCE: the aud of access tokens (default marquee)
 	ShutdownTimeout time.Duration // MARQUEE_SHUTDOWN_TIMEOUT (default 8s; the whole stop must fit in 10s)
-	RequestTimeout  time.Duration // MARQUEE_REQUEST_TIMEOUT (default 30s)
+	// TopRatedMinVotes is m of the top-rated list's weighted rating (MARQUEE_TOP_RATED_MIN_VOTES, default 25).
+	TopRatedMinVotes int
+	RequestTimeout   time.Duration // MARQUEE_REQUEST_TIMEOUT (default 30s)
 
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
 	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where the gateway reaches a service run elsewhere
@@ -51,6 +55,14 @@ func Load(getenv func(string) string, known []string) (Config, error) {
 	}
 	if c.RequestTimeout, err = duration(getenv, "MARQUEE_REQUEST_TIMEOUT", 30*time.Second); err != nil {
 		errs = append(errs, err)
+	}
+	c.TopRatedMinVotes = 25
+	if v := getenv("MARQUEE_TOP_RATED_MIN_VOTES"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1_000_000 {
+			errs = append(errs, fmt.Errorf("MARQUEE_TOP_RATED_MIN_VOTES=%q: want a whole number from 1 to 1000000", v))
+		} else {
+			c.TopRatedMinVotes = n
+		}
 	}
 	for _, s := range known {
 		key := strings.ToUpper(s)

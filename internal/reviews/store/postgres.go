@@ -27,5 +27,10 @@ func newPostgres() *postgresStore {
 		timeArg:     func(t time.Time) any { return Timestamp(t) },
 		lockReview:  " FOR UPDATE OF r",
 		shareAuthor: " FOR SHARE",
+		// a locking clause may not name the nullable side of an outer join:
+		// the author is locked inside a lateral subquery instead
+		movieAndAuthor: `SELECT m.title, m.deleted, m.version, a.display_name, a.deleted, a.version
+			FROM movies m LEFT JOIN LATERAL (SELECT display_name, deleted, version FROM authors WHERE id = ? FOR SHARE) a ON true
+			WHERE m.id = ?`,
 	}}
 }

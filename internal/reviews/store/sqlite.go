@@ -20,5 +20,7 @@ func newSQLite() *sqliteStore {
 		timeArg:     func(t time.Time) any { return FormatTime(t) },
 		lockReview:  "",
 		shareAuthor: "",
+		movieAndAuthor: `SELECT m.title, m.deleted, m.version, a.display_name, a.deleted, a.version
+			FROM movies m LEFT JOIN authors a ON a.id = ? WHERE m.id = ?`,
 	}}
 }

@@ -19,8 +19,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 )
 
 // Migrations holds the reviews schema, one folder per engine:
@@ -140,6 +140,11 @@ type Store interface {
 	// GetAuthor reads an author; with share it also takes a shared row lock
 	// (PostgreSQL), so a concurrent deletion waits for the caller's transaction.
 	GetAuthor(ctx context.Context, q sqldb.Querier, id string, share bool) (Author, error)
+	// MovieAndAuthor reads the movie and the author of a review write in one
+	// statement, the author with a shared lock like GetAuthor's share;
+	// authorKnown is false when there is no such author. A missing movie is
+	// ErrNotFound.
+	MovieAndAuthor(ctx context.Context, q sqldb.Querier, movieID, authorID string) (m Movie, a Author, authorKnown bool, err error)
 	// EnsureMovies and EnsureAuthors insert placeholders (version 0) for the
 	// ids not stored yet; stored rows are left alone.
 	EnsureMovies(ctx context.Context, q sqldb.Querier, ms []Movie) error
@@ -172,6 +177,9 @@ type Store interface {
 	// (safe under concurrent writers), bumps its version and returns the
 	// summary after the change.
 	AdjustRating(ctx context.Context, q sqldb.Querier, movieID string, d RatingDelta) (Rating, error)
+	// AdjustRatings is AdjustRating for many movies in few statements (the
+	// bulk paths); it returns the summaries after the change, by movie id.
+	AdjustRatings(ctx context.Context, q sqldb.Querier, deltas map[string]RatingDelta) ([]Rating, error)
 	// GetRating returns the movie's summary (Version 0, all zero, when never rated).
 	GetRating(ctx context.Context, q sqldb.Querier, movieID string) (Rating, error)
 }

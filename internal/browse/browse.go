@@ -1,0 +1,138 @@
+// Package browse is the query side (CQRS) of the platform: it consumes the
+// catalog's movie and person events and the reviews service's rating
+// summaries into its own read model, and serves the public reads: movie
+// lists with filters and sorts, movie documents with their rating summary,
+// the top-rated list (Bayesian weighted rating), actors and people with
+// filmographies, genres with counts, and search.
+//
+// Wiring:
+//
+//	sqldb.Migrate(ctx, db, "events", events.Migrations)
+//	sqldb.Migrate(ctx, db, "browse", browse.Migrations)
+//	svc := browse.New(db, logger, browse.Config{TopRatedMinVotes: 25})
+//	svc.Routes(router)                     // the HTTP API on an *httpx.Router
+//	for _, sub := range svc.Subscriptions() {
+//		app.Consume("browse", sub.Config, sub.Handler) // browse-catalog, browse-ratings
+//	}
+//	browse.OpenAPI                          // its OpenAPI 3 document
+//	svc.Rebuild(ctx, bus)                   // marquee rebuild browse
+package browse
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/marquee-dev/marquee/internal/browse/store"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+)
+
+// OpenAPI is the OpenAPI 3.0.3 document of the browse service's HTTP API.
+// Its shared components (Problem, FieldError, Genre, CastCredit, CrewCredit,
+// FilmographyEntry, the Limit/Cursor/Order/IncludeDeleted/MovieID/PersonID
+// parameters and securitySchemes.bearerAuth) are identical to the
+// catalog's, as the gateway's merge requires; its own schemas are named
+// Browse*.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Migrations is the read model's schema, one folder per engine, for
+// sqldb.Migrate(ctx, db, "browse", browse.Migrations), applied after
+// events.Migrations (the inbox) to the same database.
+var Migrations fs.FS = store.Migrations
+
+// ErrNotFound is matched (errors.Is) by the errors of reads of a movie or
+// person that is not in the read model (or is soft-deleted).
+var ErrNotFound = store.ErrNotFound
+
+// Config tunes the service. Zero values take the defaults noted.
+type Config struct {
+	// TopRatedMinVotes is m of the weighted rating: how many ratings weigh
+	// as much as the mean of all ratings (default 25). Every process
+	// serving the same read model must use the same value; a change is
+	// applied to every movie by the first rating or movie event after it
+	// (or RefreshTopRated).
+	TopRatedMinVotes int
+	// CacheTTL bounds how long GET /api/movies/{id} and the pages of
+	// GET /api/movies/top-rated may answer from memory, and so how stale
+	// another replica can be after an event it did not apply itself
+	// (default 10s). Events applied in this process drop the entries they
+	// touch at commit.
+	CacheTTL time.Duration
+	// CacheMaxBytes bounds the memory of that cache (default 64 MiB).
+	CacheMaxBytes uint64
+	// SearchCandidates is how many text matches search ranks at most; a
+	// query matching more ranks its most popular ones (default 300).
+	SearchCandidates int
+}
+
+const (
+	defaultMinVotes   = 25
+	defaultCacheTTL   = 10 * time.Second
+	defaultCacheBytes = 64 << 20
+	defaultCandidates = 300
+)
+
+func (c Config) withDefaults() Config {
+	if c.TopRatedMinVotes <= 0 {
+		c.TopRatedMinVotes = defaultMinVotes
+	}
+	if c.CacheTTL <= 0 {
+		c.CacheTTL = defaultCacheTTL
+	}
+	if c.CacheMaxBytes == 0 {
+		c.CacheMaxBytes = defaultCacheBytes
+	}
+	if c.SearchCandidates <= 0 {
+		c.SearchCandidates = defaultCandidates
+	}
+	return c
+}
+
+// Service is the browse read model: event handlers, reads and HTTP handlers.
+type Service struct {
+	db    *sqldb.DB
+	store store.Store
+	cache *movieCache // GET /api/movies/{id}
+	top   *movieCache // pages of GET /api/movies/top-rated
+	log   *slog.Logger
+	cfg   Config
+}
+
+// New returns the browse service on db (migrated with events.Migrations and
+// Migrations). A nil log means slog.Default(). It panics when db is nil.
+func New(db *sqldb.DB, log *slog.Logger, cfg Config) *Service {
+	if db == nil {
+		panic("browse.New: a database is required")
+	}
+	st, err := store.New(db)
+	if err != nil {
+		panic("browse.New: " + err.Error()) // sqldb only opens engines the store implements
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg = cfg.withDefaults()
+	return &Service{db: db, store: st, cache: newMovieCache(cfg.CacheTTL, cfg.CacheMaxBytes),
+		top: newMovieCache(cfg.CacheTTL, 8<<20), log: log, cfg: cfg}
+}
+
+// FuzzySearch reports whether search tolerates typos on this database
+// (PostgreSQL with the pg_trgm extension); elsewhere it matches word prefixes only.
+func (s *Service) FuzzySearch(ctx context.Context) bool { return s.store.FuzzySearch(ctx, s.db) }
+
+// Config is the configuration in effect (defaults filled in).
+func (s *Service) Config() Config { return s.cfg }
+
+// encodeDoc encodes a document the way httpx.WriteJSON does (with a final newline).
+func encodeDoc(v any) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(body, '\n'), nil
+}

@@ -1,0 +1,342 @@
+package browse_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/browse"
+	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
+	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
+	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
+	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
+)
+
+var checker = sync.OnceValues(func() (*openapicheck.Checker, error) { return openapicheck.New(browse.OpenAPI) })
+
+// env is a browse service on a fresh database behind a real HTTP server
+// whose every answer is checked against the OpenAPI document.
+type env struct {
+	t      testing.TB
+	ctx    context.Context
+	db     *sqldb.DB
+	svc    *browse.Service
+	srv    *httptest.Server
+	router *httpx.Router
+	client *http.Client
+	admin  string
+	user   string
+	now    time.Time
+}
+
+func quietLog() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func newEnv(t testing.TB, engine sqldb.Engine, cfgs ...browse.Config) *env {
+	t.Helper()
+	return newEnvOn(t, sqldbtest.Open(t, engine), cfgs...)
+}
+
+func newEnvOn(t testing.TB, db *sqldb.DB, cfgs ...browse.Config) *env {
+	t.Helper()
+	ctx := context.Background()
+	// the way the composition root migrates
+	require.NoError(t, sqldb.Migrate(ctx, db, "events", events.Migrations))
+	require.NoError(t, sqldb.Migrate(ctx, db, "browse", browse.Migrations))
+	cfg := browse.Config{TopRatedMinVotes: 2}
+	if len(cfgs) > 0 {
+		cfg = cfgs[0]
+	}
+	svc := browse.New(db, quietLog(), cfg)
+	minter := authtest.New(t)
+	rt := httpx.NewRouter(minter.Verifier())
+	svc.Routes(rt)
+	srv := httptest.NewServer(rt)
+	t.Cleanup(srv.Close)
+	ch, err := checker()
+	require.NoError(t, err)
+	return &env{t: t, ctx: ctx, db: db, svc: svc, srv: srv, router: rt, client: ch.Client(t),
+		admin: minter.Admin(t), user: minter.User(t), now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
+}
+
+// apply runs the subscription handler on env in a transaction with the
+// inbox row, the way events.Consumer does (a duplicate id is skipped).
+func (e *env) apply(consumer string, env events.Envelope) {
+	e.t.Helper()
+	require.NoError(e.t, e.tryApply(consumer, env))
+}
+
+func (e *env) tryApply(consumer string, env events.Envelope) error {
+	var h events.Handler
+	for _, sub := range e.svc.Subscriptions() {
+		if sub.Config.Name == consumer {
+			h = sub.Handler
+		}
+	}
+	require.NotNil(e.t, h, consumer)
+	return e.db.InTx(e.ctx, func(tx *sqldb.Tx) error {
+		res, err := tx.ExecContext(e.ctx, `INSERT INTO inbox (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, consumer, env.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return h(e.ctx, tx, env)
+	})
+}
+
+const (
+	catalogConsumer = "browse-catalog"
+	ratingsConsumer = "browse-ratings"
+)
+
+func envelope(t testing.TB, source, typ, subject string, data any) events.Envelope {
+	t.Helper()
+	env, err := events.New(source, typ, subject, data)
+	require.NoError(t, err)
+	return env
+}
+
+// putMovie applies a catalog movie event with doc (its type from the document).
+func (e *env) putMovie(doc catalogapi.Movie) events.Envelope {
+	e.t.Helper()
+	typ := catalogapi.MovieUpdated
+	switch {
+	case doc.DeletedAt != nil:
+		typ = catalogapi.MovieDeleted
+	case doc.Version == 1:
+		typ = catalogapi.MovieCreated
+	}
+	env := envelope(e.t, catalogapi.Source, typ, doc.ID, doc)
+	e.apply(catalogConsumer, env)
+	return env
+}
+
+func (e *env) putPerson(p catalogapi.Person) events.Envelope {
+	e.t.Helper()
+	typ := catalogapi.PersonUpdated
+	switch {
+	case p.DeletedAt != nil:
+		typ = catalogapi.PersonDeleted
+	case p.Version == 1:
+		typ = catalogapi.PersonCreated
+	}
+	env := envelope(e.t, catalogapi.Source, typ, p.ID, p)
+	e.apply(catalogConsumer, env)
+	return env
+}
+
+// rate applies a rating_changed with the given ratings (1..10) as the whole summary.
+func (e *env) rate(movieID string, version int64, ratings ...int) events.Envelope {
+	e.t.Helper()
+	env := envelope(e.t, reviewsapi.Source, reviewsapi.MovieRatingChanged, movieID, ratingEvent(movieID, version, ratings...))
+	e.apply(ratingsConsumer, env)
+	return env
+}
+
+func ratingEvent(movieID string, version int64, ratings ...int) reviewsapi.RatingChangedEvent {
+	var counts [10]int
+	var sum int64
+	for _, r := range ratings {
+		counts[r-1]++
+		sum += int64(r)
+	}
+	s := reviewsapi.NewRatingSummary(counts, sum)
+	return reviewsapi.RatingChangedEvent{MovieID: movieID, Average: s.Average, Count: s.Count, Sum: sum, Histogram: s.Histogram, Version: version}
+}
+
+func newID(t testing.TB) string {
+	t.Helper()
+	id, err := uuid.NewV7()
+	require.NoError(t, err)
+	return id.String()
+}
+
+// genres of the catalog's fixed list (browse learns them from movie documents)
+var (
+	drama   = catalogapi.Genre{ID: "01a1fcbc-70bb-7a4f-9de0-51c7be1597f5", Slug: "drama", Name: "Drama"}
+	crime   = catalogapi.Genre{ID: "01a1fcbc-70bb-7a49-a6cd-77993e0475e4", Slug: "crime", Name: "Crime"}
+	western = catalogapi.Genre{ID: "01a1fcbc-70bb-7a78-a716-2b7846aea30b", Slug: "western", Name: "Western"}
+)
+
+// movie is a catalog document as the catalog would emit it (version 1).
+func (e *env) movie(title string, opts ...func(*catalogapi.Movie)) catalogapi.Movie {
+	e.t.Helper()
+	e.now = e.now.Add(time.Second)
+	m := catalogapi.Movie{
+		ID: newID(e.t), Title: title, Languages: []string{"en"}, Genres: []catalogapi.Genre{},
+		Cast: []catalogapi.CastCredit{}, Crew: []catalogapi.CrewCredit{}, RatingSummary: catalogapi.EmptyRatingSummary(),
+		Version: 1, CreatedAt: e.now, UpdatedAt: e.now,
+	}
+	for _, o := range opts {
+		o(&m)
+	}
+	return m
+}
+
+func released(date string) func(*catalogapi.Movie) {
+	return func(m *catalogapi.Movie) { m.ReleaseDate = &date }
+}
+
+func inGenres(gs ...catalogapi.Genre) func(*catalogapi.Movie) {
+	return func(m *catalogapi.Movie) { m.Genres = gs }
+}
+
+func withCast(people ...catalogapi.Person) func(*catalogapi.Movie) {
+	return func(m *catalogapi.Movie) {
+		for i, p := range people {
+			m.Cast = append(m.Cast, catalogapi.CastCredit{PersonID: p.ID, Name: p.Name, Character: "Role " + fmt.Sprint(i), Order: i})
+		}
+	}
+}
+
+func directedBy(p catalogapi.Person) func(*catalogapi.Movie) {
+	return func(m *catalogapi.Movie) {
+		m.Crew = append(m.Crew, catalogapi.CrewCredit{PersonID: p.ID, Name: p.Name, Job: "Director"})
+	}
+}
+
+// next returns the document's next version with change applied.
+func (e *env) next(m catalogapi.Movie, change func(*catalogapi.Movie)) catalogapi.Movie {
+	e.now = e.now.Add(time.Second)
+	out := m
+	out.Version++
+	out.UpdatedAt = e.now
+	if change != nil {
+		change(&out)
+	}
+	return out
+}
+
+func (e *env) deleted(m catalogapi.Movie) catalogapi.Movie {
+	return e.next(m, func(m *catalogapi.Movie) { t := e.now; m.DeletedAt = &t })
+}
+
+func (e *env) restored(m catalogapi.Movie) catalogapi.Movie {
+	return e.next(m, func(m *catalogapi.Movie) { m.DeletedAt = nil })
+}
+
+func (e *env) person(name string) catalogapi.Person {
+	e.t.Helper()
+	e.now = e.now.Add(time.Second)
+	return catalogapi.Person{ID: newID(e.t), Name: name, Filmography: []catalogapi.FilmographyEntry{}, Version: 1, CreatedAt: e.now, UpdatedAt: e.now}
+}
+
+// response is an answer already checked against the OpenAPI document.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) decode(t testing.TB, v any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
+}
+
+// fields lists the field names of a validation problem.
+func (r response) fields(t testing.TB) []string {
+	t.Helper()
+	var p httpx.Problem
+	r.decode(t, &p)
+	var out []string
+	for _, fe := range p.Errors {
+		out = append(out, fe.Field)
+	}
+	return out
+}
+
+func (e *env) call(path, token string, headers ...string) response {
+	e.t.Helper()
+	req, err := http.NewRequestWithContext(e.ctx, http.MethodGet, e.srv.URL+path, nil)
+	require.NoError(e.t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := e.client.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(e.t, err)
+	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// get fetches path, requires 200 and decodes into v.
+func (e *env) get(path string, v any) {
+	e.t.Helper()
+	r := e.call(path, "")
+	require.Equal(e.t, http.StatusOK, r.status, "%s: %s", path, r.body)
+	r.decode(e.t, v)
+}
+
+func (e *env) getMovie(id string) (catalogapi.Movie, int) {
+	e.t.Helper()
+	r := e.call("/api/movies/"+id, "")
+	var m catalogapi.Movie
+	if r.status == http.StatusOK {
+		r.decode(e.t, &m)
+	}
+	return m, r.status
+}
+
+// ids walks every page of path (following next_cursor) and returns the ids in order.
+func (e *env) ids(path string) []string {
+	e.t.Helper()
+	var ids []string
+	next := path
+	for pages := 0; ; pages++ {
+		require.Less(e.t, pages, 500, "pagination does not end")
+		var page catalogapi.Page[struct {
+			ID string `json:"id"`
+		}]
+		e.get(next, &page)
+		for _, it := range page.Items {
+			ids = append(ids, it.ID)
+		}
+		if page.NextCursor == nil {
+			return ids
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		next = path + sep + "cursor=" + url.QueryEscape(*page.NextCursor)
+	}
+}
+
+func (e *env) titles(path string) []string {
+	e.t.Helper()
+	var page catalogapi.Page[struct {
+		Title string `json:"title"`
+		Name  string `json:"name"`
+	}]
+	e.get(path, &page)
+	out := []string{}
+	for _, it := range page.Items {
+		out = append(out, it.Title+it.Name)
+	}
+	return out
+}
+
+func isPermanent(err error) bool { return events.IsPermanent(err) }

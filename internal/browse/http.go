@@ -1,0 +1,619 @@
+package browse
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/marquee-dev/marquee/internal/browse/browseapi"
+	"github.com/marquee-dev/marquee/internal/browse/store"
+	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
+	"github.com/marquee-dev/marquee/internal/platform/auth"
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
+)
+
+// Routes registers the browse API on rt. Every route is public; only
+// administrators see soft-deleted movies and people (include_deleted=true
+// on GET /api/movies/{id}, /api/actors/{id} and /api/people/{id}).
+func (s *Service) Routes(rt *httpx.Router) {
+	rt.Handle("GET /api/movies", auth.Anyone, s.handleListMovies)
+	rt.Handle("GET /api/movies/top-rated", auth.Anyone, s.handleTopRated)
+	rt.Handle("GET /api/movies/{id}", auth.Anyone, s.handleGetMovie)
+	rt.Handle("GET /api/actors", auth.Anyone, s.handleListPeople(true))
+	rt.Handle("GET /api/actors/{id}", auth.Anyone, s.handleGetPerson)
+	rt.Handle("GET /api/people", auth.Anyone, s.handleListPeople(false))
+	rt.Handle("GET /api/people/{id}", auth.Anyone, s.handleGetPerson)
+	rt.Handle("GET /api/genres", auth.Anyone, s.handleListGenres)
+	rt.Handle("GET /api/search", auth.Anyone, s.handleSearch)
+}
+
+// Header values shared by every answer from the cache (never mutated).
+var jsonContentType = []string{"application/json"}
+
+const maxQueryLen = 200
+
+func isAdmin(r *http.Request) bool {
+	p, ok := auth.FromContext(r.Context())
+	return ok && p.IsAdmin()
+}
+
+// includeDeleted reads ?include_deleted= (a boolean, else 400). It is true
+// only for administrators: for anyone else deleted documents stay invisible.
+func includeDeleted(r *http.Request, v *httpx.Validator) bool {
+	s := r.URL.Query().Get("include_deleted")
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		v.Add("include_deleted", "must be true or false")
+		return false
+	}
+	return b && isAdmin(r)
+}
+
+func notFound(what string) error {
+	return &httpx.StatusError{Status: http.StatusNotFound, Detail: what + " not found", Err: errors.Join(httpx.ErrNotFound, ErrNotFound)}
+}
+
+// handleGetMovie answers from the cache of encoded documents when it can:
+// a hit allocates nothing beyond what net/http does.
+func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if r.URL.RawQuery != "" {
+		// lenient here, like the catalog: only an administrator's include_deleted=true counts
+		if b, err := strconv.ParseBool(r.URL.Query().Get("include_deleted")); err == nil && b && isAdmin(r) {
+			d, err := s.store.MovieDoc(r.Context(), s.db, id)
+			if errors.Is(err, store.ErrNotFound) {
+				return notFound("movie")
+			} else if err != nil {
+				return err
+			}
+			writeCached(w, r, newCachedDoc(id, d.Version, d.RatingVersion, append(d.Doc, '\n')))
+			return nil
+		}
+	}
+	if doc, ok := s.cache.get(id); ok {
+		writeCached(w, r, doc)
+		return nil
+	}
+	token := s.cache.begin()
+	d, err := s.store.MovieDoc(r.Context(), s.db, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !d.Live) {
+		return notFound("movie")
+	} else if err != nil {
+		return err
+	}
+	doc := newCachedDoc(id, d.Version, d.RatingVersion, append(d.Doc, '\n'))
+	s.cache.put(id, doc, token)
+	writeCached(w, r, doc)
+	return nil
+}
+
+func writeCached(w http.ResponseWriter, r *http.Request, doc *cachedDoc) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Etag"] = doc.etag
+	if inm, ok := r.Header["If-None-Match"]; ok && len(inm) == 1 && inm[0] == doc.etag[0] {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = doc.length
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(doc.body)
+}
+
+// listCursor is the position in a list, opaque to clients.
+type listCursor struct {
+	Sort  string   `json:"s"`
+	Order string   `json:"o"`
+	Key   []string `json:"k"`
+}
+
+// readCursor decodes ?cursor= and checks it belongs to the same sort and order.
+func readCursor(r *http.Request, sort, order string) ([]string, error) {
+	var c listCursor
+	ok, err := httpx.DecodeCursor(r, &c)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if c.Sort != sort || c.Order != order || len(c.Key) == 0 {
+		return nil, httpx.Invalid(http.StatusBadRequest, "cursor", "belongs to a list with another sort or order")
+	}
+	return c.Key, nil
+}
+
+func listError(err error) error {
+	if errors.Is(err, store.ErrBadPosition) {
+		return httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
+	}
+	return err
+}
+
+// movieSorts maps ?sort= to the store's sort and its default order.
+var movieSorts = map[string]struct {
+	sort store.MovieSort
+	desc bool
+}{
+	"title":      {store.SortTitle, false},
+	"year":       {store.SortYear, true},
+	"rating":     {store.SortRating, true},
+	"popularity": {store.SortPopularity, true},
+	"created":    {store.SortCreated, true},
+}
+
+func parseOrder(v *httpx.Validator, s string, def bool) (desc bool, name string) {
+	switch s {
+	case "":
+		desc = def
+	case "asc":
+		desc = false
+	case "desc":
+		desc = true
+	default:
+		v.Add("order", "must be asc or desc")
+		desc = def
+	}
+	if desc {
+		return true, "desc"
+	}
+	return false, "asc"
+}
+
+func parseYear(v *httpx.Validator, qv map[string][]string, field string) int {
+	vals := qv[field]
+	if len(vals) == 0 || vals[0] == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(vals[0])
+	if err != nil || n < 1800 || n > 3000 {
+		v.Add(field, "must be a year from 1800 to 3000")
+		return 0
+	}
+	return n
+}
+
+func isUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
+}
+
+func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error {
+	limit, err := httpx.ParseLimit(r)
+	if err != nil {
+		return err
+	}
+	qv := r.URL.Query()
+	v := httpx.Validator{Status: http.StatusBadRequest}
+	mq := store.MovieQuery{Limit: limit + 1}
+
+	mq.Text = strings.TrimSpace(qv.Get("q"))
+	if utf8.RuneCountInString(mq.Text) > maxQueryLen {
+		v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+	}
+	genre := strings.TrimSpace(qv.Get("genre"))
+	if utf8.RuneCountInString(genre) > maxQueryLen {
+		v.Add("genre", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+	}
+	mq.YearFrom = parseYear(&v, qv, "year_from")
+	mq.YearTo = parseYear(&v, qv, "year_to")
+	if mq.YearFrom != 0 && mq.YearTo != 0 && mq.YearTo < mq.YearFrom {
+		v.Add("year_to", "must not be before year_from")
+	}
+	if p := strings.TrimSpace(qv.Get("person")); p != "" {
+		if !isUUID(p) {
+			v.Add("person", "must be a person id")
+		}
+		mq.PersonID = p
+	}
+	if rm := qv.Get("rating_min"); rm != "" {
+		f, err := strconv.ParseFloat(rm, 64)
+		if err != nil || f < 0 || f > 10 {
+			v.Add("rating_min", "must be a number from 0 to 10")
+		}
+		mq.RatingMin = f
+	}
+	if av := qv.Get("available"); av != "" {
+		b, err := strconv.ParseBool(av)
+		if err != nil {
+			v.Add("available", "must be true or false")
+		} else if b {
+			mq.Nothing = true // no videos yet: no movie is available to play
+		}
+	}
+	sortName := qv.Get("sort")
+	if sortName == "" {
+		sortName = "title"
+	}
+	sortDef, ok := movieSorts[sortName]
+	if !ok {
+		v.Add("sort", "must be one of title, year, rating, popularity, created")
+	}
+	mq.Sort = sortDef.sort
+	var orderName string
+	mq.Desc, orderName = parseOrder(&v, qv.Get("order"), sortDef.desc)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if mq.After, err = readCursor(r, sortName, orderName); err != nil {
+		return err
+	}
+	if genre != "" {
+		id, err := s.store.GenreID(r.Context(), s.db, genre)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			writeRawPage(w, nil, nil) // an unknown genre has no movies
+			return nil
+		case err != nil:
+			return err
+		}
+		mq.GenreID = id
+	}
+	rows, err := s.store.ListMovies(r.Context(), s.db, mq)
+	if err != nil {
+		return listError(err)
+	}
+	items := make([][]byte, 0, len(rows))
+	for _, row := range rows {
+		items = append(items, row.Summary)
+	}
+	var next *string
+	if len(rows) > limit {
+		items = items[:limit]
+		c, err := httpx.EncodeCursor(listCursor{Sort: sortName, Order: orderName, Key: rows[limit-1].Key})
+		if err != nil {
+			return err
+		}
+		next = &c
+	}
+	writeRawPage(w, items, next)
+	return nil
+}
+
+// writeRawPage writes {"items": [...], "next_cursor": ...} from items
+// already encoded (the read model stores list items as JSON).
+func writeRawPage(w http.ResponseWriter, items [][]byte, next *string, extra ...string) {
+	body := rawPage(items, next, extra...)
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// rawPage encodes a page of already encoded items; extra are more members, already encoded.
+func rawPage(items [][]byte, next *string, extra ...string) []byte {
+	n := 40
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	for _, x := range extra {
+		n += len(x) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"items":[`...)
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it...)
+	}
+	b = append(b, `],"next_cursor":`...)
+	if next == nil {
+		b = append(b, "null"...)
+	} else {
+		c, _ := json.Marshal(*next)
+		b = append(b, c...)
+	}
+	for _, x := range extra {
+		b = append(b, ',')
+		b = append(b, x...)
+	}
+	return append(b, "}\n"...)
+}
+
+// handleTopRated answers from the in-process cache of encoded pages when it
+// can: the top list changes only with movie and rating events, which drop
+// the cache when they commit here (another replica's for up to CacheTTL).
+func (s *Service) handleTopRated(w http.ResponseWriter, r *http.Request) error {
+	limit, err := httpx.ParseLimit(r)
+	if err != nil {
+		return err
+	}
+	cacheKey := strconv.Itoa(limit) + "|" + r.URL.Query().Get("cursor")
+	if page, ok := s.top.get(cacheKey); ok {
+		writeCached(w, r, page)
+		return nil
+	}
+	token := s.top.begin()
+	key, err := readCursor(r, "weighted_rating", "desc")
+	if err != nil {
+		return err
+	}
+	var after *store.TopRow
+	if key != nil {
+		wr, err := strconv.ParseFloat(key[0], 64)
+		if len(key) != 2 || err != nil {
+			return listError(store.ErrBadPosition)
+		}
+		after = &store.TopRow{WR: wr, ID: key[1]}
+	}
+	rows, err := s.store.TopRated(r.Context(), s.db, after, limit+1)
+	if err != nil {
+		return err
+	}
+	st, err := s.store.Stats(r.Context(), s.db)
+	if err != nil {
+		return err
+	}
+	minVotes := st.MUsed
+	if minVotes == 0 {
+		minVotes = s.cfg.TopRatedMinVotes
+	}
+	mean := "null"
+	if st.MUsed != 0 && st.RatingCount > 0 {
+		mean = strconv.FormatFloat(st.CUsed, 'g', -1, 64)
+	}
+	// items are the stored list items with weighted_rating spliced in
+	// (a browseapi.TopRatedMovie), written without decoding them
+	items := make([][]byte, 0, min(len(rows), limit))
+	var next *string
+	for i, row := range rows {
+		if i == limit {
+			c, err := httpx.EncodeCursor(listCursor{Sort: "weighted_rating", Order: "desc",
+				Key: []string{strconv.FormatFloat(rows[i-1].WR, 'g', -1, 64), rows[i-1].ID}})
+			if err != nil {
+				return err
+			}
+			next = &c
+			break
+		}
+		if len(row.Summary) < 2 || row.Summary[0] != '{' {
+			return fmt.Errorf("stored summary of movie %s is not an object", row.ID)
+		}
+		item := make([]byte, 0, len(row.Summary)+40)
+		item = append(item, `{"weighted_rating":`...)
+		item = strconv.AppendFloat(item, row.WR, 'g', -1, 64)
+		item = append(item, ',')
+		item = append(item, row.Summary[1:]...)
+		items = append(items, item)
+	}
+	page := newCachedPage(rawPage(items, next, `"min_votes":`+strconv.Itoa(minVotes)+`,"mean_rating":`+mean))
+	s.top.put(cacheKey, page, token)
+	writeCached(w, r, page)
+	return nil
+}
+
+func (s *Service) handleListPeople(actorsOnly bool) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		limit, err := httpx.ParseLimit(r)
+		if err != nil {
+			return err
+		}
+		qv := r.URL.Query()
+		v := httpx.Validator{Status: http.StatusBadRequest}
+		pq := store.PersonQuery{Limit: limit + 1, ActorsOnly: actorsOnly}
+		pq.Text = strings.TrimSpace(qv.Get("q"))
+		if utf8.RuneCountInString(pq.Text) > maxQueryLen {
+			v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+		}
+		sortName := qv.Get("sort")
+		def := false
+		switch sortName {
+		case "", "name":
+			sortName, pq.Sort = "name", store.SortName
+		case "created":
+			pq.Sort, def = store.SortPersonCreated, true
+		default:
+			v.Add("sort", "must be name or created")
+		}
+		var orderName string
+		pq.Desc, orderName = parseOrder(&v, qv.Get("order"), def)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if pq.After, err = readCursor(r, sortName, orderName); err != nil {
+			return err
+		}
+		rows, err := s.store.ListPeople(r.Context(), s.db, pq)
+		if err != nil {
+			return listError(err)
+		}
+		items := make([][]byte, 0, len(rows))
+		for _, row := range rows {
+			items = append(items, row.Doc)
+		}
+		var next *string
+		if len(rows) > limit {
+			items = items[:limit]
+			c, err := httpx.EncodeCursor(listCursor{Sort: sortName, Order: orderName, Key: rows[limit-1].Key})
+			if err != nil {
+				return err
+			}
+			next = &c
+		}
+		writeRawPage(w, items, next)
+		return nil
+	}
+}
+
+func (s *Service) handleGetPerson(w http.ResponseWriter, r *http.Request) error {
+	v := httpx.Validator{Status: http.StatusBadRequest}
+	incl := includeDeleted(r, &v)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	p, err := s.GetPerson(r.Context(), r.PathValue("id"), incl)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// GetPerson returns a person with the filmography on live movies; a
+// soft-deleted person only with includeDeleted.
+func (s *Service) GetPerson(ctx context.Context, id string, includeDeleted bool) (catalogapi.Person, error) {
+	d, err := s.store.Person(ctx, s.db, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !d.Live && !includeDeleted) {
+		return catalogapi.Person{}, notFound("person")
+	} else if err != nil {
+		return catalogapi.Person{}, err
+	}
+	var sum catalogapi.PersonSummary
+	if err := json.Unmarshal(d.Doc, &sum); err != nil {
+		return catalogapi.Person{}, fmt.Errorf("stored document of person %s: %w", id, err)
+	}
+	p := catalogapi.Person{ID: sum.ID, Name: sum.Name, BirthDate: sum.BirthDate, Nationality: sum.Nationality,
+		Biography: sum.Biography, PhotoURL: sum.PhotoURL, Version: sum.Version, CreatedAt: sum.CreatedAt,
+		UpdatedAt: sum.UpdatedAt, DeletedAt: sum.DeletedAt}
+	if p.Filmography, err = s.store.Filmography(ctx, s.db, id); err != nil {
+		return catalogapi.Person{}, err
+	}
+	return p, nil
+}
+
+func (s *Service) handleListGenres(w http.ResponseWriter, r *http.Request) error {
+	genres, err := s.store.ListGenres(r.Context(), s.db)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, browseapi.GenreList{Items: withFixedGenres(genres)})
+	return nil
+}
+
+// withFixedGenres adds the catalog's fixed genres that no movie has yet
+// (with 0 movies), so an administrator can pick them for the first one.
+func withFixedGenres(have []browseapi.Genre) []browseapi.Genre {
+	seen := make(map[string]bool, len(have))
+	for _, g := range have {
+		seen[g.ID] = true
+	}
+	for _, g := range catalogapi.Genres {
+		if !seen[g.ID] {
+			have = append(have, browseapi.Genre{ID: g.ID, Slug: g.Slug, Name: g.Name})
+		}
+	}
+	slices.SortFunc(have, func(a, b browseapi.Genre) int { return strings.Compare(a.Name, b.Name) })
+	return have
+}
+
+func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) error {
+	limit, err := httpx.ParseLimit(r)
+	if err != nil {
+		return err
+	}
+	qv := r.URL.Query()
+	v := httpx.Validator{Status: http.StatusBadRequest}
+	q := strings.TrimSpace(qv.Get("q"))
+	switch {
+	case q == "":
+		v.Add("q", "is required")
+	case utf8.RuneCountInString(q) > maxQueryLen:
+		v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+	}
+	kind := qv.Get("kind")
+	if kind != "" && kind != browseapi.KindMovie && kind != browseapi.KindPerson {
+		v.Add("kind", "must be movie or person")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	words := queryWords(q)
+	// the cursor belongs to this query and kind
+	scope := kind + ":" + strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(strings.Join(words, " ")))), 36)
+	key, err := readCursor(r, "relevance", scope)
+	if err != nil {
+		return err
+	}
+	var after *ranked
+	if key != nil {
+		score, err := strconv.ParseFloat(key[0], 64)
+		if len(key) != 3 || err != nil {
+			return listError(store.ErrBadPosition)
+		}
+		after = &ranked{Candidate: store.Candidate{Kind: key[1], ID: key[2]}, score: score}
+	}
+	page, err := s.search(r.Context(), words, kind, scope, after, limit)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, page)
+	return nil
+}
+
+// search answers one page of results for the folded query words.
+func (s *Service) search(ctx context.Context, words []string, kind, scope string, after *ranked, limit int) (browseapi.SearchPage, error) {
+	page := browseapi.SearchPage{Items: []browseapi.SearchResult{}}
+	if len(words) == 0 {
+		return page, nil
+	}
+	sq := store.SearchQuery{Words: words, Kind: kind, Max: s.cfg.SearchCandidates}
+	cands, err := s.store.SearchCandidates(ctx, s.db, sq)
+	if err != nil {
+		return page, err
+	}
+	if len(cands) == 0 {
+		fuzzy, err := s.store.FuzzyCandidates(ctx, s.db, sq)
+		if err != nil {
+			return page, err
+		}
+		seen := make(map[store.Ref]bool, len(cands))
+		for _, c := range cands {
+			seen[store.Ref{Kind: c.Kind, ID: c.ID}] = true
+		}
+		for _, c := range fuzzy {
+			if !seen[store.Ref{Kind: c.Kind, ID: c.ID}] {
+				cands = append(cands, c)
+			}
+		}
+	}
+	all := rank(words, cands)
+	start := 0
+	if after != nil {
+		for start < len(all) && !rankedBefore(*after, all[start].score, all[start].Kind, all[start].ID) {
+			start++
+		}
+	}
+	end := min(start+limit, len(all))
+	hits := all[start:end]
+	refs := make([]store.Ref, len(hits))
+	for i, h := range hits {
+		refs[i] = store.Ref{Kind: h.Kind, ID: h.ID}
+	}
+	items, err := s.store.SearchItems(ctx, s.db, refs)
+	if err != nil {
+		return page, err
+	}
+	for _, h := range hits {
+		raw, ok := items[store.Ref{Kind: h.Kind, ID: h.ID}]
+		if !ok {
+			continue // removed between the two reads
+		}
+		var res browseapi.SearchResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return page, fmt.Errorf("stored search item %s %s: %w", h.Kind, h.ID, err)
+		}
+		res.Score = h.score
+		page.Items = append(page.Items, res)
+	}
+	if end < len(all) && len(hits) > 0 {
+		last := hits[len(hits)-1]
+		c, err := httpx.EncodeCursor(listCursor{Sort: "relevance", Order: scope,
+			Key: []string{strconv.FormatFloat(last.score, 'g', -1, 64), last.Kind, last.ID}})
+		if err != nil {
+			return page, err
+		}
+		page.NextCursor = &c
+	}
+	return page, nil
+}

@@ -1,0 +1,93 @@
+package reviews
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
+	"github.com/marquee-dev/marquee/internal/identity/identityapi"
+	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+	"github.com/marquee-dev/marquee/internal/reviews/store"
+)
+
+// Durable consumer names (also the inbox keys).
+const (
+	ConsumerMovies  = "reviews-movies"
+	ConsumerAuthors = "reviews-authors"
+)
+
+// Subscriptions are the consumers the composition root runs for this service:
+//
+//   - reviews-movies (stream CATALOG, catalog.movie.>): which movies exist
+//     and their titles. Reviews of a deleted movie are hidden while it is
+//     deleted and come back when it is restored; its summary is kept.
+//   - reviews-authors (stream IDENTITY, identity.user.>): display names,
+//     joined at read time. When an account is deleted, its reviews are
+//     deleted (with their reviews.review.deleted events and the new summaries
+//     of their movies) in the handler's transaction.
+//
+// Both keep the highest version per id and ignore older events, so
+// redelivered and out-of-order events leave the newest state.
+func (s *Service) Subscriptions() []events.Subscription {
+	catalogStream, _ := events.StreamFor(catalogapi.Source)
+	identityStream, _ := events.StreamFor(identityapi.Source)
+	return []events.Subscription{
+		{
+			Config:  events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{"catalog.movie.>"}},
+			Handler: s.handleMovieEvent,
+		},
+		{
+			Config:  events.ConsumerConfig{Name: ConsumerAuthors, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
+			Handler: s.handleUserEvent,
+		},
+	}
+}
+
+func (s *Service) handleMovieEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
+	switch env.Type {
+	case catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored:
+	default:
+		return nil // not about which movies exist
+	}
+	var m catalogapi.MovieEvent
+	if err := env.Decode(&m); err != nil {
+		return events.Permanent(err)
+	}
+	if m.ID == "" || m.Version <= 0 {
+		return events.Permanent(fmt.Errorf("%s %s: movie without id or version", env.Type, env.ID))
+	}
+	_, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Title: m.Title, Deleted: m.DeletedAt != nil, Version: m.Version})
+	return err
+}
+
+func (s *Service) handleUserEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
+	switch env.Type {
+	case identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted:
+	default:
+		return nil
+	}
+	var u identityapi.UserEvent
+	if err := env.Decode(&u); err != nil {
+		return events.Permanent(err)
+	}
+	if u.ID == "" || u.Version <= 0 {
+		return events.Permanent(fmt.Errorf("%s %s: user without id or version", env.Type, env.ID))
+	}
+	deleted := u.DeletedAt != nil
+	applied, err := s.store.ApplyAuthor(ctx, tx, store.Author{ID: u.ID, DisplayName: u.DisplayName, Deleted: deleted, Version: u.Version})
+	if err != nil || !applied || !deleted {
+		return err
+	}
+	rs, err := s.store.ReviewsByAuthor(ctx, tx, u.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.removeReviews(ctx, tx, rs); err != nil {
+		return fmt.Errorf("remove the reviews of deleted user %s: %w", u.ID, err)
+	}
+	if len(rs) > 0 {
+		s.log.Info("removed the reviews of a deleted account", "user_id", u.ID, "reviews", len(rs))
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+// Package social is the social service: users following users, each user's
+// follow counts, and the feed of reviews by the people one follows. Every
+// follow change emits social.follow.created or social.follow.deleted (with
+// both users' absolute counts) through the transactional outbox, in the
+// change's transaction. It keeps its own copies of what it shows from other
+// services: users (identity.user.*), reviews (reviews.review.*) and movie
+// titles (catalog.movie.*), joined at read time so renames show at once.
+//
+// Wiring:
+//
+//	sqldb.Migrate(ctx, db, "events", events.Migrations)
+//	sqldb.Migrate(ctx, db, "social", social.Migrations) // or social.Migrate(ctx, db): both
+//	svc := social.New(db, events.NewOutbox(db), logger)
+//	svc.Routes(router)                                  // the HTTP API on an *httpx.Router
+//	for _, sub := range svc.Subscriptions() {           // social-users, social-reviews, social-movies
+//		app.Consume("social", sub.Config, sub.Handler)
+//	}
+//	social.OpenAPI                                      // its OpenAPI 3 document
+package social
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+	"github.com/marquee-dev/marquee/internal/social/store"
+)
+
+// OpenAPI is the OpenAPI 3.0.3 document of the social HTTP API. Its shared
+// components (Problem, FieldError, the Limit/Cursor/UserID parameters and
+// securitySchemes.bearerAuth) are identical to the catalog's and identity's,
+// as the gateway's merge requires.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Migrations is the social schema, one folder per engine, for
+// sqldb.Migrate(ctx, db, "social", social.Migrations). The event tables
+// (events.Migrations) must be applied to the same database.
+var Migrations fs.FS = store.Migrations
+
+// ErrNotFound is matched (errors.Is) by the errors of operations on a user
+// that does not exist (or is deleted).
+var ErrNotFound = store.ErrNotFound
+
+type options struct {
+	now func() time.Time
+}
+
+// Option tunes the service.
+type Option func(*options)
+
+// WithClock replaces time.Now (tests).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// Service is the social service: its operations, HTTP handlers and event handlers.
+type Service struct {
+	db     *sqldb.DB
+	store  store.Store
+	outbox *events.Outbox
+	log    *slog.Logger
+	opts   options
+	// writeGate queues this process's write transactions on SQLite (see inWriteTx).
+	writeGate chan struct{}
+}
+
+// New returns the social service on db (migrated with Migrations and
+// events.Migrations), writing its events to outbox (an outbox of the same
+// db). A nil log means slog.Default(). It panics when db or outbox is nil.
+func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) *Service {
+	if db == nil || outbox == nil {
+		panic("social.New: a database and an outbox are required")
+	}
+	st, err := store.New(db)
+	if err != nil {
+		panic("social.New: " + err.Error())
+	}
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{db: db, store: st, outbox: outbox, log: log, opts: o, writeGate: make(chan struct{}, 1)}
+}
+
+// Migrate applies the event tables and the social schema to db: the same as
+// sqldb.Migrate with events.Migrations and Migrations.
+func Migrate(ctx context.Context, db *sqldb.DB) error {
+	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
+		return fmt.Errorf("social: %w", err)
+	}
+	if err := sqldb.Migrate(ctx, db, "social", Migrations); err != nil {
+		return fmt.Errorf("social: %w", err)
+	}
+	return nil
+}
+
+// inWriteTx runs fn in a write transaction, queueing this process's writers
+// first on SQLite: SQLite's busy handler sleeps in growing steps instead of
+// waking when the write lock is free.
+func (s *Service) inWriteTx(ctx context.Context, fn func(tx *sqldb.Tx) error) error {
+	if s.db.Engine() == sqldb.SQLite {
+		select {
+		case s.writeGate <- struct{}{}:
+			defer func() { <-s.writeGate }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return s.db.InTx(ctx, fn)
+}
+
+// now is the current time as the store keeps it.
+func (s *Service) now() time.Time { return store.Timestamp(s.opts.now()) }
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
+}

@@ -1,0 +1,332 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+	"github.com/marquee-dev/marquee/internal/social/socialapi"
+)
+
+// sqlStore is the SQL both engines share. The engine-specific parts are the
+// fields set by newSQLite and newPostgres.
+type sqlStore struct {
+	engine sqldb.Engine
+	// timeArg turns a time into the argument the engine's timestamp columns take.
+	timeArg func(t time.Time) any
+	// forShare and forUpdate are appended to SELECTs that must lock what they read.
+	forShare  string
+	forUpdate string
+}
+
+func (s *sqlStore) Engine() sqldb.Engine { return s.engine }
+
+// dbTime scans a timestamp column of either engine (TIMESTAMPTZ or text).
+type dbTime struct{ t *time.Time }
+
+func (d dbTime) Scan(v any) error {
+	switch x := v.(type) {
+	case time.Time:
+		*d.t = x.UTC()
+		return nil
+	case string:
+		return d.parse(x)
+	case []byte:
+		return d.parse(string(x))
+	default:
+		return fmt.Errorf("timestamp column holds %T", v)
+	}
+}
+
+func (d dbTime) parse(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("timestamp column holds %q: %w", s, err)
+	}
+	*d.t = t.UTC()
+	return nil
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func affected(res sql.Result) (bool, error) {
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// ---- read models (from events)
+
+func (s *sqlStore) ApplyUser(ctx context.Context, q sqldb.Querier, u User) (bool, error) {
+	res, err := q.ExecContext(ctx, `INSERT INTO users (id, display_name, deleted, version) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, deleted = excluded.deleted, version = excluded.version
+		WHERE users.version < excluded.version`, u.ID, u.DisplayName, flag(u.Deleted), u.Version)
+	if err != nil {
+		return false, fmt.Errorf("apply user %s v%d: %w", u.ID, u.Version, err)
+	}
+	applied, err := affected(res)
+	if err != nil {
+		return false, fmt.Errorf("apply user %s v%d: %w", u.ID, u.Version, err)
+	}
+	return applied, nil
+}
+
+func (s *sqlStore) GetUser(ctx context.Context, q sqldb.Querier, id string, share bool) (User, error) {
+	u := User{ID: id}
+	lock := ""
+	if share {
+		lock = s.forShare
+	}
+	var deleted int
+	err := q.QueryRowContext(ctx, `SELECT display_name, deleted, version FROM users WHERE id = ?`+lock, id).Scan(&u.DisplayName, &deleted, &u.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return u, fmt.Errorf("read user %s: %w", id, err)
+	}
+	u.Deleted = deleted != 0
+	return u, nil
+}
+
+func (s *sqlStore) EnsureUser(ctx context.Context, q sqldb.Querier, id string) error {
+	if _, err := q.ExecContext(ctx, `INSERT INTO users (id, display_name, deleted, version) VALUES (?, '', 0, 0)
+		ON CONFLICT (id) DO NOTHING`, id); err != nil {
+		return fmt.Errorf("insert user placeholder %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) ApplyMovie(ctx context.Context, q sqldb.Querier, m Movie) (bool, error) {
+	res, err := q.ExecContext(ctx, `INSERT INTO movies (id, title, deleted, version) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET title = excluded.title, deleted = excluded.deleted, version = excluded.version
+		WHERE movies.version < excluded.version`, m.ID, m.Title, flag(m.Deleted), m.Version)
+	if err != nil {
+		return false, fmt.Errorf("apply movie %s v%d: %w", m.ID, m.Version, err)
+	}
+	applied, err := affected(res)
+	if err != nil {
+		return false, fmt.Errorf("apply movie %s v%d: %w", m.ID, m.Version, err)
+	}
+	return applied, nil
+}
+
+func (s *sqlStore) ApplyReview(ctx context.Context, q sqldb.Querier, r FeedReview) (bool, error) {
+	if r.Deleted {
+		r.Body = "" // a tombstone keeps no content
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO feed_reviews (id, movie_id, movie_title, author_id, author_name, rating, body,
+			version, created_at, updated_at, deleted)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET movie_title = excluded.movie_title, author_name = excluded.author_name,
+			rating = excluded.rating, body = excluded.body, version = excluded.version,
+			updated_at = excluded.updated_at, deleted = excluded.deleted
+		WHERE feed_reviews.version < excluded.version`,
+		r.ID, r.MovieID, r.MovieTitle, r.AuthorID, r.AuthorName, r.Rating, r.Body,
+		r.Version, s.timeArg(r.CreatedAt), s.timeArg(r.UpdatedAt), flag(r.Deleted))
+	if err != nil {
+		return false, fmt.Errorf("apply review %s v%d: %w", r.ID, r.Version, err)
+	}
+	applied, err := affected(res)
+	if err != nil {
+		return false, fmt.Errorf("apply review %s v%d: %w", r.ID, r.Version, err)
+	}
+	return applied, nil
+}
+
+// ---- follows
+
+func (s *sqlStore) Follow(ctx context.Context, q sqldb.Querier, followerID, followeeID string, now time.Time) (Edge, bool, error) {
+	e := Edge{FollowerID: followerID, FolloweeID: followeeID, Active: true, UpdatedAt: now}
+	err := q.QueryRowContext(ctx, `INSERT INTO follows (follower_id, followee_id, active, version, followed_at, updated_at)
+		VALUES (?, ?, 1, 1, ?, ?)
+		ON CONFLICT (follower_id, followee_id) DO UPDATE SET active = 1, version = follows.version + 1,
+			followed_at = excluded.followed_at, updated_at = excluded.updated_at
+		WHERE follows.active = 0
+		RETURNING version, followed_at`, followerID, followeeID, s.timeArg(now), s.timeArg(now)).Scan(&e.Version, dbTime{&e.FollowedAt})
+	if errors.Is(err, sql.ErrNoRows) { // already following
+		e, err = s.GetEdge(ctx, q, followerID, followeeID)
+		return e, false, err
+	}
+	if err != nil {
+		return e, false, fmt.Errorf("follow %s → %s: %w", followerID, followeeID, err)
+	}
+	return e, true, nil
+}
+
+func (s *sqlStore) Unfollow(ctx context.Context, q sqldb.Querier, followerID, followeeID string, now time.Time) (Edge, bool, error) {
+	e := Edge{FollowerID: followerID, FolloweeID: followeeID, UpdatedAt: now}
+	err := q.QueryRowContext(ctx, `UPDATE follows SET active = 0, version = version + 1, updated_at = ?
+		WHERE follower_id = ? AND followee_id = ? AND active = 1
+		RETURNING version, followed_at`, s.timeArg(now), followerID, followeeID).Scan(&e.Version, dbTime{&e.FollowedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, fmt.Errorf("unfollow %s → %s: %w", followerID, followeeID, err)
+	}
+	return e, true, nil
+}
+
+const selectEdges = `SELECT follower_id, followee_id, active, version, followed_at, updated_at FROM follows`
+
+func scanEdge(row interface{ Scan(...any) error }) (Edge, error) {
+	var e Edge
+	var active int
+	err := row.Scan(&e.FollowerID, &e.FolloweeID, &active, &e.Version, dbTime{&e.FollowedAt}, dbTime{&e.UpdatedAt})
+	e.Active = active != 0
+	return e, err
+}
+
+func (s *sqlStore) GetEdge(ctx context.Context, q sqldb.Querier, followerID, followeeID string) (Edge, error) {
+	e, err := scanEdge(q.QueryRowContext(ctx, selectEdges+` WHERE follower_id = ? AND followee_id = ?`, followerID, followeeID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, fmt.Errorf("follow %s → %s: %w", followerID, followeeID, ErrNotFound)
+	}
+	if err != nil {
+		return e, fmt.Errorf("read follow %s → %s: %w", followerID, followeeID, err)
+	}
+	return e, nil
+}
+
+func (s *sqlStore) ActiveEdgesOf(ctx context.Context, q sqldb.Querier, userID string) ([]Edge, error) {
+	rows, err := q.QueryContext(ctx, selectEdges+` WHERE (follower_id = ? OR followee_id = ?) AND active = 1
+		ORDER BY follower_id, followee_id`+s.forUpdate, userID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list follows of %s: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []Edge
+	for rows.Next() {
+		e, err := scanEdge(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list follows of %s: %w", userID, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list follows of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) AdjustCounts(ctx context.Context, q sqldb.Querier, deltas map[string]CountsDelta) (map[string]Counts, error) {
+	ids := make([]string, 0, len(deltas))
+	for id := range deltas {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make(map[string]Counts, len(ids))
+	for _, id := range ids {
+		d := deltas[id]
+		c := Counts{UserID: id}
+		err := q.QueryRowContext(ctx, `INSERT INTO follow_counts (user_id, followers_count, following_count, counts_version)
+			VALUES (?, ?, ?, 1)
+			ON CONFLICT (user_id) DO UPDATE SET followers_count = follow_counts.followers_count + excluded.followers_count,
+				following_count = follow_counts.following_count + excluded.following_count,
+				counts_version = follow_counts.counts_version + 1
+			RETURNING followers_count, following_count, counts_version`, id, d.Followers, d.Following).Scan(&c.Followers, &c.Following, &c.Version)
+		if err != nil {
+			return nil, fmt.Errorf("adjust follow counts of %s: %w", id, err)
+		}
+		out[id] = c
+	}
+	return out, nil
+}
+
+func (s *sqlStore) GetCounts(ctx context.Context, q sqldb.Querier, userID string) (Counts, error) {
+	c := Counts{UserID: userID}
+	err := q.QueryRowContext(ctx, `SELECT followers_count, following_count, counts_version FROM follow_counts WHERE user_id = ?`, userID).
+		Scan(&c.Followers, &c.Following, &c.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("read follow counts of %s: %w", userID, err)
+	}
+	return c, nil
+}
+
+// ---- lists
+
+func (s *sqlStore) Followers(ctx context.Context, q sqldb.Querier, userID string, after *Position, limit int) ([]socialapi.Follow, error) {
+	return s.follows(ctx, q, "followee_id", "follower_id", userID, after, limit)
+}
+
+func (s *sqlStore) Following(ctx context.Context, q sqldb.Querier, userID string, after *Position, limit int) ([]socialapi.Follow, error) {
+	return s.follows(ctx, q, "follower_id", "followee_id", userID, after, limit)
+}
+
+// follows lists the active pairs whose side column is userID, showing the other side.
+func (s *sqlStore) follows(ctx context.Context, q sqldb.Querier, side, other, userID string, after *Position, limit int) ([]socialapi.Follow, error) {
+	query := `SELECT f.` + other + `, u.display_name, f.followed_at FROM follows f JOIN users u ON u.id = f.` + other + `
+		WHERE f.` + side + ` = ? AND f.active = 1 AND u.deleted = 0`
+	args := []any{userID}
+	if after != nil {
+		query += ` AND (f.followed_at, f.` + other + `) < (?, ?)`
+		args = append(args, s.timeArg(after.At), after.ID)
+	}
+	query += ` ORDER BY f.followed_at DESC, f.` + other + ` DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list follows: %w", err)
+	}
+	defer rows.Close()
+	out := []socialapi.Follow{}
+	for rows.Next() {
+		var f socialapi.Follow
+		if err := rows.Scan(&f.ID, &f.DisplayName, dbTime{&f.FollowedAt}); err != nil {
+			return nil, fmt.Errorf("list follows: %w", err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list follows: %w", err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) Feed(ctx context.Context, q sqldb.Querier, userID string, after *Position, limit int) ([]FeedReview, error) {
+	query := `SELECT r.id, r.movie_id, COALESCE(m.title, r.movie_title), r.author_id,
+			CASE WHEN u.version > 0 THEN u.display_name ELSE r.author_name END,
+			r.rating, r.body, r.version, r.created_at, r.updated_at
+		FROM follows f
+		JOIN feed_reviews r ON r.author_id = f.followee_id AND r.deleted = 0
+		JOIN users u ON u.id = r.author_id
+		LEFT JOIN movies m ON m.id = r.movie_id
+		WHERE f.follower_id = ? AND f.active = 1 AND u.deleted = 0 AND (m.deleted IS NULL OR m.deleted = 0)`
+	args := []any{userID}
+	if after != nil {
+		query += ` AND (r.created_at, r.id) < (?, ?)`
+		args = append(args, s.timeArg(after.At), after.ID)
+	}
+	query += ` ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read feed of %s: %w", userID, err)
+	}
+	defer rows.Close()
+	out := []FeedReview{}
+	for rows.Next() {
+		var r FeedReview
+		if err := rows.Scan(&r.ID, &r.MovieID, &r.MovieTitle, &r.AuthorID, &r.AuthorName, &r.Rating, &r.Body, &r.Version,
+			dbTime{&r.CreatedAt}, dbTime{&r.UpdatedAt}); err != nil {
+			return nil, fmt.Errorf("read feed of %s: %w", userID, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read feed of %s: %w", userID, err)
+	}
+	return out, nil
+}

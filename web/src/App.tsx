@@ -1,0 +1,59 @@
+import { lazy, Suspense } from 'react';
+import { Route, Routes } from 'react-router-dom';
+import { Layout } from './components/Layout';
+import { RequireAuth } from './components/RequireAuth';
+import { Loading } from './components/States';
+import { Account } from './pages/Account';
+import { ActorPage } from './pages/ActorPage';
+import { Feed } from './pages/Feed';
+import { Home } from './pages/Home';
+import { Login } from './pages/Login';
+import { MoviePage } from './pages/MoviePage';
+import { NotFound } from './pages/NotFound';
+import { Register } from './pages/Register';
+import { Search } from './pages/Search';
+import { UserPage } from './pages/UserPage';
+
+// Administrators' pages are a chunk of their own: the home page does not load them.
+const AdminApp = lazy(() => import('./pages/admin/AdminApp'));
+
+export function App() {
+  return (
+    <Layout>
+      <Routes>
+        <Route path="/" element={<Home />} />
+        <Route path="/search" element={<Search />} />
+        <Route path="/movies/:id" element={<MoviePage />} />
+        <Route path="/actors/:id" element={<ActorPage />} />
+        <Route path="/users/:id" element={<UserPage />} />
+        <Route
+          path="/feed"
+          element={
+            <RequireAuth>
+              <Feed />
+            </RequireAuth>
+          }
+        />
+        <Route path="/login" element={<Login />} />
+        <Route path="/register" element={<Register />} />
+        <Route
+          path="/account"
+          element={
+            <RequireAuth>
+              <Account />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="/admin/*"
+          element={
+            <Suspense fallback={<Loading label="Loading the administration pages…" />}>
+              <AdminApp />
+            </Suspense>
+          }
+        />
+        <Route path="*" element={<NotFound />} />
+      </Routes>
+    </Layout>
+  );
+}

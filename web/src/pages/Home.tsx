@@ -1,0 +1,61 @@
+import { useCallback } from 'react';
+import { api, type Genre } from '../api/client';
+import { unwrap } from '../api/problem';
+import { MovieRow } from '../components/MovieRow';
+import { ErrorState } from '../components/States';
+import { useAsync } from '../hooks/useAsync';
+import { useTitle } from '../hooks/useTitle';
+
+const GENRE_ROWS = 8;
+
+/** Genres with the most movies first when the API counts them, else in its order. */
+function pickGenres(genres: Genre[]): Genre[] {
+  const count = (g: Genre) => (g as Genre & { movie_count?: number }).movie_count;
+  const counted = genres.some((g) => count(g) != null);
+  const list = counted ? [...genres].filter((g) => (count(g) ?? 0) > 0).sort((a, b) => (count(b) ?? 0) - (count(a) ?? 0)) : genres;
+  return list.slice(0, GENRE_ROWS);
+}
+
+export function Home() {
+  useTitle(undefined);
+  const genres = useAsync((signal) => unwrap(api.GET('/api/genres', { signal })), []);
+
+  const topRated = useCallback(
+    async (signal: AbortSignal) => (await unwrap(api.GET('/api/movies/top-rated', { params: { query: { limit: 20 } }, signal }))).items,
+    [],
+  );
+
+  return (
+    <div className="page home">
+      <h1 className="visually-hidden">Marquee</h1>
+      <MovieRow
+        id="top-rated"
+        testId="top-rated"
+        title="Top rated"
+        load={topRated}
+        empty="No ratings yet. Rate the movies you have seen and the best ones show up here."
+      />
+      {genres.state.status === 'error' && <ErrorState error={genres.state.error} onRetry={genres.reload} title="Could not load the genres" />}
+      {genres.state.status === 'ok' &&
+        pickGenres(genres.state.data.items).map((g) => (
+          <MovieRow
+            key={g.id}
+            id={`genre-${g.slug}`}
+            title={g.name}
+            lazy
+            load={async (signal) =>
+              (
+                await unwrap(
+                  api.GET('/api/movies', {
+                    params: { query: { genre: g.slug, sort: 'rating', order: 'desc', limit: 20 } },
+                    signal,
+                  }),
+                )
+              ).items
+            }
+            empty={`No ${g.name.toLowerCase()} movies yet.`}
+          />
+        ))}
+    </div>
+  );
+}
