@@ -1,0 +1,171 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/app"
+	"github.com/marquee-dev/marquee/internal/platform/config"
+	"github.com/marquee-dev/marquee/internal/platform/obs"
+)
+
+// benchPlatform runs `marquee serve` in process on a fresh data dir, logging to a file.
+func benchPlatform(b *testing.B) *platform {
+	dir := b.TempDir()
+	cfg, err := config.Load(func(k string) string { return map[string]string{"MARQUEE_DATA_DIR": dir}[k] }, app.Services)
+	require.NoError(b, err)
+	logFile, err := os.Create(filepath.Join(dir, "access.log"))
+	require.NoError(b, err)
+	logOut := obs.NewBufferedWriter(logFile, 200*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, obs.NewLogger(logOut, "info"), app.Serving)
+	require.NoError(b, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, ln) }()
+	b.Cleanup(func() { cancel(); <-done; a.Close(); logOut.Close(); logFile.Close() })
+	return &platform{app: a, url: "http://" + ln.Addr().String(), client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
+}
+
+type summary struct {
+	RatingSummary struct {
+		Average *float64 `json:"average"`
+		Count   int      `json:"count"`
+	} `json:"rating_summary"`
+}
+
+// BenchmarkReviewToSummary: a review submitted through the API, on an idle
+// platform, until GET /api/movies/{id} (the browse read model) shows it in
+// the rating summary. Target p99 < 20 ms. Run with -benchtime 200x.
+func BenchmarkReviewToSummary(b *testing.B) {
+	p := benchPlatform(b)
+	admin, user := p.admin(b), p.user(b)
+	// one user reviews b.N movies (one review per user and movie)
+	movies := make([]string, b.N)
+	for i := range movies {
+		var m struct{ ID string }
+		require.Equal(b, 201, p.call(b, "POST", "/api/movies", admin, map[string]any{"title": fmt.Sprintf("Latency %d", i)}, &m))
+		movies[i] = m.ID
+	}
+	for _, id := range movies {
+		p.eventually(b, 200, "GET", "/api/movies/"+id+"/reviews", "", nil, nil)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i, id := range movies {
+		start := time.Now()
+		require.Equal(b, 201, p.call(b, "POST", "/api/movies/"+id+"/reviews", user, map[string]any{"rating": 1 + i%10}, nil))
+		for {
+			var s summary
+			p.call(b, "GET", "/api/movies/"+id, "", nil, &s)
+			if s.RatingSummary.Count == 1 {
+				break
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+		lat = append(lat, time.Since(start))
+		time.Sleep(5 * time.Millisecond) // idle between reviews
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+}
+
+// BenchmarkReviewBurst: 8 clients submit 2,000 reviews as fast as they can
+// (8 users × 250 movies); reports the accepted rate and how long after the
+// last response every movie's summary and the top-rated list reflect all of
+// them. Targets: ≥ 1,000 reviews/s; fully reflected within 1 s. Run with -benchtime 1x.
+func BenchmarkReviewBurst(b *testing.B) {
+	const clients, perClient = 8, 250
+	p := benchPlatform(b)
+	admin := p.admin(b)
+	movies := make([]string, perClient)
+	for i := range movies {
+		var m struct{ ID string }
+		require.Equal(b, 201, p.call(b, "POST", "/api/movies", admin, map[string]any{"title": fmt.Sprintf("Burst %03d", i)}, &m))
+		movies[i] = m.ID
+	}
+	// the reviews service must know every movie before the burst
+	for _, id := range movies {
+		p.eventually(b, 200, "GET", "/api/movies/"+id+"/reviews", "", nil, nil)
+	}
+	users := make([]string, clients)
+	for i := range users {
+		users[i] = p.user(b)
+	}
+	var rate, reflected float64
+	for b.Loop() {
+		var wg sync.WaitGroup
+		start := time.Now()
+		for c := 0; c < clients; c++ {
+			wg.Go(func() {
+				for _, id := range movies {
+					if got := p.call(b, "POST", "/api/movies/"+id+"/reviews", users[c], map[string]any{"rating": 1 + (c+len(id))%10}, nil); got != 201 {
+						b.Errorf("review: %d", got)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		last := time.Now()
+		rate = float64(clients*perClient) / last.Sub(start).Seconds()
+		for {
+			if allReflected(b, p, movies, clients) {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		reflected = time.Since(last).Seconds() * 1000
+	}
+	b.ReportMetric(rate, "reviews/s")
+	b.ReportMetric(reflected, "reflected-ms")
+}
+
+// allReflected: every movie's summary counts every review, and top rated lists them all with that count.
+func allReflected(b *testing.B, p *platform, movies []string, want int) bool {
+	for _, id := range movies {
+		var s summary
+		if p.call(b, "GET", "/api/movies/"+id, "", nil, &s) != 200 || s.RatingSummary.Count != want {
+			return false
+		}
+	}
+	seen := 0
+	path := "/api/movies/top-rated?limit=100"
+	for path != "" {
+		var page struct {
+			Items []struct {
+				RatingSummary struct{ Count int } `json:"rating_summary"`
+			} `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		if p.call(b, "GET", path, "", nil, &page) != 200 {
+			return false
+		}
+		for _, it := range page.Items {
+			if it.RatingSummary.Count != want {
+				return false
+			}
+			seen++
+		}
+		path = ""
+		if page.NextCursor != nil {
+			path = "/api/movies/top-rated?limit=100&cursor=" + *page.NextCursor
+		}
+	}
+	return seen == len(movies)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
