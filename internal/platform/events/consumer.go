@@ -18,7 +18,9 @@ import (
 // Handler applies one event. It runs inside the transaction that also records
 // the event in the inbox, so its writes and the "seen" mark commit together;
 // it must write only through tx. Returning an error rolls both back and the
-// event is retried later, unless the error is Permanent.
+// event is retried later, unless the error is Permanent. Events that arrive
+// together share one transaction, so a handler may run again after its
+// writes were rolled back because another event of its batch failed.
 type Handler func(ctx context.Context, tx *sqldb.Tx, env Envelope) error
 
 // ConsumerConfig describes a durable consumer. Zero durations and counts take
@@ -40,8 +42,12 @@ type ConsumerConfig struct {
 	MaxNakDelay time.Duration
 	// AckWait is how long the server waits for an ack before redelivering (default 30s).
 	AckWait time.Duration
-	// Prefetch is how many messages are buffered in the client (default 16).
+	// Prefetch is how many messages are buffered in the client (default 64).
 	Prefetch int
+	// MaxBatch is how many already-arrived events are applied in one
+	// transaction (default 64; 1 applies each alone). A backlog or a burst
+	// then costs one commit per batch instead of one per event.
+	MaxBatch int
 	// Trace, if set, restores the producer's trace context for the handler.
 	Trace TracePropagator
 }
@@ -65,8 +71,11 @@ func (c *ConsumerConfig) applyDefaults() error {
 	if c.AckWait <= 0 {
 		c.AckWait = 30 * time.Second
 	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 64
+	}
 	if c.Prefetch <= 0 {
-		c.Prefetch = 16
+		c.Prefetch = 64
 	}
 	return nil
 }
@@ -171,12 +180,118 @@ func (c *Consumer) consume(ctx context.Context) error {
 		return fmt.Errorf("subscribe consumer %s: %w", c.cfg.Name, err)
 	}
 	defer it.Stop()
-	for {
-		msg, err := it.Next(jetstream.NextContext(ctx))
-		if err != nil {
-			return err
+	// A reader goroutine hands messages over as they arrive, so the loop can
+	// take the first one as soon as it comes and then whatever else is
+	// already waiting, without waiting for more.
+	arrived := make(chan jetstream.Msg, c.cfg.Prefetch)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(arrived)
+		for {
+			msg, err := it.Next(jetstream.NextContext(ctx))
+			if err != nil {
+				readErr <- err
+				return
+			}
+			arrived <- msg
 		}
-		c.process(ctx, msg)
+	}()
+	batch := make([]jetstream.Msg, 0, c.cfg.MaxBatch)
+	for {
+		msg, ok := <-arrived
+		if !ok {
+			return <-readErr
+		}
+		batch = append(batch[:0], msg)
+	more:
+		for len(batch) < c.cfg.MaxBatch {
+			select {
+			case m, ok := <-arrived:
+				if !ok {
+					break more
+				}
+				batch = append(batch, m)
+			default:
+				break more
+			}
+		}
+		c.processBatch(ctx, batch)
+	}
+}
+
+// pending is a decoded message waiting to be applied.
+type pending struct {
+	msg       jetstream.Msg
+	env       Envelope
+	delivered int
+}
+
+// processBatch applies several events in one transaction, each with its
+// inbox row. If any of them fails, the transaction is rolled back and every
+// event is processed alone, so failures get exactly the one-event treatment
+// (retry, dead letter) and the others still go through.
+func (c *Consumer) processBatch(ctx context.Context, msgs []jetstream.Msg) {
+	if len(msgs) == 1 || c.cfg.Trace != nil {
+		for _, m := range msgs {
+			c.process(ctx, m)
+		}
+		return
+	}
+	batch := make([]pending, 0, len(msgs))
+	for _, m := range msgs {
+		md, err := m.Metadata()
+		var env Envelope
+		if err != nil || json.Unmarshal(m.Data(), &env) != nil || env.ID == "" || int(md.NumDelivered) > c.cfg.MaxDeliver {
+			c.process(ctx, m) // the one-event path knows what to do with it
+			continue
+		}
+		batch = append(batch, pending{m, env, int(md.NumDelivered)})
+	}
+	c.applyBatch(ctx, batch)
+}
+
+// applyBatch applies decoded events in one transaction. When one fails, the
+// transaction is rolled back; the failed event is concluded with its error
+// (not tried again now), and the events before and after it are applied anew.
+func (c *Consumer) applyBatch(ctx context.Context, batch []pending) {
+	if len(batch) == 0 {
+		return
+	}
+	failed := -1
+	var failure error
+	err := c.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		for i, p := range batch {
+			res, err := tx.ExecContext(ctx, `INSERT INTO inbox (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+				c.cfg.Name, p.env.ID)
+			if err != nil {
+				return fmt.Errorf("record event in inbox: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("record event in inbox: %w", err)
+			} else if n == 0 {
+				continue // a duplicate
+			}
+			if err := c.handle(ctx, tx, p.env); err != nil {
+				failed, failure = i, err
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		for _, p := range batch {
+			c.settle(p.msg, p.env.ID, "ack", p.msg.Ack())
+		}
+	case ctx.Err() != nil || failed < 0:
+		// shutting down, or the transaction itself failed: each event alone decides
+		for _, p := range batch {
+			c.process(ctx, p.msg)
+		}
+	default:
+		c.applyBatch(ctx, batch[:failed])
+		c.conclude(ctx, batch[failed].msg, batch[failed].env, batch[failed].delivered, failure)
+		c.applyBatch(ctx, batch[failed+1:])
 	}
 }
 
@@ -233,11 +348,18 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 		}
 		return c.handle(hctx, tx, env)
 	})
+	if err == nil && duplicate {
+		c.log.Debug("consumer: duplicate event skipped", "event_id", env.ID, "type", env.Type)
+	}
+	c.conclude(ctx, msg, env, delivered, err)
+}
+
+// conclude settles one event after its transaction: ack on success, a retry
+// with back-off for a transient error, a dead letter for a permanent one or
+// when its deliveries are used up.
+func (c *Consumer) conclude(ctx context.Context, msg jetstream.Msg, env Envelope, delivered int, err error) {
 	switch {
 	case err == nil:
-		if duplicate {
-			c.log.Debug("consumer: duplicate event skipped", "event_id", env.ID, "type", env.Type)
-		}
 		c.settle(msg, env.ID, "ack", msg.Ack())
 	case ctx.Err() != nil:
 		// shutting down: hand the event back at once, for this or another instance

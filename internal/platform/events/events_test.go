@@ -324,7 +324,7 @@ func TestPoisonAndTransientFailures(t *testing.T) {
 		outbox := events.NewOutbox(db)
 		run(t, events.NewRelay(db, outbox, bus, nil).Run)
 
-		var flakyCalls, stubbornCalls atomic.Int64
+		var flakyCalls, flakyFailures, stubbornCalls atomic.Int64
 		consumer := events.NewConsumer(db, bus, events.ConsumerConfig{
 			Name: "test-poison", Stream: testStream, MaxDeliver: 3, NakDelay: 10 * time.Millisecond,
 		}, func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
@@ -337,6 +337,7 @@ func TestPoisonAndTransientFailures(t *testing.T) {
 				return events.Permanent(fmt.Errorf("movie %s: %w", env.Subject, errors.New("title is empty")))
 			case "flaky":
 				if flakyCalls.Add(1) < 2 {
+					flakyFailures.Add(1)
 					return errors.New("database is busy")
 				}
 			case "stubborn":
@@ -363,7 +364,10 @@ func TestPoisonAndTransientFailures(t *testing.T) {
 		waitLagZero(t, consumer)
 
 		require.Equal(t, 1, effectCount(t, db, ok1.ID))
-		require.Equal(t, int64(2), flakyCalls.Load(), "the transient failure was retried once")
+		// a handler may run again after a rollback caused by another event of its batch;
+		// what counts is that it failed once and its effect landed once
+		require.Equal(t, int64(1), flakyFailures.Load(), "the transient failure happened once")
+		require.Equal(t, 1, effectCount(t, db, flaky.ID), "and the retry applied it once")
 		require.Equal(t, int64(3), stubbornCalls.Load(), "tried MaxDeliver times")
 		for _, env := range []events.Envelope{poison, stubborn, panics} {
 			require.Zero(t, effectCount(t, db, env.ID), "the failed handler's writes were rolled back (%s)", env.Subject)
