@@ -148,7 +148,7 @@ func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envel
 	if err := s.finishStats(ctx, tx, before, stats, m, c, recompute); err != nil {
 		return err
 	}
-	tx.AfterCommit(func() { s.cache.invalidate(doc.ID); s.top.invalidateAll() })
+	tx.AfterCommit(func() { s.cache.Invalidate(doc.ID); s.top.InvalidateAll() })
 	return nil
 }
 
@@ -206,7 +206,7 @@ func (s *Service) applyRating(ctx context.Context, tx *sqldb.Tx, env events.Enve
 	if err := s.finishStats(ctx, tx, before, stats, m, c, recompute); err != nil {
 		return err
 	}
-	tx.AfterCommit(func() { s.cache.invalidate(ev.MovieID); s.top.invalidateAll() })
+	tx.AfterCommit(func() { s.cache.Invalidate(ev.MovieID); s.top.InvalidateAll() })
 	return nil
 }
 
@@ -279,7 +279,7 @@ func (s *Service) finishStats(ctx context.Context, tx *sqldb.Tx, before, after s
 // with it; it may also run any time (e.g. after changing m).
 func (s *Service) RefreshTopRated(ctx context.Context) error {
 	return s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		tx.AfterCommit(s.top.invalidateAll)
+		tx.AfterCommit(s.top.InvalidateAll)
 		st, err := s.store.RecomputeStats(ctx, tx)
 		if err != nil {
 			return err

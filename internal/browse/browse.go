@@ -22,6 +22,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"io/fs"
 	"log/slog"
 	"time"
@@ -97,8 +98,8 @@ func (c Config) withDefaults() Config {
 type Service struct {
 	db    *sqldb.DB
 	store store.Store
-	cache *movieCache // GET /api/movies/{id}
-	top   *movieCache // pages of GET /api/movies/top-rated
+	cache *cache.Responses // GET /api/movies/{id}
+	top   *cache.Responses // pages of GET /api/movies/top-rated
 	log   *slog.Logger
 	cfg   Config
 }
@@ -117,8 +118,8 @@ func New(db *sqldb.DB, log *slog.Logger, cfg Config) *Service {
 		log = slog.Default()
 	}
 	cfg = cfg.withDefaults()
-	return &Service{db: db, store: st, cache: newMovieCache(cfg.CacheTTL, cfg.CacheMaxBytes),
-		top: newMovieCache(cfg.CacheTTL, 8<<20), log: log, cfg: cfg}
+	return &Service{db: db, store: st, cache: cache.NewResponses(cfg.CacheTTL, cfg.CacheMaxBytes),
+		top: cache.NewResponses(cfg.CacheTTL, 8<<20), log: log, cfg: cfg}
 }
 
 // FuzzySearch reports whether search tolerates typos on this database

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"hash/crc32"
 	"net/http"
 	"slices"
@@ -78,38 +79,31 @@ func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
 			} else if err != nil {
 				return err
 			}
-			writeCached(w, r, newCachedDoc(id, d.Version, d.RatingVersion, append(d.Doc, '\n')))
+			browseResponse(id, d.Version, d.RatingVersion, append(d.Doc, '\n')).Write(w, r)
 			return nil
 		}
 	}
-	if doc, ok := s.cache.get(id); ok {
-		writeCached(w, r, doc)
+	if doc, ok := s.cache.Get(id); ok {
+		doc.Write(w, r)
 		return nil
 	}
-	token := s.cache.begin()
+	token := s.cache.Begin()
 	d, err := s.store.MovieDoc(r.Context(), s.db, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !d.Live) {
 		return notFound("movie")
 	} else if err != nil {
 		return err
 	}
-	doc := newCachedDoc(id, d.Version, d.RatingVersion, append(d.Doc, '\n'))
-	s.cache.put(id, doc, token)
-	writeCached(w, r, doc)
+	doc := browseResponse(id, d.Version, d.RatingVersion, append(d.Doc, '\n'))
+	s.cache.Put(id, doc, token)
+	doc.Write(w, r)
 	return nil
 }
 
-func writeCached(w http.ResponseWriter, r *http.Request, doc *cachedDoc) {
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["Etag"] = doc.etag
-	if inm, ok := r.Header["If-None-Match"]; ok && len(inm) == 1 && inm[0] == doc.etag[0] {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h["Content-Length"] = doc.length
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(doc.body)
+// browseResponse prepares a movie answer; its ETag changes with the catalog
+// document's version and with the rating summary's.
+func browseResponse(id string, version, ratingVersion int64, body []byte) *cache.Response {
+	return cache.NewResponse(body, id+"-"+strconv.FormatInt(version, 10)+"-"+strconv.FormatInt(ratingVersion, 10))
 }
 
 // listCursor is the position in a list, opaque to clients.
@@ -330,11 +324,11 @@ func (s *Service) handleTopRated(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cacheKey := strconv.Itoa(limit) + "|" + r.URL.Query().Get("cursor")
-	if page, ok := s.top.get(cacheKey); ok {
-		writeCached(w, r, page)
+	if page, ok := s.top.Get(cacheKey); ok {
+		page.Write(w, r)
 		return nil
 	}
-	token := s.top.begin()
+	token := s.top.Begin()
 	key, err := readCursor(r, "weighted_rating", "desc")
 	if err != nil {
 		return err
@@ -387,9 +381,9 @@ func (s *Service) handleTopRated(w http.ResponseWriter, r *http.Request) error {
 		item = append(item, row.Summary[1:]...)
 		items = append(items, item)
 	}
-	page := newCachedPage(rawPage(items, next, `"min_votes":`+strconv.Itoa(minVotes)+`,"mean_rating":`+mean))
-	s.top.put(cacheKey, page, token)
-	writeCached(w, r, page)
+	page := cache.NewResponseHashed(rawPage(items, next, `"min_votes":`+strconv.Itoa(minVotes)+`,"mean_rating":`+mean))
+	s.top.Put(cacheKey, page, token)
+	page.Write(w, r)
 	return nil
 }
 

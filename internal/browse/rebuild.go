@@ -40,8 +40,8 @@ func (s *Service) Rebuild(ctx context.Context, bus *events.Bus) error {
 	if err := s.db.InTx(ctx, func(tx *sqldb.Tx) error { return s.store.Truncate(ctx, tx) }); err != nil {
 		return fmt.Errorf("rebuild browse: %w", err)
 	}
-	s.cache.invalidateAll()
-	s.top.invalidateAll()
+	s.cache.InvalidateAll()
+	s.top.InvalidateAll()
 	total := 0
 	for _, sub := range s.Subscriptions() {
 		n, err := s.replay(ctx, bus, sub)
@@ -53,8 +53,8 @@ func (s *Service) Rebuild(ctx context.Context, bus *events.Bus) error {
 	if err := s.RefreshTopRated(ctx); err != nil {
 		return fmt.Errorf("rebuild browse: %w", err)
 	}
-	s.cache.invalidateAll()
-	s.top.invalidateAll()
+	s.cache.InvalidateAll()
+	s.top.InvalidateAll()
 	s.log.Info("browse read model rebuilt", "events", total, "took", time.Since(start).String())
 	return nil
 }

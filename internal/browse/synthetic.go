@@ -211,8 +211,8 @@ func (s *Service) LoadSynthetic(ctx context.Context, spec SyntheticSpec) (Synthe
 	if err := s.RefreshTopRated(ctx); err != nil {
 		return data, err
 	}
-	s.cache.invalidateAll()
-	s.top.invalidateAll()
+	s.cache.InvalidateAll()
+	s.top.InvalidateAll()
 	data.Genres = genres
 	data.Took = time.Since(start)
 	return data, nil

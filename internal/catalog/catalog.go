@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -74,7 +75,7 @@ type Service struct {
 	db     *sqldb.DB
 	store  store.Store
 	outbox *events.Outbox
-	cache  *movieCache
+	cache  *cache.Responses
 	log    *slog.Logger
 	opts   options
 }
@@ -109,7 +110,7 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, store: st, outbox: outbox, cache: newMovieCache(o.cacheTTL, o.cacheMaxBytes), log: log, opts: o}
+	return &Service{db: db, store: st, outbox: outbox, cache: cache.NewResponses(o.cacheTTL, o.cacheMaxBytes), log: log, opts: o}
 }
 
 // Migrate applies the event tables and the catalog schema (with the genre

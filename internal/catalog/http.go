@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,15 +38,12 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("GET /api/admin/catalog/people/{id}", auth.Admin, s.handleGetPerson)
 }
 
-// Header values shared by every answer from the cache (never mutated).
-var jsonContentType = []string{"application/json"}
-
 // handleGetMovie answers from the cache of encoded documents when it can:
 // a hit allocates nothing beyond what net/http does.
 func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if doc, ok := s.cache.get(id); ok {
-		writeCached(w, r, doc)
+	if doc, ok := s.cache.Get(id); ok {
+		doc.Write(w, r)
 		return nil
 	}
 	includeDeleted := false
@@ -55,7 +53,7 @@ func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
 			includeDeleted = isAdmin(r)
 		}
 	}
-	token := s.cache.begin()
+	token := s.cache.Begin()
 	m, err := s.GetMovie(r.Context(), id, includeDeleted)
 	if err != nil {
 		return err
@@ -64,25 +62,12 @@ func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc := newCachedDoc(m.ID, m.Version, body)
+	doc := cache.NewResponse(body, m.ID+"-"+strconv.FormatInt(m.Version, 10))
 	if m.DeletedAt == nil {
-		s.cache.put(m.ID, doc, token)
+		s.cache.Put(m.ID, doc, token)
 	}
-	writeCached(w, r, doc)
+	doc.Write(w, r)
 	return nil
-}
-
-func writeCached(w http.ResponseWriter, r *http.Request, doc *cachedDoc) {
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["Etag"] = doc.etag
-	if inm, ok := r.Header["If-None-Match"]; ok && len(inm) == 1 && inm[0] == doc.etag[0] {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h["Content-Length"] = doc.length
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(doc.body)
 }
 
 func isAdmin(r *http.Request) bool {

@@ -229,5 +229,5 @@ func (s *Service) invalidateAfter(tx *sqldb.Tx, ids ...string) {
 	if len(ids) == 0 {
 		return
 	}
-	tx.AfterCommit(func() { s.cache.invalidate(ids...) })
+	tx.AfterCommit(func() { s.cache.Invalidate(ids...) })
 }
