@@ -111,9 +111,6 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 func TestSharedComponentsMatchTheCatalog(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("../catalog/openapi.json")
-	if os.IsNotExist(err) {
-		t.Skip("no catalog document in this tree")
-	}
 	require.NoError(t, err)
 	var catalog, mine map[string]any
 	require.NoError(t, json.Unmarshal(raw, &catalog))
