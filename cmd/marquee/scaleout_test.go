@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/platform/events/eventstest"
 )
 
 // The scaled-out shape with real processes on loopback: identity, the
@@ -28,8 +30,10 @@ func TestScaledOutServicesInSeparateProcesses(t *testing.T) {
 		t.Skip("MARQUEE_TEST_NATS_URL not set")
 	}
 	identityDir := t.TempDir()
-	// the server outlives test runs: this run's durable consumers start fresh
-	shared := []string{"MARQUEE_NATS_URL=" + natsURL, "MARQUEE_CONSUMER_PREFIX=test-" + uuid.NewString()[:8] + "-"}
+	// the server outlives test runs: this run's durable consumers start fresh, and go at the end
+	prefix := "test-" + uuid.NewString()[:8] + "-"
+	shared := []string{"MARQUEE_NATS_URL=" + natsURL, "MARQUEE_CONSUMER_PREFIX=" + prefix}
+	t.Cleanup(func() { eventstest.DeleteConsumers(natsURL, prefix) })
 	identityProc, _ := serveEnv(t, identityDir, shared, "--services", "identity")
 	withIdentity := append(shared, "MARQUEE_IDENTITY_URL="+identityProc.url)
 	catalogProc, _ := serveEnv(t, t.TempDir(), withIdentity, "--services", "catalog")
@@ -70,7 +74,7 @@ func TestScaledOutServicesInSeparateProcesses(t *testing.T) {
 		}
 		resp.Body.Close()
 		return resp.StatusCode == 200
-	}, 10*time.Second, 50*time.Millisecond, "browse, in another process, learnt of the movie from the catalog's event")
+	}, 30*time.Second, 50*time.Millisecond, "browse, in another process, learnt of the movie from the catalog's event")
 	status, review := post("/api/movies/"+movie["id"].(string)+"/reviews", adminToken, map[string]any{"rating": 9, "body": "Scales."})
 	require.Equal(t, 201, status, "%v", review)
 
@@ -97,7 +101,7 @@ func TestScaledOutServicesInSeparateProcesses(t *testing.T) {
 	require.Eventually(t, func() bool {
 		status, _ := post("/api/actors", doomed, map[string]any{"name": "After"})
 		return status == 401
-	}, 10*time.Second, 100*time.Millisecond, "the deleted user's token keeps working in the catalog process:\n%s", catalogProc.out.String())
+	}, 30*time.Second, 100*time.Millisecond, "the deleted user's token keeps working in the catalog process:\n%s", catalogProc.out.String())
 
 	for _, p := range []*proc{gw, readSide, catalogProc, identityProc} {
 		p.stop(t)
