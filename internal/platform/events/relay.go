@@ -183,6 +183,13 @@ func (r *Relay) relayBatchPostgres(ctx context.Context) (int, error) {
 		if !locked {
 			return errOutboxBusy
 		}
+		// This transaction only records that rows went out. Losing it in a
+		// server crash means publishing them again, which JetStream's
+		// deduplication and the consumers' inboxes absorb, so it need not wait
+		// for the WAL flush that would hold up the next batch.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return fmt.Errorf("relay transaction: %w", err)
+		}
 		rows, err := r.pending(ctx, tx, " FOR UPDATE SKIP LOCKED")
 		if err != nil || len(rows) == 0 {
 			return err
