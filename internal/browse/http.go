@@ -106,26 +106,6 @@ func browseResponse(id string, version, ratingVersion int64, body []byte) *cache
 	return cache.NewResponse(body, id+"-"+strconv.FormatInt(version, 10)+"-"+strconv.FormatInt(ratingVersion, 10))
 }
 
-// listCursor is the position in a list, opaque to clients.
-type listCursor struct {
-	Sort  string   `json:"s"`
-	Order string   `json:"o"`
-	Key   []string `json:"k"`
-}
-
-// readCursor decodes ?cursor= and checks it belongs to the same sort and order.
-func readCursor(r *http.Request, sort, order string) ([]string, error) {
-	var c listCursor
-	ok, err := httpx.DecodeCursor(r, &c)
-	if err != nil || !ok {
-		return nil, err
-	}
-	if c.Sort != sort || c.Order != order || len(c.Key) == 0 {
-		return nil, httpx.Invalid(http.StatusBadRequest, "cursor", "belongs to a list with another sort or order")
-	}
-	return c.Key, nil
-}
-
 func listError(err error) error {
 	if errors.Is(err, store.ErrBadPosition) {
 		return httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
@@ -238,7 +218,7 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if mq.After, err = readCursor(r, sortName, orderName); err != nil {
+	if mq.After, err = httpx.ReadSortedCursor(r, sortName, orderName); err != nil {
 		return err
 	}
 	if genre != "" {
@@ -263,7 +243,7 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	var next *string
 	if len(rows) > limit {
 		items = items[:limit]
-		c, err := httpx.EncodeCursor(listCursor{Sort: sortName, Order: orderName, Key: rows[limit-1].Key})
+		c, err := httpx.EncodeCursor(httpx.SortedCursor{Sort: sortName, Order: orderName, Key: rows[limit-1].Key})
 		if err != nil {
 			return err
 		}
@@ -329,7 +309,7 @@ func (s *Service) handleTopRated(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	token := s.top.Begin()
-	key, err := readCursor(r, "weighted_rating", "desc")
+	key, err := httpx.ReadSortedCursor(r, "weighted_rating", "desc")
 	if err != nil {
 		return err
 	}
@@ -363,7 +343,7 @@ func (s *Service) handleTopRated(w http.ResponseWriter, r *http.Request) error {
 	var next *string
 	for i, row := range rows {
 		if i == limit {
-			c, err := httpx.EncodeCursor(listCursor{Sort: "weighted_rating", Order: "desc",
+			c, err := httpx.EncodeCursor(httpx.SortedCursor{Sort: "weighted_rating", Order: "desc",
 				Key: []string{strconv.FormatFloat(rows[i-1].WR, 'g', -1, 64), rows[i-1].ID}})
 			if err != nil {
 				return err
@@ -415,7 +395,7 @@ func (s *Service) handleListPeople(actorsOnly bool) httpx.HandlerFunc {
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if pq.After, err = readCursor(r, sortName, orderName); err != nil {
+		if pq.After, err = httpx.ReadSortedCursor(r, sortName, orderName); err != nil {
 			return err
 		}
 		rows, err := s.store.ListPeople(r.Context(), s.db, pq)
@@ -429,7 +409,7 @@ func (s *Service) handleListPeople(actorsOnly bool) httpx.HandlerFunc {
 		var next *string
 		if len(rows) > limit {
 			items = items[:limit]
-			c, err := httpx.EncodeCursor(listCursor{Sort: sortName, Order: orderName, Key: rows[limit-1].Key})
+			c, err := httpx.EncodeCursor(httpx.SortedCursor{Sort: sortName, Order: orderName, Key: rows[limit-1].Key})
 			if err != nil {
 				return err
 			}
@@ -525,7 +505,7 @@ func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	words := queryWords(q)
 	// the cursor belongs to this query and kind
 	scope := kind + ":" + strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(strings.Join(words, " ")))), 36)
-	key, err := readCursor(r, "relevance", scope)
+	key, err := httpx.ReadSortedCursor(r, "relevance", scope)
 	if err != nil {
 		return err
 	}
@@ -602,7 +582,7 @@ func (s *Service) search(ctx context.Context, words []string, kind, scope string
 	}
 	if end < len(all) && len(hits) > 0 {
 		last := hits[len(hits)-1]
-		c, err := httpx.EncodeCursor(listCursor{Sort: "relevance", Order: scope,
+		c, err := httpx.EncodeCursor(httpx.SortedCursor{Sort: "relevance", Order: scope,
 			Key: []string{strconv.FormatFloat(last.score, 'g', -1, 64), last.Kind, last.ID}})
 		if err != nil {
 			return page, err

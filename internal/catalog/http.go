@@ -90,26 +90,6 @@ func includeDeleted(r *http.Request, v *httpx.Validator) bool {
 	return b && isAdmin(r)
 }
 
-// listCursor is the position in a list, opaque to clients.
-type listCursor struct {
-	Sort  string   `json:"s"`
-	Order string   `json:"o"`
-	Key   []string `json:"k"`
-}
-
-// readCursor decodes ?cursor= and checks it belongs to the same sort and order.
-func readCursor(r *http.Request, sort, order string) ([]string, error) {
-	var c listCursor
-	ok, err := httpx.DecodeCursor(r, &c)
-	if err != nil || !ok {
-		return nil, err
-	}
-	if c.Sort != sort || c.Order != order || len(c.Key) == 0 {
-		return nil, httpx.Invalid(http.StatusBadRequest, "cursor", "belongs to a list with another sort or order")
-	}
-	return c.Key, nil
-}
-
 func listError(err error) error {
 	if errors.Is(err, store.ErrBadPosition) {
 		return httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
@@ -218,7 +198,7 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if mq.After, err = readCursor(r, sortName, orderName); err != nil {
+	if mq.After, err = httpx.ReadSortedCursor(r, sortName, orderName); err != nil {
 		return err
 	}
 	items, err := s.ListMovies(r.Context(), mq)
@@ -226,7 +206,7 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 		return listError(err)
 	}
 	page, err := httpx.NewPage(items, limit, func(last catalogapi.MovieSummary) any {
-		return listCursor{Sort: sortName, Order: orderName, Key: store.MovieSortKey(mq.Sort, mq.Desc, last)}
+		return httpx.SortedCursor{Sort: sortName, Order: orderName, Key: store.MovieSortKey(mq.Sort, mq.Desc, last)}
 	})
 	if err != nil {
 		return err
@@ -272,7 +252,7 @@ func (s *Service) handleListPeople(w http.ResponseWriter, r *http.Request) error
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if pq.After, err = readCursor(r, sortName, orderName); err != nil {
+	if pq.After, err = httpx.ReadSortedCursor(r, sortName, orderName); err != nil {
 		return err
 	}
 	items, err := s.ListPeople(r.Context(), pq)
@@ -280,7 +260,7 @@ func (s *Service) handleListPeople(w http.ResponseWriter, r *http.Request) error
 		return listError(err)
 	}
 	page, err := httpx.NewPage(items, limit, func(last catalogapi.PersonSummary) any {
-		return listCursor{Sort: sortName, Order: orderName, Key: store.PersonSortKey(pq.Sort, last)}
+		return httpx.SortedCursor{Sort: sortName, Order: orderName, Key: store.PersonSortKey(pq.Sort, last)}
 	})
 	if err != nil {
 		return err

@@ -218,3 +218,19 @@ func TestCookieModeNeedsCSRFOnWrites(t *testing.T) {
 	rt.ServeHTTP(rec, req)
 	require.Equal(t, 204, rec.Code)
 }
+
+func TestSortedCursorBelongsToItsSortAndOrder(t *testing.T) {
+	t.Parallel()
+	c, err := httpx.EncodeCursor(httpx.SortedCursor{Sort: "title", Order: "asc", Key: []string{"casablanca", "id1"}})
+	require.NoError(t, err)
+	key, err := httpx.ReadSortedCursor(httptest.NewRequest("GET", "/?cursor="+c, nil), "title", "asc")
+	require.NoError(t, err)
+	require.Equal(t, []string{"casablanca", "id1"}, key)
+	_, err = httpx.ReadSortedCursor(httptest.NewRequest("GET", "/?cursor="+c, nil), "year", "asc")
+	var ve *httpx.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.Equal(t, "cursor", ve.Errors[0].Field)
+	key, err = httpx.ReadSortedCursor(httptest.NewRequest("GET", "/", nil), "title", "asc")
+	require.NoError(t, err)
+	require.Nil(t, key)
+}

@@ -134,3 +134,25 @@ func DecodeCursor(r *http.Request, dst any) (ok bool, err error) {
 	}
 	return true, nil
 }
+
+// SortedCursor is the position in a keyset-paginated list: the sort and
+// order it belongs to, and the sort key of the last item shown.
+type SortedCursor struct {
+	Sort  string   `json:"s"`
+	Order string   `json:"o"`
+	Key   []string `json:"k"`
+}
+
+// ReadSortedCursor decodes ?cursor= into a key; nil when there is none. A
+// cursor from a list with another sort or order is a 400 naming "cursor".
+func ReadSortedCursor(r *http.Request, sort, order string) ([]string, error) {
+	var c SortedCursor
+	ok, err := DecodeCursor(r, &c)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if c.Sort != sort || c.Order != order || len(c.Key) == 0 {
+		return nil, Invalid(http.StatusBadRequest, "cursor", "belongs to a list with another sort or order")
+	}
+	return c.Key, nil
+}
