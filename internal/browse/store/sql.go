@@ -30,17 +30,9 @@ func (s *sqlStore) Engine() sqldb.Engine { return s.engine }
 
 // ---- helpers
 
-// placeholders returns "?, ?, ?" for n arguments.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
-}
-
 // valuesList returns "(?, ?), (?, ?)" for rows of width columns.
 func valuesList(rows, width int) string {
-	one := "(" + placeholders(width) + ")"
+	one := "(" + sqldb.Placeholders(width) + ")"
 	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
 }
 
@@ -242,7 +234,7 @@ func (s *sqlStore) PutMovie(ctx context.Context, q sqldb.Querier, m MovieRecord)
 			set = append(set, c+" = excluded."+c)
 		}
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO browse_movies (`+movieColumns+`) VALUES (`+placeholders(movieWidth)+`)
+	_, err = q.ExecContext(ctx, `INSERT INTO browse_movies (`+movieColumns+`) VALUES (`+sqldb.Placeholders(movieWidth)+`)
 		ON CONFLICT (id) DO UPDATE SET `+strings.Join(set, ", "), args...)
 	if err != nil {
 		return fmt.Errorf("put movie %s: %w", m.ID, err)
@@ -373,7 +365,7 @@ func (s *sqlStore) RecountGenres(ctx context.Context, q sqldb.Querier, ids []str
 	for _, part := range chunks(ids, 500) {
 		_, err := q.ExecContext(ctx, `UPDATE browse_genres SET movie_count =
 			(SELECT COUNT(*) FROM browse_movie_genres g WHERE g.genre_id = browse_genres.id)
-			WHERE id IN (`+placeholders(len(part))+`)`, stringArgs(part)...)
+			WHERE id IN (`+sqldb.Placeholders(len(part))+`)`, stringArgs(part)...)
 		if err != nil {
 			return fmt.Errorf("recount genres: %w", err)
 		}
@@ -423,7 +415,7 @@ func (s *sqlStore) RecountPeople(ctx context.Context, q sqldb.Querier, ids []str
 	for _, part := range chunks(ids, 500) {
 		_, err := q.ExecContext(ctx, `UPDATE browse_search SET popularity =
 			(SELECT COUNT(DISTINCT c.movie_id) FROM browse_credits c WHERE c.person_id = browse_search.ref_id)
-			WHERE kind = 'person' AND ref_id IN (`+placeholders(len(part))+`)`, stringArgs(part)...)
+			WHERE kind = 'person' AND ref_id IN (`+sqldb.Placeholders(len(part))+`)`, stringArgs(part)...)
 		if err != nil {
 			return fmt.Errorf("recount people: %w", err)
 		}
@@ -524,7 +516,7 @@ func keyset(keys []string, after []string, desc bool, conv func(i int, v string)
 		}
 		args[i] = a
 	}
-	where = "(" + strings.Join(keys, ", ") + ") " + cmp + " (" + placeholders(len(keys)) + ")"
+	where = "(" + strings.Join(keys, ", ") + ") " + cmp + " (" + sqldb.Placeholders(len(keys)) + ")"
 	return where, args, orderBy, nil
 }
 

@@ -32,46 +32,6 @@ func (s *sqlStore) Engine() sqldb.Engine { return s.engine }
 
 // ---- scanning helpers
 
-// dbTime scans a timestamp column of either engine (TIMESTAMPTZ or text).
-type dbTime struct {
-	t     time.Time
-	valid bool
-}
-
-func (d *dbTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		d.valid = false
-		return nil
-	case time.Time:
-		d.t, d.valid = x.UTC(), true
-		return nil
-	case string:
-		return d.parse(x)
-	case []byte:
-		return d.parse(string(x))
-	default:
-		return fmt.Errorf("timestamp column holds %T", v)
-	}
-}
-
-func (d *dbTime) parse(s string) error {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("timestamp column holds %q: %w", s, err)
-	}
-	d.t, d.valid = t.UTC(), true
-	return nil
-}
-
-func (d dbTime) ptr() *time.Time {
-	if !d.valid {
-		return nil
-	}
-	t := d.t
-	return &t
-}
-
 func optString(s string) *string {
 	if s == "" {
 		return nil
@@ -84,14 +44,6 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
-}
-
-// placeholders returns "?, ?, ?" for n arguments.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
 }
 
 func stringArgs(ss []string) []any {
@@ -160,7 +112,7 @@ func (s *sqlStore) missing(ctx context.Context, q sqldb.Querier, query string, i
 		missing[id] = true
 	}
 	for _, part := range chunks(ids, 500) {
-		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, placeholders(len(part))), stringArgs(part)...)
+		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, sqldb.Placeholders(len(part))), stringArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("check references: %w", err)
 		}
@@ -332,7 +284,7 @@ func (s *sqlStore) TouchMovies(ctx context.Context, q sqldb.Querier, ids []strin
 	if s.forUpdate != "" {
 		// take the row locks in id order before updating
 		for _, part := range chunks(ids, 500) {
-			rows, err := q.QueryContext(ctx, `SELECT id FROM movies WHERE id IN (`+placeholders(len(part))+`) ORDER BY id`+s.forUpdate, stringArgs(part)...)
+			rows, err := q.QueryContext(ctx, `SELECT id FROM movies WHERE id IN (`+sqldb.Placeholders(len(part))+`) ORDER BY id`+s.forUpdate, stringArgs(part)...)
 			if err != nil {
 				return fmt.Errorf("lock movies: %w", err)
 			}
@@ -345,7 +297,7 @@ func (s *sqlStore) TouchMovies(ctx context.Context, q sqldb.Querier, ids []strin
 	for _, part := range chunks(ids, 500) {
 		args := append([]any{s.timeArg(now)}, stringArgs(part)...)
 		if _, err := q.ExecContext(ctx, `UPDATE movies SET version = version + 1, updated_at = ?
-			WHERE deleted_at IS NULL AND id IN (`+placeholders(len(part))+`)`, args...); err != nil {
+			WHERE deleted_at IS NULL AND id IN (`+sqldb.Placeholders(len(part))+`)`, args...); err != nil {
 			return fmt.Errorf("touch movies: %w", err)
 		}
 	}
@@ -380,16 +332,16 @@ func (s *sqlStore) MovieIDByImportKey(ctx context.Context, q sqldb.Querier, key 
 func (s *sqlStore) PersonByImportKey(ctx context.Context, q sqldb.Querier, key string) (ImportedPerson, error) {
 	var (
 		p       ImportedPerson
-		deleted dbTime
+		deleted *time.Time
 	)
-	err := q.QueryRowContext(ctx, `SELECT id, name, deleted_at FROM people WHERE import_key = ?`, key).Scan(&p.ID, &p.Name, &deleted)
+	err := q.QueryRowContext(ctx, `SELECT id, name, deleted_at FROM people WHERE import_key = ?`, key).Scan(&p.ID, &p.Name, sqldb.NullTime(&deleted))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return p, fmt.Errorf("person with import key %q: %w", key, ErrNotFound)
 	case err != nil:
 		return p, fmt.Errorf("person with import key %q: %w", key, err)
 	}
-	p.Deleted = deleted.valid
+	p.Deleted = deleted != nil
 	return p, nil
 }
 
@@ -414,15 +366,14 @@ type rowScanner interface{ Scan(dest ...any) error }
 
 func scanMovie(r rowScanner) (catalogapi.MovieSummary, error) {
 	var (
-		m                catalogapi.MovieSummary
-		release, langs   string
-		poster           string
-		runtime          sql.NullInt64
-		created, updated dbTime
-		deleted          dbTime
+		m              catalogapi.MovieSummary
+		release, langs string
+		poster         string
+		runtime        sql.NullInt64
 	)
 	if err := r.Scan(&m.ID, &m.Title, &m.OriginalTitle, &m.Overview, &release, &runtime,
-		&m.MaturityRating, &langs, &poster, &m.Version, &created, &updated, &deleted); err != nil {
+		&m.MaturityRating, &langs, &poster, &m.Version,
+		sqldb.Time(&m.CreatedAt), sqldb.Time(&m.UpdatedAt), sqldb.NullTime(&m.DeletedAt)); err != nil {
 		return m, err
 	}
 	m.ReleaseDate = optString(release)
@@ -435,7 +386,6 @@ func scanMovie(r rowScanner) (catalogapi.MovieSummary, error) {
 	if err := json.Unmarshal([]byte(langs), &m.Languages); err != nil {
 		return m, fmt.Errorf("movie %s languages: %w", m.ID, err)
 	}
-	m.CreatedAt, m.UpdatedAt, m.DeletedAt = created.t, updated.t, deleted.ptr()
 	m.Genres = []catalogapi.Genre{}
 	m.RatingSummary = catalogapi.EmptyRatingSummary()
 	return m, nil
@@ -501,7 +451,7 @@ func (s *sqlStore) genresOf(ctx context.Context, q sqldb.Querier, movieIDs []str
 	for _, part := range chunks(movieIDs, 500) {
 		rows, err := q.QueryContext(ctx, `SELECT mg.movie_id, g.id, g.slug, g.name
 			FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-			WHERE mg.movie_id IN (`+placeholders(len(part))+`) ORDER BY mg.movie_id, mg.seq`, stringArgs(part)...)
+			WHERE mg.movie_id IN (`+sqldb.Placeholders(len(part))+`) ORDER BY mg.movie_id, mg.seq`, stringArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("genres of movies: %w", err)
 		}
@@ -551,7 +501,7 @@ func keyset(keys []string, after []string, desc bool, conv func(i int, v string)
 		}
 		args[i] = a
 	}
-	where = "(" + strings.Join(keys, ", ") + ") " + cmp + " (" + placeholders(len(keys)) + ")"
+	where = "(" + strings.Join(keys, ", ") + ") " + cmp + " (" + sqldb.Placeholders(len(keys)) + ")"
 	return where, args, orderBy, nil
 }
 
@@ -696,16 +646,16 @@ func (s *sqlStore) CreatePerson(ctx context.Context, q sqldb.Querier, p NewPerso
 func (s *sqlStore) LockPerson(ctx context.Context, q sqldb.Querier, id string) (LockedPerson, error) {
 	var (
 		lp      LockedPerson
-		deleted dbTime
+		deleted *time.Time
 	)
-	err := q.QueryRowContext(ctx, `SELECT name, deleted_at FROM people WHERE id = ?`+s.forUpdate, id).Scan(&lp.Name, &deleted)
+	err := q.QueryRowContext(ctx, `SELECT name, deleted_at FROM people WHERE id = ?`+s.forUpdate, id).Scan(&lp.Name, sqldb.NullTime(&deleted))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return lp, fmt.Errorf("person %s: %w", id, ErrNotFound)
 	case err != nil:
 		return lp, fmt.Errorf("person %s: %w", id, err)
 	}
-	lp.Deleted = deleted.valid
+	lp.Deleted = deleted != nil
 	return lp, nil
 }
 
@@ -733,16 +683,14 @@ const personColumns = `p.id, p.name, p.birth_date, p.nationality, p.biography, p
 
 func scanPerson(r rowScanner) (catalogapi.PersonSummary, error) {
 	var (
-		p                         catalogapi.PersonSummary
-		birth, photo              string
-		created, updated, deleted dbTime
+		p            catalogapi.PersonSummary
+		birth, photo string
 	)
 	if err := r.Scan(&p.ID, &p.Name, &birth, &p.Nationality, &p.Biography, &photo,
-		&p.Version, &created, &updated, &deleted); err != nil {
+		&p.Version, sqldb.Time(&p.CreatedAt), sqldb.Time(&p.UpdatedAt), sqldb.NullTime(&p.DeletedAt)); err != nil {
 		return p, err
 	}
 	p.BirthDate, p.PhotoURL = optString(birth), optString(photo)
-	p.CreatedAt, p.UpdatedAt, p.DeletedAt = created.t, updated.t, deleted.ptr()
 	return p, nil
 }
 

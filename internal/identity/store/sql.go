@@ -44,7 +44,7 @@ const selectUsers = `SELECT ` + userColumns + `, COALESCE(followers_count, 0), C
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Email, &u.DisplayName, &u.Role, &u.PasswordHash, &u.Version,
-		timeScanner{&u.CreatedAt}, timeScanner{&u.UpdatedAt}, nullTimeScanner{&u.DeletedAt},
+		sqldb.Time(&u.CreatedAt), sqldb.Time(&u.UpdatedAt), sqldb.NullTime(&u.DeletedAt),
 		&u.FollowersCount, &u.FollowingCount)
 	return u, err
 }
@@ -194,7 +194,7 @@ func (s *sqlStore) RefreshToken(ctx context.Context, hash string) (RefreshToken,
 	var t RefreshToken
 	err := s.q.QueryRowContext(ctx, `SELECT t.token_hash, t.family_id, t.user_id, t.created_at, t.expires_at, t.rotated_at, f.revoked_at
 		FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE t.token_hash = ?`, hash).
-		Scan(&t.Hash, &t.FamilyID, &t.UserID, timeScanner{&t.CreatedAt}, timeScanner{&t.ExpiresAt}, nullTimeScanner{&t.RotatedAt}, nullTimeScanner{&t.FamilyRevokedAt})
+		Scan(&t.Hash, &t.FamilyID, &t.UserID, sqldb.Time(&t.CreatedAt), sqldb.Time(&t.ExpiresAt), sqldb.NullTime(&t.RotatedAt), sqldb.NullTime(&t.FamilyRevokedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return RefreshToken{}, ErrNotFound
 	}
@@ -271,7 +271,7 @@ func (s *sqlStore) SigningKeys(ctx context.Context) ([]SigningKey, error) {
 			k    SigningKey
 			seed string
 		)
-		if err := rows.Scan(&k.Kid, &seed, timeScanner{&k.CreatedAt}, nullTimeScanner{&k.RetiredAt}); err != nil {
+		if err := rows.Scan(&k.Kid, &seed, sqldb.Time(&k.CreatedAt), sqldb.NullTime(&k.RetiredAt)); err != nil {
 			return nil, fmt.Errorf("read signing keys: %w", err)
 		}
 		raw, err := base64.StdEncoding.DecodeString(seed)
@@ -315,46 +315,3 @@ func (s *sqlStore) DeleteSigningKeysRetiredBefore(ctx context.Context, before ti
 
 // sqliteTimeLayout is how SQLite stores timestamps: fixed-width UTC text that sorts as time.
 const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
-
-// timeScanner reads a timestamp from either engine (time.Time from
-// PostgreSQL, text from SQLite).
-type timeScanner struct{ dst *time.Time }
-
-func (ts timeScanner) Scan(src any) error {
-	switch v := src.(type) {
-	case time.Time:
-		*ts.dst = v.UTC()
-		return nil
-	case string:
-		return ts.parse(v)
-	case []byte:
-		return ts.parse(string(v))
-	default:
-		return fmt.Errorf("cannot read %T as a timestamp", src)
-	}
-}
-
-func (ts timeScanner) parse(s string) error {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("timestamp %q: %w", s, err)
-	}
-	*ts.dst = t.UTC()
-	return nil
-}
-
-// nullTimeScanner reads a nullable timestamp.
-type nullTimeScanner struct{ dst **time.Time }
-
-func (ns nullTimeScanner) Scan(src any) error {
-	if src == nil {
-		*ns.dst = nil
-		return nil
-	}
-	var t time.Time
-	if err := (timeScanner{&t}).Scan(src); err != nil {
-		return err
-	}
-	*ns.dst = &t
-	return nil
-}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -259,7 +258,7 @@ func (r *Relay) mark(ctx context.Context, q sqldb.Querier, rows []outboxRow, n i
 			args[i] = rows[i].id
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE outbox SET published_at = `+nowSQL(q.Engine())+
-			`, attempts = attempts + 1, last_error = NULL WHERE id IN (`+placeholders(n)+`)`, args...); err != nil {
+			`, attempts = attempts + 1, last_error = NULL WHERE id IN (`+sqldb.Placeholders(n)+`)`, args...); err != nil {
 			return fmt.Errorf("mark %d outbox rows published: %w", n, err)
 		}
 		if r.onPublished != nil {
@@ -291,10 +290,6 @@ func (r *Relay) purge(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		r.log.Warn("relay: purging published outbox rows failed", "err", err)
 	}
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 // backoff doubles base per failure (1 → base), capped at max.

@@ -33,43 +33,9 @@ func (s *sqlStore) Engine() sqldb.Engine { return s.engine }
 
 // ---- helpers
 
-// dbTime scans a timestamp column of either engine (TIMESTAMPTZ or text).
-type dbTime struct{ t *time.Time }
-
-func (d dbTime) Scan(v any) error {
-	switch x := v.(type) {
-	case time.Time:
-		*d.t = x.UTC()
-		return nil
-	case string:
-		return d.parse(x)
-	case []byte:
-		return d.parse(string(x))
-	default:
-		return fmt.Errorf("timestamp column holds %T", v)
-	}
-}
-
-func (d dbTime) parse(s string) error {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("timestamp column holds %q: %w", s, err)
-	}
-	*d.t = t.UTC()
-	return nil
-}
-
-// placeholders returns "?, ?, ?" for n arguments.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
-}
-
 // rows returns n groups "(?, ?), (?, ?)" of width placeholders each.
 func rowPlaceholders(n, width int) string {
-	one := "(" + placeholders(width) + ")"
+	one := "(" + sqldb.Placeholders(width) + ")"
 	return strings.Repeat(one+", ", n-1) + one
 }
 
@@ -214,7 +180,7 @@ func (s *sqlStore) EnsureAuthors(ctx context.Context, q sqldb.Querier, as []Auth
 func (s *sqlStore) Movies(ctx context.Context, q sqldb.Querier, ids []string) (map[string]Movie, error) {
 	out := make(map[string]Movie, len(ids))
 	for _, part := range chunks(ids, 500) {
-		rows, err := q.QueryContext(ctx, `SELECT id, title, deleted, version FROM movies WHERE id IN (`+placeholders(len(part))+`)`, stringArgs(part)...)
+		rows, err := q.QueryContext(ctx, `SELECT id, title, deleted, version FROM movies WHERE id IN (`+sqldb.Placeholders(len(part))+`)`, stringArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("read movies: %w", err)
 		}
@@ -240,7 +206,7 @@ func (s *sqlStore) Movies(ctx context.Context, q sqldb.Querier, ids []string) (m
 func (s *sqlStore) Authors(ctx context.Context, q sqldb.Querier, ids []string) (map[string]Author, error) {
 	out := make(map[string]Author, len(ids))
 	for _, part := range chunks(ids, 500) {
-		rows, err := q.QueryContext(ctx, `SELECT id, display_name, deleted, version FROM authors WHERE id IN (`+placeholders(len(part))+`)`, stringArgs(part)...)
+		rows, err := q.QueryContext(ctx, `SELECT id, display_name, deleted, version FROM authors WHERE id IN (`+sqldb.Placeholders(len(part))+`)`, stringArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("read authors: %w", err)
 		}
@@ -318,7 +284,7 @@ const selectReviews = `SELECT r.id, r.movie_id, r.author_id, r.rating, r.body, r
 func scanReview(row interface{ Scan(...any) error }) (Review, error) {
 	var r Review
 	var movieDeleted, authorDeleted int
-	err := row.Scan(&r.ID, &r.MovieID, &r.AuthorID, &r.Rating, &r.Body, &r.Version, dbTime{&r.CreatedAt}, dbTime{&r.UpdatedAt},
+	err := row.Scan(&r.ID, &r.MovieID, &r.AuthorID, &r.Rating, &r.Body, &r.Version, sqldb.Time(&r.CreatedAt), sqldb.Time(&r.UpdatedAt),
 		&r.MovieTitle, &movieDeleted, &r.AuthorName, &authorDeleted)
 	r.MovieDeleted, r.AuthorDeleted = movieDeleted != 0, authorDeleted != 0
 	return r, err

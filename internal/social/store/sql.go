@@ -25,32 +25,6 @@ type sqlStore struct {
 
 func (s *sqlStore) Engine() sqldb.Engine { return s.engine }
 
-// dbTime scans a timestamp column of either engine (TIMESTAMPTZ or text).
-type dbTime struct{ t *time.Time }
-
-func (d dbTime) Scan(v any) error {
-	switch x := v.(type) {
-	case time.Time:
-		*d.t = x.UTC()
-		return nil
-	case string:
-		return d.parse(x)
-	case []byte:
-		return d.parse(string(x))
-	default:
-		return fmt.Errorf("timestamp column holds %T", v)
-	}
-}
-
-func (d dbTime) parse(s string) error {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("timestamp column holds %q: %w", s, err)
-	}
-	*d.t = t.UTC()
-	return nil
-}
-
 func flag(b bool) int {
 	if b {
 		return 1
@@ -151,7 +125,7 @@ func (s *sqlStore) Follow(ctx context.Context, q sqldb.Querier, followerID, foll
 		ON CONFLICT (follower_id, followee_id) DO UPDATE SET active = 1, version = follows.version + 1,
 			followed_at = excluded.followed_at, updated_at = excluded.updated_at
 		WHERE follows.active = 0
-		RETURNING version, followed_at`, followerID, followeeID, s.timeArg(now), s.timeArg(now)).Scan(&e.Version, dbTime{&e.FollowedAt})
+		RETURNING version, followed_at`, followerID, followeeID, s.timeArg(now), s.timeArg(now)).Scan(&e.Version, sqldb.Time(&e.FollowedAt))
 	if errors.Is(err, sql.ErrNoRows) { // already following
 		e, err = s.GetEdge(ctx, q, followerID, followeeID)
 		return e, false, err
@@ -166,7 +140,7 @@ func (s *sqlStore) Unfollow(ctx context.Context, q sqldb.Querier, followerID, fo
 	e := Edge{FollowerID: followerID, FolloweeID: followeeID, UpdatedAt: now}
 	err := q.QueryRowContext(ctx, `UPDATE follows SET active = 0, version = version + 1, updated_at = ?
 		WHERE follower_id = ? AND followee_id = ? AND active = 1
-		RETURNING version, followed_at`, s.timeArg(now), followerID, followeeID).Scan(&e.Version, dbTime{&e.FollowedAt})
+		RETURNING version, followed_at`, s.timeArg(now), followerID, followeeID).Scan(&e.Version, sqldb.Time(&e.FollowedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil
 	}
@@ -181,7 +155,7 @@ const selectEdges = `SELECT follower_id, followee_id, active, version, followed_
 func scanEdge(row interface{ Scan(...any) error }) (Edge, error) {
 	var e Edge
 	var active int
-	err := row.Scan(&e.FollowerID, &e.FolloweeID, &active, &e.Version, dbTime{&e.FollowedAt}, dbTime{&e.UpdatedAt})
+	err := row.Scan(&e.FollowerID, &e.FolloweeID, &active, &e.Version, sqldb.Time(&e.FollowedAt), sqldb.Time(&e.UpdatedAt))
 	e.Active = active != 0
 	return e, err
 }
@@ -284,7 +258,7 @@ func (s *sqlStore) follows(ctx context.Context, q sqldb.Querier, side, other, us
 	out := []socialapi.Follow{}
 	for rows.Next() {
 		var f socialapi.Follow
-		if err := rows.Scan(&f.ID, &f.DisplayName, dbTime{&f.FollowedAt}); err != nil {
+		if err := rows.Scan(&f.ID, &f.DisplayName, sqldb.Time(&f.FollowedAt)); err != nil {
 			return nil, fmt.Errorf("list follows: %w", err)
 		}
 		out = append(out, f)
@@ -320,7 +294,7 @@ func (s *sqlStore) Feed(ctx context.Context, q sqldb.Querier, userID string, aft
 	for rows.Next() {
 		var r FeedReview
 		if err := rows.Scan(&r.ID, &r.MovieID, &r.MovieTitle, &r.AuthorID, &r.AuthorName, &r.Rating, &r.Body, &r.Version,
-			dbTime{&r.CreatedAt}, dbTime{&r.UpdatedAt}); err != nil {
+			sqldb.Time(&r.CreatedAt), sqldb.Time(&r.UpdatedAt)); err != nil {
 			return nil, fmt.Errorf("read feed of %s: %w", userID, err)
 		}
 		out = append(out, r)

@@ -1,0 +1,63 @@
+package sqldb
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Time scans a timestamp column of either engine into *dst: PostgreSQL hands
+// over a time.Time, SQLite the RFC 3339 text the stores write. NULL is an error.
+func Time(dst *time.Time) sql.Scanner { return timeScanner{dst} }
+
+// NullTime scans a nullable timestamp column into *dst (nil for NULL).
+func NullTime(dst **time.Time) sql.Scanner { return nullTimeScanner{dst} }
+
+type timeScanner struct{ dst *time.Time }
+
+func (ts timeScanner) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		*ts.dst = v.UTC()
+		return nil
+	case string:
+		return ts.parse(v)
+	case []byte:
+		return ts.parse(string(v))
+	default:
+		return fmt.Errorf("timestamp column holds %T", src)
+	}
+}
+
+func (ts timeScanner) parse(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("timestamp column holds %q: %w", s, err)
+	}
+	*ts.dst = t.UTC()
+	return nil
+}
+
+type nullTimeScanner struct{ dst **time.Time }
+
+func (ns nullTimeScanner) Scan(src any) error {
+	if src == nil {
+		*ns.dst = nil
+		return nil
+	}
+	var t time.Time
+	if err := (timeScanner{&t}).Scan(src); err != nil {
+		return err
+	}
+	*ns.dst = &t
+	return nil
+}
+
+// Placeholders returns "?, ?, ?" for n arguments (an IN list or a VALUES row).
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
