@@ -187,7 +187,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		svc.Routes(u.router)
 		if c, ok := svc.(consumer); ok && a.bus != nil {
 			for _, sub := range c.Subscriptions() {
-				if err := a.Consume(name, sub.Config, sub.Handler); err != nil {
+				if err := a.Consume(name, sub); err != nil {
 					return nil, err
 				}
 			}
@@ -257,7 +257,8 @@ func (a *App) openUnit(ctx context.Context, name string) (*unit, error) {
 // Consume registers a durable consumer whose handler writes to the service's
 // own database; it runs with the relays from Run on. Its lag is exported as
 // marquee_consumer_lag{consumer=...}.
-func (a *App) Consume(service string, cfg events.ConsumerConfig, h events.Handler) error {
+func (a *App) Consume(service string, sub events.Subscription) error {
+	cfg := &sub.Config
 	u := a.unit(service)
 	if u == nil {
 		return fmt.Errorf("consumer %s: service %s does not run here", cfg.Name, service)
@@ -270,7 +271,7 @@ func (a *App) Consume(service string, cfg events.ConsumerConfig, h events.Handle
 		return fmt.Errorf("consumer %s: %w", cfg.Name, err)
 	}
 	cfg.Name = a.cfg.ConsumerPrefix + cfg.Name
-	c := events.NewConsumer(u.db, a.bus, cfg, h, a.log.With("service", service))
+	c := events.NewConsumer(u.db, a.bus, sub, a.log.With("service", service))
 	u.consumers = append(u.consumers, c)
 	a.metrics.Gauge("marquee_consumer_lag", "Events in the stream not yet handled by the consumer.", prometheus.Labels{"consumer": cfg.Name}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

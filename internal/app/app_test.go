@@ -340,16 +340,16 @@ func TestConsumersRunAndTheirLagIsExported(t *testing.T) {
 	t.Parallel()
 	seen := make(chan string, 10)
 	p := start(t, nil, func(a *app.App) {
-		require.NoError(t, a.Consume("catalog", events.ConsumerConfig{
+		require.NoError(t, a.Consume("catalog", events.Subscription{Config: events.ConsumerConfig{
 			Name: "test-person-names", Stream: "CATALOG", FilterSubjects: []string{"catalog.person.created"},
-		}, func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
+		}, Handler: func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
 			var person struct{ Name string }
 			if err := env.Decode(&person); err != nil {
 				return events.Permanent(err)
 			}
 			seen <- person.Name
 			return nil
-		}))
+		}}))
 	})
 	require.Equal(t, 201, p.call(t, "POST", "/api/actors", p.admin(t), map[string]any{"name": "Claude Rains"}, nil))
 	select {

@@ -26,12 +26,18 @@ import (
 //     highest version per movie (document and rating separately) and per
 //     person, and ignores older events that arrive late; duplicates are
 //     caught by the inbox before that.
+//   - The consumers hand over the events that arrived together (a batch).
+//     Of several documents or summaries of one movie or person in a batch
+//     only the newest is applied, and genre counts and people's popularity
+//     are recounted once per batch: a burst of reviews of a few movies, or a
+//     backlog, costs a few writes per movie instead of a dozen per event.
 //   - A rating for a movie not known yet is kept on a placeholder row (not
 //     listed, 404) and shows once the movie arrives.
 //   - Movie, rating and person changes take the browse_stats row lock
-//     first, so on PostgreSQL they apply one at a time even with several
-//     consumer instances (genre counts, people's popularity and the rating
-//     totals are recounted from committed rows); SQLite serialises writers anyway.
+//     first, so on PostgreSQL they apply one batch at a time even with
+//     several consumer instances (genre counts, people's popularity and the
+//     rating totals are recounted from committed rows); SQLite serialises
+//     writers anyway.
 //   - The weighted rating of the top-rated list, WR = (v·R + m·C)/(v + m),
 //     is stored per movie with the C (mean of all ratings of listed movies)
 //     and m in browse_stats. The totals behind C move with every change;
@@ -44,8 +50,8 @@ const cDrift = 0.01
 
 // Subscriptions are the consumers the composition root runs for browse:
 // browse-catalog (CATALOG: catalog.>, of which it applies movies and people) and
-// browse-ratings (REVIEWS: reviews.movie.rating_changed). Their handlers
-// write the read model in the consumer's transaction.
+// browse-ratings (REVIEWS: reviews.movie.rating_changed). Their batch
+// handlers write the read model in the consumer's transaction.
 func (s *Service) Subscriptions() []events.Subscription {
 	catalogStream, _ := events.StreamFor(catalogapi.Source)
 	reviewsStream, _ := events.StreamFor(reviewsapi.Source)
@@ -54,144 +60,242 @@ func (s *Service) Subscriptions() []events.Subscription {
 			Config: events.ConsumerConfig{Name: browseapi.ConsumerCatalog, Stream: catalogStream,
 				// one subject: NATS servers before 2.10 take no more; the handler ignores other types
 				FilterSubjects: []string{"catalog.>"}},
-			Handler: s.HandleCatalogEvent,
+			Batch: s.HandleCatalogEvents,
 		},
 		{
 			Config: events.ConsumerConfig{Name: browseapi.ConsumerRatings, Stream: reviewsStream,
 				FilterSubjects: []string{reviewsapi.MovieRatingChanged}},
-			Handler: s.HandleRatingEvent,
+			Batch: s.HandleRatingEvents,
 		},
 	}
 }
 
-// HandleCatalogEvent applies a catalog.movie.* or catalog.person.* event in
-// tx. Other catalog events are ignored.
-func (s *Service) HandleCatalogEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch {
-	case strings.HasPrefix(env.Type, "catalog.movie."):
-		return s.applyMovie(ctx, tx, env)
-	case strings.HasPrefix(env.Type, "catalog.person."):
-		return s.applyPerson(ctx, tx, env)
-	default:
+// HandleCatalogEvents applies the catalog.movie.* and catalog.person.*
+// events of a batch in tx. Other catalog events are ignored.
+func (s *Service) HandleCatalogEvents(ctx context.Context, tx *sqldb.Tx, envs []events.Envelope) error {
+	movies, people := newest[catalogapi.Movie](), newest[catalogapi.Person]()
+	for _, env := range envs {
+		switch {
+		case strings.HasPrefix(env.Type, "catalog.movie."):
+			doc, err := decodeMovie(env)
+			if err != nil {
+				return err
+			}
+			movies.offer(doc.ID, doc.Version, doc)
+		case strings.HasPrefix(env.Type, "catalog.person."):
+			p, err := decodePerson(env)
+			if err != nil {
+				return err
+			}
+			people.offer(p.ID, p.Version, p)
+		}
+	}
+	if len(movies.order)+len(people.order) == 0 {
 		return nil
 	}
-}
-
-// HandleRatingEvent applies a reviews.movie.rating_changed event in tx.
-// Other reviews events are ignored.
-func (s *Service) HandleRatingEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	if env.Type != reviewsapi.MovieRatingChanged {
-		return nil
-	}
-	return s.applyRating(ctx, tx, env)
-}
-
-func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	var doc catalogapi.Movie
-	if err := env.Decode(&doc); err != nil {
-		return events.Permanent(err)
-	}
-	if doc.ID == "" || doc.Version <= 0 || (env.Subject != "" && env.Subject != doc.ID) {
-		return events.Permanent(fmt.Errorf("%s %s: movie document without id or version, or about another movie", env.Type, env.ID))
-	}
-	stats, err := s.store.LockStats(ctx, tx)
+	sc, err := s.lockStats(ctx, tx)
 	if err != nil {
 		return err
 	}
-	st, err := s.store.LockMovie(ctx, tx, doc.ID)
-	if err != nil {
-		return err
-	}
-	if doc.Version <= st.Version {
-		return nil // an older (or the same) document arrived late
-	}
-	var oldGenres, oldPeople []string
-	if st.Live {
-		if oldGenres, err = s.store.MovieGenreIDs(ctx, tx, doc.ID); err != nil {
+	// people first: a movie's recount below then sees them
+	for _, id := range people.order {
+		if err := s.applyPerson(ctx, tx, people.items[id]); err != nil {
 			return err
 		}
-		oldPeople = creditedPeople(st.Doc)
+	}
+	var genres, credited []string
+	for _, id := range movies.order {
+		g, c, err := s.applyMovie(ctx, tx, sc, movies.items[id])
+		if err != nil {
+			return err
+		}
+		genres, credited = append(genres, g...), append(credited, c...)
+	}
+	if err := s.store.RecountGenres(ctx, tx, union(genres, nil)); err != nil {
+		return err
+	}
+	if err := s.store.RecountPeople(ctx, tx, union(credited, nil)); err != nil {
+		return err
+	}
+	if err := s.saveStats(ctx, tx, sc); err != nil {
+		return err
+	}
+	tx.AfterCommit(func() {
+		for _, id := range movies.order {
+			s.cache.Invalidate(id)
+		}
+		s.top.InvalidateAll()
+	})
+	return nil
+}
+
+// HandleRatingEvents applies the reviews.movie.rating_changed events of a
+// batch in tx. Other reviews events are ignored.
+func (s *Service) HandleRatingEvents(ctx context.Context, tx *sqldb.Tx, envs []events.Envelope) error {
+	ratings := newest[store.Rating]()
+	for _, env := range envs {
+		if env.Type != reviewsapi.MovieRatingChanged {
+			continue
+		}
+		id, r, err := decodeRating(env)
+		if err != nil {
+			return err
+		}
+		ratings.offer(id, r.Version, r)
+	}
+	if len(ratings.order) == 0 {
+		return nil
+	}
+	sc, err := s.lockStats(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ratings.order {
+		if err := s.applyRating(ctx, tx, sc, id, ratings.items[id]); err != nil {
+			return err
+		}
+	}
+	if err := s.saveStats(ctx, tx, sc); err != nil {
+		return err
+	}
+	tx.AfterCommit(func() {
+		for _, id := range ratings.order {
+			s.cache.Invalidate(id)
+		}
+		s.top.InvalidateAll()
+	})
+	return nil
+}
+
+// newestByID keeps the highest version of each id, in order of first appearance.
+type newestByID[T any] struct {
+	order    []string
+	items    map[string]T
+	versions map[string]int64
+}
+
+func newest[T any]() *newestByID[T] {
+	return &newestByID[T]{items: map[string]T{}, versions: map[string]int64{}}
+}
+
+func (n *newestByID[T]) offer(id string, version int64, item T) {
+	v, seen := n.versions[id]
+	if !seen {
+		n.order = append(n.order, id)
+	}
+	if !seen || version > v {
+		n.items[id], n.versions[id] = item, version
+	}
+}
+
+func decodeMovie(env events.Envelope) (catalogapi.Movie, error) {
+	var doc catalogapi.Movie
+	if err := env.Decode(&doc); err != nil {
+		return doc, events.Permanent(err)
+	}
+	if doc.ID == "" || doc.Version <= 0 || (env.Subject != "" && env.Subject != doc.ID) {
+		return doc, events.Permanent(fmt.Errorf("%s %s: movie document without id or version, or about another movie", env.Type, env.ID))
+	}
+	return doc, nil
+}
+
+func decodePerson(env events.Envelope) (catalogapi.Person, error) {
+	var p catalogapi.Person
+	if err := env.Decode(&p); err != nil {
+		return p, events.Permanent(err)
+	}
+	if p.ID == "" || p.Version <= 0 || (env.Subject != "" && env.Subject != p.ID) {
+		return p, events.Permanent(fmt.Errorf("%s %s: person document without id or version, or about another person", env.Type, env.ID))
+	}
+	return p, nil
+}
+
+func decodeRating(env events.Envelope) (movieID string, r store.Rating, err error) {
+	var ev reviewsapi.RatingChangedEvent
+	if err := env.Decode(&ev); err != nil {
+		return "", r, events.Permanent(err)
+	}
+	r, err = ratingOf(ev)
+	if err == nil && env.Subject != "" && env.Subject != ev.MovieID {
+		err = errors.New("the envelope is about another movie")
+	}
+	if err != nil {
+		return "", r, events.Permanent(fmt.Errorf("%s %s: %w", env.Type, env.ID, err))
+	}
+	return ev.MovieID, r, nil
+}
+
+// applyMovie writes a movie document unless a newer one is there already. It
+// returns the genres and people whose counts it may have changed (the
+// caller recounts them).
+func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, sc *statsChange, doc catalogapi.Movie) (genres, people []string, err error) {
+	st, err := s.store.LockMovie(ctx, tx, doc.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if doc.Version <= st.Version {
+		return nil, nil, nil // an older (or the same) document arrived late
+	}
+	if st.Live {
+		if genres, err = s.store.MovieGenreIDs(ctx, tx, doc.ID); err != nil {
+			return nil, nil, err
+		}
+		people = creditedPeople(st.Doc)
 	}
 	live := doc.DeletedAt == nil
-	before := stats
-	stats = addContribution(stats, st.Live, st.Rating, -1)
-	stats = addContribution(stats, live, st.Rating, +1)
-	m, c, recompute := s.weighting(stats)
+	sc.now = addContribution(sc.now, st.Live, st.Rating, -1)
+	sc.now = addContribution(sc.now, live, st.Rating, +1)
+	m, c := s.weights(sc)
 
 	rec, err := movieRecord(doc, st.Rating, weightedRating(st.Rating, m, c))
 	if err != nil {
-		return events.Permanent(err)
+		return nil, nil, events.Permanent(err)
 	}
 	if err := s.store.PutMovie(ctx, tx, rec); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := s.store.UpsertGenres(ctx, tx, doc.Genres); err != nil {
-		return err
-	}
-	if err := s.store.RecountGenres(ctx, tx, union(oldGenres, rec.GenreIDs)); err != nil {
-		return err
-	}
-	if err := s.store.RecountPeople(ctx, tx, union(oldPeople, creditPeople(rec.Credits))); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if live {
 		entry, err := movieSearchEntry(doc, st.Rating)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if err := s.store.PutSearch(ctx, tx, entry); err != nil {
-			return err
+			return nil, nil, err
 		}
 	} else if err := s.store.DeleteSearch(ctx, tx, store.KindMovie, doc.ID); err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := s.finishStats(ctx, tx, before, stats, m, c, recompute); err != nil {
-		return err
-	}
-	tx.AfterCommit(func() { s.cache.Invalidate(doc.ID); s.top.InvalidateAll() })
-	return nil
+	return append(genres, rec.GenreIDs...), append(people, creditPeople(rec.Credits)...), nil
 }
 
-func (s *Service) applyRating(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	var ev reviewsapi.RatingChangedEvent
-	if err := env.Decode(&ev); err != nil {
-		return events.Permanent(err)
-	}
-	r, err := ratingOf(ev)
-	if err != nil || (env.Subject != "" && env.Subject != ev.MovieID) {
-		if err == nil {
-			err = errors.New("the envelope is about another movie")
-		}
-		return events.Permanent(fmt.Errorf("%s %s: %w", env.Type, env.ID, err))
-	}
-	stats, err := s.store.LockStats(ctx, tx)
-	if err != nil {
-		return err
-	}
-	st, err := s.store.LockMovie(ctx, tx, ev.MovieID)
+// applyRating writes a movie's rating summary unless a newer one is there already.
+func (s *Service) applyRating(ctx context.Context, tx *sqldb.Tx, sc *statsChange, movieID string, r store.Rating) error {
+	st, err := s.store.LockMovie(ctx, tx, movieID)
 	if err != nil {
 		return err
 	}
 	if r.Version <= st.Rating.Version {
 		return nil // an older (or the same) summary arrived late
 	}
-	before := stats
-	stats = addContribution(stats, st.Live, st.Rating, -1)
-	stats = addContribution(stats, st.Live, r, +1)
-	m, c, recompute := s.weighting(stats)
+	sc.now = addContribution(sc.now, st.Live, st.Rating, -1)
+	sc.now = addContribution(sc.now, st.Live, r, +1)
+	m, c := s.weights(sc)
 
 	var doc, summary []byte
 	var movie catalogapi.Movie
 	if st.Doc != nil {
 		if err := json.Unmarshal(st.Doc, &movie); err != nil {
-			return fmt.Errorf("stored document of movie %s: %w", ev.MovieID, err)
+			return fmt.Errorf("stored document of movie %s: %w", movieID, err)
 		}
 		movie.RatingSummary = ratingSummary(r)
 		if doc, summary, err = movieDocs(movie); err != nil {
 			return err
 		}
 	}
-	if err := s.store.PutMovieRating(ctx, tx, ev.MovieID, st.Live, r, weightedRating(r, m, c), doc, summary); err != nil {
+	if err := s.store.PutMovieRating(ctx, tx, movieID, st.Live, r, weightedRating(r, m, c), doc, summary); err != nil {
 		return err
 	}
 	if st.Live {
@@ -199,29 +303,15 @@ func (s *Service) applyRating(ctx context.Context, tx *sqldb.Tx, env events.Enve
 		if err != nil {
 			return err
 		}
-		if err := s.store.SetSearchItem(ctx, tx, store.KindMovie, ev.MovieID, item, r.Count); err != nil {
+		if err := s.store.SetSearchItem(ctx, tx, store.KindMovie, movieID, item, r.Count); err != nil {
 			return err
 		}
 	}
-	if err := s.finishStats(ctx, tx, before, stats, m, c, recompute); err != nil {
-		return err
-	}
-	tx.AfterCommit(func() { s.cache.Invalidate(ev.MovieID); s.top.InvalidateAll() })
 	return nil
 }
 
-func (s *Service) applyPerson(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	var p catalogapi.Person
-	if err := env.Decode(&p); err != nil {
-		return events.Permanent(err)
-	}
-	if p.ID == "" || p.Version <= 0 || (env.Subject != "" && env.Subject != p.ID) {
-		return events.Permanent(fmt.Errorf("%s %s: person document without id or version, or about another person", env.Type, env.ID))
-	}
-	// the same order as movie changes (their recounts read people's entries)
-	if _, err := s.store.LockStats(ctx, tx); err != nil {
-		return err
-	}
+// applyPerson writes a person document unless a newer one is there already.
+func (s *Service) applyPerson(ctx context.Context, tx *sqldb.Tx, p catalogapi.Person) error {
 	v, err := s.store.LockPerson(ctx, tx, p.ID)
 	if err != nil {
 		return err
@@ -250,28 +340,45 @@ func (s *Service) applyPerson(ctx context.Context, tx *sqldb.Tx, env events.Enve
 	return s.store.PutSearch(ctx, tx, entry)
 }
 
-// weighting returns the m and C to compute weighted ratings with, and
-// whether every movie's must be recomputed (C drifted, or m changed).
-func (s *Service) weighting(st store.Stats) (m int, c float64, recompute bool) {
-	m = s.cfg.TopRatedMinVotes
-	if st.MUsed != m || math.Abs(st.C()-st.CUsed) > cDrift {
-		return m, st.C(), true
-	}
-	return st.MUsed, st.CUsed, false
+// statsChange is the browse_stats row a transaction locked and where its
+// events have moved it.
+type statsChange struct {
+	before, now store.Stats
+	recompute   bool // every weighted rating is recomputed before saving
 }
 
-// finishStats recomputes every weighted rating when needed and saves the totals.
-func (s *Service) finishStats(ctx context.Context, tx *sqldb.Tx, before, after store.Stats, m int, c float64, recompute bool) error {
-	if recompute {
-		if err := s.store.RecomputeWeightedRatings(ctx, tx, m, c); err != nil {
+// lockStats locks the browse_stats row; every change of movies, ratings or
+// people takes it first (see "How events are applied").
+func (s *Service) lockStats(ctx context.Context, tx *sqldb.Tx) (*statsChange, error) {
+	st, err := s.store.LockStats(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return &statsChange{before: st, now: st}, nil
+}
+
+// weights returns the m and C to compute a weighted rating with now. When C
+// drifted more than cDrift from the one in use, or m changed, it switches to
+// the current ones and marks every weighted rating for recomputation.
+func (s *Service) weights(sc *statsChange) (m int, c float64) {
+	m = s.cfg.TopRatedMinVotes
+	if sc.now.MUsed != m || math.Abs(sc.now.C()-sc.now.CUsed) > cDrift {
+		sc.now.MUsed, sc.now.CUsed, sc.recompute = m, sc.now.C(), true
+	}
+	return sc.now.MUsed, sc.now.CUsed
+}
+
+// saveStats recomputes every weighted rating when needed and saves the totals.
+func (s *Service) saveStats(ctx context.Context, tx *sqldb.Tx, sc *statsChange) error {
+	if sc.recompute {
+		if err := s.store.RecomputeWeightedRatings(ctx, tx, sc.now.MUsed, sc.now.CUsed); err != nil {
 			return err
 		}
-		after.MUsed, after.CUsed = m, c
 	}
-	if after == before {
+	if sc.now == sc.before {
 		return nil
 	}
-	return s.store.SaveStats(ctx, tx, after)
+	return s.store.SaveStats(ctx, tx, sc.now)
 }
 
 // RefreshTopRated recomputes the rating totals from the movies and every

@@ -12,7 +12,7 @@
 //	svc := browse.New(db, logger, browse.Config{TopRatedMinVotes: 25})
 //	svc.Routes(router)                     // the HTTP API on an *httpx.Router
 //	for _, sub := range svc.Subscriptions() {
-//		app.Consume("browse", sub.Config, sub.Handler) // browse-catalog, browse-ratings
+//		app.Consume("browse", sub) // browse-catalog, browse-ratings
 //	}
 //	browse.OpenAPI                          // its OpenAPI 3 document
 //	svc.Rebuild(ctx, bus)                   // marquee rebuild browse

@@ -55,7 +55,7 @@ func runConsumers(t *testing.T, db *sqldb.DB, bus *events.Bus, svc *browse.Servi
 	var wg sync.WaitGroup
 	for _, sub := range svc.Subscriptions() {
 		sub.Config.NakDelay = 20 * time.Millisecond
-		c := events.NewConsumer(db, bus, sub.Config, sub.Handler, quietLog())
+		c := events.NewConsumer(db, bus, sub, quietLog())
 		wg.Go(func() { _ = c.Run(ctx) })
 	}
 	t.Cleanup(func() { cancel(); wg.Wait() })

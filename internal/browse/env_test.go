@@ -84,22 +84,40 @@ func (e *env) apply(consumer string, env events.Envelope) {
 }
 
 func (e *env) tryApply(consumer string, env events.Envelope) error {
-	var h events.Handler
+	return e.tryApplyBatch(consumer, env)
+}
+
+// applyBatch applies envs in one transaction, as a consumer applies the
+// events that arrived together: inbox rows first, then the batch handler on
+// the events not seen before.
+func (e *env) applyBatch(consumer string, envs ...events.Envelope) {
+	e.t.Helper()
+	require.NoError(e.t, e.tryApplyBatch(consumer, envs...))
+}
+
+func (e *env) tryApplyBatch(consumer string, envs ...events.Envelope) error {
+	var h events.BatchHandler
 	for _, sub := range e.svc.Subscriptions() {
 		if sub.Config.Name == consumer {
-			h = sub.Handler
+			h = sub.Batch
 		}
 	}
 	require.NotNil(e.t, h, consumer)
 	return e.db.InTx(e.ctx, func(tx *sqldb.Tx) error {
-		res, err := tx.ExecContext(e.ctx, `INSERT INTO inbox (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, consumer, env.ID)
-		if err != nil {
-			return err
+		var fresh []events.Envelope
+		for _, env := range envs {
+			res, err := tx.ExecContext(e.ctx, `INSERT INTO inbox (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, consumer, env.ID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				fresh = append(fresh, env)
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if len(fresh) == 0 {
 			return nil
 		}
-		return h(e.ctx, tx, env)
+		return h(e.ctx, tx, fresh)
 	})
 }
 

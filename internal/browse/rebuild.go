@@ -119,7 +119,7 @@ func (s *Service) replay(ctx context.Context, bus *events.Bus, sub events.Subscr
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
 			return applied, err
 		}
-		if err := s.applyBatch(ctx, sub.Handler, envs); err != nil {
+		if err := s.applyBatch(ctx, sub.Batch, envs); err != nil {
 			return applied, err
 		}
 		applied += len(envs)
@@ -140,23 +140,26 @@ func (s *Service) replay(ctx context.Context, bus *events.Bus, sub events.Subscr
 	}
 }
 
-// applyBatch applies envs in stream order in one transaction. An event that
-// can never apply (Permanent) is logged and skipped, as the consumer would
-// have dead-lettered it.
-func (s *Service) applyBatch(ctx context.Context, h events.Handler, envs []events.Envelope) error {
+// applyBatch applies envs in stream order in one transaction. If that
+// fails, they are applied one by one: an event that can never apply
+// (Permanent) is logged and skipped, as the consumer would have
+// dead-lettered it.
+func (s *Service) applyBatch(ctx context.Context, h events.BatchHandler, envs []events.Envelope) error {
 	if len(envs) == 0 {
 		return nil
 	}
-	return s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		for _, env := range envs {
-			if err := h(ctx, tx, env); err != nil {
-				if events.IsPermanent(err) {
-					s.log.Warn("rebuild: event skipped", "event_id", env.ID, "type", env.Type, "reason", err.Error())
-					continue
-				}
-				return fmt.Errorf("event %s %s: %w", env.Type, env.ID, err)
-			}
-		}
+	if s.db.InTx(ctx, func(tx *sqldb.Tx) error { return h(ctx, tx, envs) }) == nil {
 		return nil
-	})
+	}
+	for _, env := range envs {
+		err := s.db.InTx(ctx, func(tx *sqldb.Tx) error { return h(ctx, tx, []events.Envelope{env}) })
+		if events.IsPermanent(err) {
+			s.log.Warn("rebuild: event skipped", "event_id", env.ID, "type", env.Type, "reason", err.Error())
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("event %s %s: %w", env.Type, env.ID, err)
+		}
+	}
+	return nil
 }

@@ -13,7 +13,7 @@
 //	svc := reviews.New(db, events.NewOutbox(db), logger)
 //	svc.Routes(router)                                    // the HTTP API on an *httpx.Router
 //	for _, sub := range svc.Subscriptions() {             // reviews-movies, reviews-authors
-//		app.Consume("reviews", sub.Config, sub.Handler)
+//		app.Consume("reviews", sub)
 //	}
 //	reviews.OpenAPI                                       // its OpenAPI 3 document
 package reviews

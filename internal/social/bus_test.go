@@ -102,7 +102,7 @@ func TestEventsEndToEnd(t *testing.T) {
 	for _, sub := range e.svc.Subscriptions() {
 		sub.Config.NakDelay = 50 * time.Millisecond
 		consumers = append(consumers, sub.Config)
-		background(t, events.NewConsumer(e.db, bus, sub.Config, sub.Handler, testLogger(t)).Run)
+		background(t, events.NewConsumer(e.db, bus, sub, testLogger(t)).Run)
 	}
 	background(t, events.NewRelay(e.db, e.evOutbox, bus, nil, events.RelayPollInterval(20*time.Millisecond)).Run)
 
@@ -111,12 +111,12 @@ func TestEventsEndToEnd(t *testing.T) {
 	sink := sqldbtest.Open(t, sqldb.SQLite)
 	require.NoError(t, sqldb.Migrate(ctx, sink, "events", events.Migrations))
 	stream, _ := events.StreamFor(socialapi.Source)
-	background(t, events.NewConsumer(sink, bus, events.ConsumerConfig{Name: "test-sink", Stream: stream}, func(_ context.Context, _ *sqldb.Tx, ev events.Envelope) error {
+	background(t, events.NewConsumer(sink, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-sink", Stream: stream}, Handler: func(_ context.Context, _ *sqldb.Tx, ev events.Envelope) error {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, ev)
 		return nil
-	}, nil).Run)
+	}}, nil).Run)
 
 	meID, annID, movie := uuid.Must(uuid.NewV7()).String(), uuid.Must(uuid.NewV7()).String(), uuid.Must(uuid.NewV7()).String()
 	identity.publish(t, userEvent(t, identityapi.UserRegistered, meID, "Me", 1, false), userEvent(t, identityapi.UserRegistered, annID, "Ann", 1, false))

@@ -13,7 +13,7 @@
 //	svc := social.New(db, events.NewOutbox(db), logger)
 //	svc.Routes(router)                                  // the HTTP API on an *httpx.Router
 //	for _, sub := range svc.Subscriptions() {           // social-users, social-reviews, social-movies
-//		app.Consume("social", sub.Config, sub.Handler)
+//		app.Consume("social", sub)
 //	}
 //	social.OpenAPI                                      // its OpenAPI 3 document
 package social

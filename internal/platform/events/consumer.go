@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -22,6 +23,14 @@ import (
 // together share one transaction, so a handler may run again after its
 // writes were rolled back because another event of its batch failed.
 type Handler func(ctx context.Context, tx *sqldb.Tx, env Envelope) error
+
+// BatchHandler applies several events (in stream order, duplicates already
+// removed) in one transaction, where a handler can do better than one event
+// after the other: coalesce events about the same row, recount once. The
+// result must equal applying them one at a time. An error rolls the whole
+// batch back; the consumer then applies each event alone (a batch of one),
+// so the failing event gets its retry or dead letter and the others go through.
+type BatchHandler func(ctx context.Context, tx *sqldb.Tx, envs []Envelope) error
 
 // ConsumerConfig describes a durable consumer. Zero durations and counts take
 // the defaults noted.
@@ -87,21 +96,23 @@ type Consumer struct {
 	db      *sqldb.DB
 	bus     *Bus
 	cfg     ConsumerConfig
-	handler Handler
+	handler Handler      // or
+	batch   BatchHandler // one of the two is set
 	log     *slog.Logger
 	cfgErr  error
 }
 
-// NewConsumer returns a consumer; Run starts it.
-func NewConsumer(db *sqldb.DB, bus *Bus, cfg ConsumerConfig, h Handler, log *slog.Logger) *Consumer {
+// NewConsumer returns the consumer of a subscription; Run starts it.
+func NewConsumer(db *sqldb.DB, bus *Bus, sub Subscription, log *slog.Logger) *Consumer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	cfg := sub.Config
 	err := cfg.applyDefaults()
-	if err == nil && h == nil {
-		err = fmt.Errorf("consumer %s: nil handler", cfg.Name)
+	if err == nil && (sub.Handler == nil) == (sub.Batch == nil) {
+		err = fmt.Errorf("consumer %s: exactly one of Handler and Batch must be set", cfg.Name)
 	}
-	return &Consumer{db: db, bus: bus, cfg: cfg, handler: h, cfgErr: err,
+	return &Consumer{db: db, bus: bus, cfg: cfg, handler: sub.Handler, batch: sub.Batch, cfgErr: err,
 		log: log.With("consumer", cfg.Name, "stream", cfg.Stream)}
 }
 
@@ -260,18 +271,19 @@ func (c *Consumer) applyBatch(ctx context.Context, batch []pending) {
 	failed := -1
 	var failure error
 	err := c.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		for i, p := range batch {
-			res, err := tx.ExecContext(ctx, `INSERT INTO inbox (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-				c.cfg.Name, p.env.ID)
-			if err != nil {
-				return fmt.Errorf("record event in inbox: %w", err)
+		fresh, err := c.recordInInbox(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
+		if c.batch != nil {
+			envs := make([]Envelope, len(fresh))
+			for j, i := range fresh {
+				envs[j] = batch[i].env
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("record event in inbox: %w", err)
-			} else if n == 0 {
-				continue // a duplicate
-			}
-			if err := c.handle(ctx, tx, p.env); err != nil {
+			return c.handle(ctx, tx, envs)
+		}
+		for _, i := range fresh {
+			if err := c.handle(ctx, tx, []Envelope{batch[i].env}); err != nil {
 				failed, failure = i, err
 				return err
 			}
@@ -284,7 +296,7 @@ func (c *Consumer) applyBatch(ctx context.Context, batch []pending) {
 			c.settle(p.msg, p.env.ID, "ack", p.msg.Ack())
 		}
 	case ctx.Err() != nil || failed < 0:
-		// shutting down, or the transaction itself failed: each event alone decides
+		// shutting down, the transaction itself or a batch handler failed: each event alone decides
 		for _, p := range batch {
 			c.process(ctx, p.msg)
 		}
@@ -293,6 +305,41 @@ func (c *Consumer) applyBatch(ctx context.Context, batch []pending) {
 		c.conclude(ctx, batch[failed].msg, batch[failed].env, batch[failed].delivered, failure)
 		c.applyBatch(ctx, batch[failed+1:])
 	}
+}
+
+// recordInBox inserts the batch's inbox rows in one statement and returns
+// the indexes of the events not seen before, in order.
+func (c *Consumer) recordInInbox(ctx context.Context, tx *sqldb.Tx, batch []pending) ([]int, error) {
+	args := make([]any, 0, 2*len(batch))
+	for _, p := range batch {
+		args = append(args, c.cfg.Name, p.env.ID)
+	}
+	values := strings.Repeat("(?, ?), ", len(batch))
+	rows, err := tx.QueryContext(ctx, `INSERT INTO inbox (consumer, event_id) VALUES `+values[:len(values)-2]+
+		` ON CONFLICT DO NOTHING RETURNING event_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("record events in inbox: %w", err)
+	}
+	defer rows.Close()
+	inserted := make(map[string]bool, len(batch))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("record events in inbox: %w", err)
+		}
+		inserted[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("record events in inbox: %w", err)
+	}
+	fresh := make([]int, 0, len(inserted))
+	for i, p := range batch {
+		if inserted[p.env.ID] {
+			delete(inserted, p.env.ID) // the same event twice in one batch applies once
+			fresh = append(fresh, i)
+		}
+	}
+	return fresh, nil
 }
 
 // process applies one message and settles it (ack, nak or term). It never
@@ -346,7 +393,7 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 			duplicate = true
 			return nil
 		}
-		return c.handle(hctx, tx, env)
+		return c.handle(hctx, tx, []Envelope{env})
 	})
 	if err == nil && duplicate {
 		c.log.Debug("consumer: duplicate event skipped", "event_id", env.ID, "type", env.Type)
@@ -376,17 +423,26 @@ func (c *Consumer) conclude(ctx context.Context, msg jetstream.Msg, env Envelope
 	}
 }
 
-// handle calls the handler, turning a panic into an ordinary (retried) error
-// so one bad event cannot take the process down.
-func (c *Consumer) handle(ctx context.Context, tx *sqldb.Tx, env Envelope) (err error) {
+// handle calls the handler (per event, or the batch handler), turning a
+// panic into an ordinary (retried) error so one bad event cannot take the
+// process down.
+func (c *Consumer) handle(ctx context.Context, tx *sqldb.Tx, envs []Envelope) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("handler panic: %v", p)
-			c.log.Error("consumer: handler panicked", "event_id", env.ID, "type", env.Type,
+			c.log.Error("consumer: handler panicked", "event_id", envs[0].ID, "type", envs[0].Type, "events", len(envs),
 				"panic", p, "stack", string(debug.Stack()))
 		}
 	}()
-	return c.handler(ctx, tx, env)
+	if c.batch != nil {
+		return c.batch(ctx, tx, envs)
+	}
+	for _, env := range envs {
+		if err := c.handler(ctx, tx, env); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // giveUp stores the event as a dead letter and terminates it on the server. If

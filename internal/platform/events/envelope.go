@@ -44,8 +44,9 @@ func (e Envelope) Decode(v any) error {
 
 // Subscription is a consumer a service asks the composition root to run:
 // its durable name, stream and subjects, and the handler that applies an
-// event to the service's own database.
+// event (Handler) or several at once (Batch) to the service's own database.
 type Subscription struct {
 	Config  ConsumerConfig
 	Handler Handler
+	Batch   BatchHandler
 }

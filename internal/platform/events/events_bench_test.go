@@ -44,11 +44,10 @@ func BenchmarkOutboxToConsumer(b *testing.B) {
 	runCtx, cancel := context.WithCancel(ctx)
 	relayDone, consumerDone := make(chan error, 1), make(chan error, 1)
 	go func() { relayDone <- events.NewRelay(producerDB, outbox, bus, nil).Run(runCtx) }()
-	consumer := events.NewConsumer(consumerDB, bus, events.ConsumerConfig{Name: "bench", Stream: name},
-		func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-			tx.AfterCommit(func() { applied <- time.Now() })
-			return applyEffect(ctx, tx, env)
-		}, nil)
+	consumer := events.NewConsumer(consumerDB, bus, events.Subscription{Config: events.ConsumerConfig{Name: "bench", Stream: name}, Handler: func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
+		tx.AfterCommit(func() { applied <- time.Now() })
+		return applyEffect(ctx, tx, env)
+	}}, nil)
 	go func() { consumerDone <- consumer.Run(runCtx) }()
 	b.Cleanup(func() {
 		cancel()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -169,9 +170,9 @@ func TestOutboxRelayConsumerEndToEnd(t *testing.T) {
 		traces := map[string]string{}
 		var published atomic.Int64
 		run(t, events.NewRelay(db, outbox, bus, nil, events.RelayOnPublished(func(n int) { published.Add(int64(n)) })).Run)
-		consumer := events.NewConsumer(db, bus, events.ConsumerConfig{
+		consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{
 			Name: "test-e2e", Stream: testStream, FilterSubjects: []string{"test.thing.>"}, Trace: testPropagator{},
-		}, func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
+		}, Handler: func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
 			var payload map[string]string
 			if err := env.Decode(&payload); err != nil {
 				return events.Permanent(err)
@@ -186,7 +187,7 @@ func TestOutboxRelayConsumerEndToEnd(t *testing.T) {
 				traces[env.Subject], _ = ctx.Value(traceKey{}).(string)
 			})
 			return applyEffect(ctx, tx, env)
-		}, nil)
+		}}, nil)
 		run(t, consumer.Run)
 
 		first := []events.Envelope{newEvent(t, "a"), newEvent(t, "b"), newEvent(t, "c")}
@@ -262,7 +263,7 @@ func TestEventsSurviveCrashBeforePublish(t *testing.T) {
 			require.Zero(t, streamMsgs(t, bus), "nothing was published before the crash")
 
 			run(t, events.NewRelay(db2, outbox, bus, nil).Run)
-			consumer := events.NewConsumer(db2, bus, events.ConsumerConfig{Name: "test-restart", Stream: testStream}, applyEffect, nil)
+			consumer := events.NewConsumer(db2, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-restart", Stream: testStream}, Handler: applyEffect}, nil)
 			run(t, consumer.Run)
 
 			require.Eventually(t, func() bool {
@@ -288,11 +289,10 @@ func TestDeliveredTwiceAppliedOnce(t *testing.T) {
 		prepare(t, db)
 		bus := startBus(t, t.TempDir())
 		var calls atomic.Int64
-		consumer := events.NewConsumer(db, bus, events.ConsumerConfig{Name: "test-dupes", Stream: testStream},
-			func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-				calls.Add(1)
-				return applyEffect(ctx, tx, env)
-			}, nil)
+		consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-dupes", Stream: testStream}, Handler: func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
+			calls.Add(1)
+			return applyEffect(ctx, tx, env)
+		}}, nil)
 		run(t, consumer.Run)
 
 		env, other := newEvent(t, "twice"), newEvent(t, "once")
@@ -325,9 +325,9 @@ func TestPoisonAndTransientFailures(t *testing.T) {
 		run(t, events.NewRelay(db, outbox, bus, nil).Run)
 
 		var flakyCalls, flakyFailures, stubbornCalls atomic.Int64
-		consumer := events.NewConsumer(db, bus, events.ConsumerConfig{
+		consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{
 			Name: "test-poison", Stream: testStream, MaxDeliver: 3, NakDelay: 10 * time.Millisecond,
-		}, func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
+		}, Handler: func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
 			if err := applyEffect(ctx, tx, env); err != nil {
 				return err
 			}
@@ -347,7 +347,7 @@ func TestPoisonAndTransientFailures(t *testing.T) {
 				panic("nil map write")
 			}
 			return nil
-		}, nil)
+		}}, nil)
 		run(t, consumer.Run)
 
 		poison, flaky, stubborn, panics := newEvent(t, "poison"), newEvent(t, "flaky"), newEvent(t, "stubborn"), newEvent(t, "panics")
@@ -420,7 +420,7 @@ func TestRelayCrashBetweenPublishAndMark(t *testing.T) {
 
 		var published atomic.Int64
 		run(t, events.NewRelay(db, outbox, bus, nil, events.RelayOnPublished(func(n int) { published.Add(int64(n)) })).Run)
-		consumer := events.NewConsumer(db, bus, events.ConsumerConfig{Name: "test-remark", Stream: testStream}, applyEffect, nil)
+		consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-remark", Stream: testStream}, Handler: applyEffect}, nil)
 		run(t, consumer.Run)
 
 		require.Eventually(t, func() bool { return effectCount(t, db, next.ID) == 1 }, waitFor, tick)
@@ -532,7 +532,7 @@ func TestBusStreamsAndOutboxValidation(t *testing.T) {
 	require.Error(t, bus.Healthy(ctx), "a closed bus is not ready")
 	require.NoError(t, bus.Close(), "closing twice is harmless")
 
-	c := events.NewConsumer(db, bus, events.ConsumerConfig{Stream: testStream}, applyEffect, nil)
+	c := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Stream: testStream}, Handler: applyEffect}, nil)
 	require.ErrorContains(t, c.Run(ctx), "Name and Stream are required")
 }
 
@@ -559,4 +559,79 @@ func TestRelayPurgesOldPublishedRows(t *testing.T) {
 		require.Equal(t, 1, countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE event_id = ?`, recent.ID),
 			"a row published within the retention is kept")
 	})
+}
+
+// A batch handler gets the events that arrived together in one call, without
+// duplicates; when a batch fails, each event is applied alone, so only the
+// poison one is dead-lettered and nothing is applied twice.
+func TestBatchHandler(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		prepare(t, db)
+		bus := startBus(t, t.TempDir())
+		var published []events.Envelope
+		for i := range 40 {
+			published = append(published, newEvent(t, fmt.Sprintf("e%02d", i)))
+		}
+		poison := newEvent(t, "poison")
+		published = append(published[:20], append([]events.Envelope{poison, published[3]}, published[20:]...)...) // a copy of e03 too
+		for i, e := range published {
+			data, err := json.Marshal(e)
+			require.NoError(t, err)
+			_, err = bus.JetStream().Publish(ctx, testSubject, data, jetstream.WithMsgID(fmt.Sprintf("m%d", i)))
+			require.NoError(t, err)
+		}
+
+		var mu sync.Mutex
+		var sizes []int
+		consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-batch", Stream: testStream},
+			Batch: func(ctx context.Context, tx *sqldb.Tx, envs []events.Envelope) error {
+				mu.Lock()
+				sizes = append(sizes, len(envs))
+				mu.Unlock()
+				seen := map[string]bool{}
+				for _, env := range envs {
+					if seen[env.ID] {
+						t.Errorf("a duplicate reached the batch handler: %s", env.Subject)
+					}
+					seen[env.ID] = true
+					if err := applyEffect(ctx, tx, env); err != nil {
+						return err
+					}
+					if env.ID == poison.ID {
+						return events.Permanent(errors.New("poison"))
+					}
+				}
+				return nil
+			}}, nil)
+		run(t, consumer.Run)
+		waitLagZero(t, consumer)
+
+		for _, e := range published {
+			want := 1
+			if e.ID == poison.ID {
+				want = 0
+			}
+			require.Equal(t, want, effectCount(t, db, e.ID), e.Subject)
+		}
+		dead, err := events.DeadLetters(ctx, db, 10)
+		require.NoError(t, err)
+		require.Len(t, dead, 1)
+		require.Equal(t, poison.ID, dead[0].EventID)
+		mu.Lock()
+		defer mu.Unlock()
+		require.Greater(t, slices.Max(sizes), 1, "events that arrived together were handled together: %v", sizes)
+		require.Contains(t, sizes, 1, "the failed batch was applied event by event: %v", sizes)
+	})
+}
+
+func TestConsumerNeedsOneHandler(t *testing.T) {
+	cfg := events.ConsumerConfig{Name: "x", Stream: testStream}
+	noop := func(context.Context, *sqldb.Tx, events.Envelope) error { return nil }
+	noopBatch := func(context.Context, *sqldb.Tx, []events.Envelope) error { return nil }
+	for _, sub := range []events.Subscription{{Config: cfg}, {Config: cfg, Handler: noop, Batch: noopBatch}} {
+		err := events.NewConsumer(nil, nil, sub, nil).Run(context.Background())
+		require.ErrorContains(t, err, "exactly one of Handler and Batch")
+	}
 }

@@ -44,9 +44,9 @@ func Example() {
 	// a consumer: browse's read model
 	browseDB, _ := sqldb.Open(ctx, "browse", "sqlite:///var/lib/marquee/browse.db")
 	_ = sqldb.Migrate(ctx, browseDB, "events", events.Migrations)
-	movies := events.NewConsumer(browseDB, bus, events.ConsumerConfig{
+	movies := events.NewConsumer(browseDB, bus, events.Subscription{Config: events.ConsumerConfig{
 		Name: "browse-movies", Stream: "CATALOG", FilterSubjects: []string{"catalog.movie.>"},
-	}, func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
+	}, Handler: func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
 		var movie struct{ Title string }
 		if err := env.Decode(&movie); err != nil {
 			return events.Permanent(err) // retrying cannot fix a payload
@@ -56,7 +56,7 @@ func Example() {
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO movie_docs (id, title) VALUES (?, ?)`, env.Subject, movie.Title)
 		return err // other errors are retried with a growing delay
-	}, log)
+	}}, log)
 
 	// both run until ctx is cancelled (shutdown), then return nil
 	var wg sync.WaitGroup
