@@ -635,3 +635,32 @@ func TestConsumerNeedsOneHandler(t *testing.T) {
 		require.ErrorContains(t, err, "exactly one of Handler and Batch")
 	}
 }
+
+// A row JetStream refuses (no stream takes its subject) is not marked: its
+// error is recorded, the rows before it are published and marked, and the
+// rows behind it are not marked either (they were sent in the same round and
+// are published again, as duplicates, once the refused row goes through).
+func TestRelayStopsAtARefusedRow(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		prepare(t, db)
+		bus := startBus(t, t.TempDir())
+		outbox := events.NewOutbox(db)
+		before, after := newEvent(t, "before"), newEvent(t, "after")
+		addEvents(t, ctx, db, outbox, before)
+		_, err := db.ExecContext(ctx, `INSERT INTO outbox (event_id, subject, envelope) VALUES ('refused-1', 'nowhere.thing', '{}')`)
+		require.NoError(t, err)
+		addEvents(t, ctx, db, outbox, after)
+
+		run(t, events.NewRelay(db, outbox, bus, nil).Run)
+		require.Eventually(t, func() bool {
+			return countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE event_id = 'refused-1' AND last_error IS NOT NULL`) == 1
+		}, waitFor, tick)
+		require.Equal(t, 1, countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE published_at IS NOT NULL AND event_id = ?`, before.ID))
+		require.Equal(t, 2, countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`))
+		var lastErr string
+		require.NoError(t, db.QueryRowContext(ctx, `SELECT last_error FROM outbox WHERE event_id = 'refused-1'`).Scan(&lastErr))
+		require.Contains(t, lastErr, "nowhere.thing")
+	})
+}

@@ -42,7 +42,7 @@ type Relay struct {
 // RelayOption configures a Relay.
 type RelayOption func(*Relay)
 
-// RelayBatchSize sets how many rows one round publishes (default 100).
+// RelayBatchSize sets how many rows one round publishes (default 256).
 func RelayBatchSize(n int) RelayOption { return func(r *Relay) { r.batchSize = n } }
 
 // RelayPollInterval sets how often the relay looks for rows it was not woken
@@ -65,13 +65,13 @@ func NewRelay(db *sqldb.DB, outbox *Outbox, bus *Bus, log *slog.Logger, opts ...
 	}
 	r := &Relay{
 		db: db, outbox: outbox, bus: bus, log: log.With("db", db.Name),
-		batchSize: 100, poll: 500 * time.Millisecond, publishTimeout: 5 * time.Second, retention: 72 * time.Hour,
+		batchSize: 256, poll: 500 * time.Millisecond, publishTimeout: 5 * time.Second, retention: 72 * time.Hour,
 	}
 	for _, opt := range opts {
 		opt(r)
 	}
 	if r.batchSize <= 0 {
-		r.batchSize = 100
+		r.batchSize = 256
 	}
 	if r.poll <= 0 {
 		r.poll = 500 * time.Millisecond
@@ -223,10 +223,17 @@ func (r *Relay) pending(ctx context.Context, q sqldb.Querier, lock string) ([]ou
 	return rows, nil
 }
 
-// publish sends rows one after the other (keeping their order) and stops at
-// the first failure, returning how many were acknowledged.
+// publish sends rows without waiting for each acknowledgement (one
+// connection keeps their order in the stream), then waits for the
+// acknowledgements and returns how many rows, from the first, JetStream
+// acknowledged. Rows after a failed one may be in the stream already; the
+// next round publishes them again and JetStream's deduplication drops the
+// copies, so only a failure can put an event behind a later one (consumers
+// keep the newest version, see ARCHITECTURE.md).
 func (r *Relay) publish(ctx context.Context, rows []outboxRow) (int, error) {
-	for i, row := range rows {
+	futures := make([]jetstream.PubAckFuture, 0, len(rows))
+	var sendErr error
+	for _, row := range rows {
 		msg := &nats.Msg{Subject: row.subject, Data: []byte(row.envelope), Header: nats.Header{}}
 		if row.headers.Valid {
 			var h Headers
@@ -236,17 +243,30 @@ func (r *Relay) publish(ctx context.Context, rows []outboxRow) (int, error) {
 				}
 			}
 		}
-		pctx, cancel := context.WithTimeout(ctx, r.publishTimeout)
-		ack, err := r.bus.js.PublishMsg(pctx, msg, jetstream.WithMsgID(row.eventID))
-		cancel()
+		f, err := r.bus.js.PublishMsgAsync(msg, jetstream.WithMsgID(row.eventID))
 		if err != nil {
-			return i, fmt.Errorf("publish %s %s: %w", row.subject, row.eventID, err)
+			sendErr = fmt.Errorf("publish %s %s: %w", row.subject, row.eventID, err)
+			break
 		}
-		if ack.Duplicate {
-			r.log.Debug("relay: event was already in the stream", "event_id", row.eventID, "stream", ack.Stream)
+		futures = append(futures, f)
+	}
+	deadline := time.NewTimer(r.publishTimeout)
+	defer deadline.Stop()
+	for i, f := range futures {
+		select {
+		case ack := <-f.Ok():
+			if ack.Duplicate {
+				r.log.Debug("relay: event was already in the stream", "event_id", rows[i].eventID, "stream", ack.Stream)
+			}
+		case err := <-f.Err():
+			return i, fmt.Errorf("publish %s %s: %w", rows[i].subject, rows[i].eventID, err)
+		case <-deadline.C:
+			return i, fmt.Errorf("publish %s %s: no acknowledgement within %v", rows[i].subject, rows[i].eventID, r.publishTimeout)
+		case <-ctx.Done():
+			return i, fmt.Errorf("publish %s %s: %w", rows[i].subject, rows[i].eventID, ctx.Err())
 		}
 	}
-	return len(rows), nil
+	return len(futures), sendErr
 }
 
 // mark sets published_at on the first n rows and records pubErr on the row
