@@ -3,11 +3,15 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +46,39 @@ func benchPlatform(b *testing.B) *platform {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, ln) }()
 	b.Cleanup(func() { cancel(); <-done; a.Close(); logOut.Close(); logFile.Close() })
-	return &platform{app: a, url: "http://" + ln.Addr().String(), client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
+	p := &platform{app: a, url: "http://" + ln.Addr().String(), client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
+	if os.Getenv("MARQUEE_BENCH_DATA_DIR") != "" {
+		start := time.Now()
+		waitIdle(b, p)
+		b.Logf("events waiting in the prepared data dir handled in %v", time.Since(start).Round(time.Second))
+	}
+	return p
+}
+
+// waitIdle waits until every outbox is published and every consumer has
+// caught up (a data dir fresh from `marquee seed` has its events waiting).
+func waitIdle(b *testing.B, p *platform) {
+	busy := regexp.MustCompile(`(?m)^marquee_(outbox_backlog|consumer_lag)\{[^}]*\} ([0-9.e+]+)$`)
+	for last := time.Now(); ; time.Sleep(time.Second) {
+		resp, err := p.client.Get(p.url + "/metrics")
+		require.NoError(b, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(b, err)
+		var waiting []string // -1 (lag unknown) counts as waiting
+		for _, m := range busy.FindAllStringSubmatch(string(body), -1) {
+			if n, err := strconv.ParseFloat(m[2], 64); err != nil || n != 0 {
+				waiting = append(waiting, m[0])
+			}
+		}
+		if len(waiting) == 0 {
+			return
+		}
+		if time.Since(last) > 30*time.Second {
+			last = time.Now()
+			b.Logf("still waiting: %s", strings.Join(waiting, ", "))
+		}
+	}
 }
 
 type summary struct {
