@@ -275,7 +275,7 @@ func (c *Consumer) applyBatch(ctx context.Context, batch []pending) {
 		if err != nil {
 			return err
 		}
-		if c.batch != nil {
+		if c.batch != nil && len(fresh) > 0 {
 			envs := make([]Envelope, len(fresh))
 			for j, i := range fresh {
 				envs[j] = batch[i].env
@@ -307,7 +307,7 @@ func (c *Consumer) applyBatch(ctx context.Context, batch []pending) {
 	}
 }
 
-// recordInBox inserts the batch's inbox rows in one statement and returns
+// recordInInbox inserts the batch's inbox rows in one statement and returns
 // the indexes of the events not seen before, in order.
 func (c *Consumer) recordInInbox(ctx context.Context, tx *sqldb.Tx, batch []pending) ([]int, error) {
 	args := make([]any, 0, 2*len(batch))
