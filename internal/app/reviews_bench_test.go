@@ -134,10 +134,11 @@ func BenchmarkReviewBurst(b *testing.B) {
 	const clients, perClient = 8, 250
 	p := benchPlatform(b)
 	admin := p.admin(b)
+	tag := fmt.Sprintf("%x", time.Now().UnixNano()%0xffffff) // this run's movies on a prepared data dir
 	movies := make([]string, perClient)
 	for i := range movies {
 		var m struct{ ID string }
-		require.Equal(b, 201, p.call(b, "POST", "/api/movies", admin, map[string]any{"title": fmt.Sprintf("Burst %s %03d", burstTag, i)}, &m))
+		require.Equal(b, 201, p.call(b, "POST", "/api/movies", admin, map[string]any{"title": fmt.Sprintf("Burst %s %03d", tag, i)}, &m))
 		movies[i] = m.ID
 	}
 	// the reviews service must know every movie before the burst
@@ -166,7 +167,7 @@ func BenchmarkReviewBurst(b *testing.B) {
 		last := time.Now()
 		rate = float64(clients*perClient) / last.Sub(start).Seconds()
 		for {
-			if allReflected(b, p, movies, clients) {
+			if allReflected(b, p, tag, movies, clients) {
 				break
 			}
 			time.Sleep(2 * time.Millisecond)
@@ -181,8 +182,8 @@ func BenchmarkReviewBurst(b *testing.B) {
 // the top-rated list count every review: a few pages each, so a check is cheap
 // next to the lag it measures. On a prepared data dir the top-rated list holds
 // 100,000 movies, so there only the burst movies' summaries are checked.
-func allReflected(b *testing.B, p *platform, movies []string, want int) bool {
-	lists := []string{"/api/movies?limit=100&q=Burst%20" + burstTag, "/api/movies/top-rated?limit=100"}
+func allReflected(b *testing.B, p *platform, tag string, movies []string, want int) bool {
+	lists := []string{"/api/movies?limit=100&q=Burst%20" + tag, "/api/movies/top-rated?limit=100"}
 	if os.Getenv("MARQUEE_BENCH_DATA_DIR") != "" {
 		lists = lists[:1]
 	}
@@ -216,7 +217,5 @@ func allReflected(b *testing.B, p *platform, movies []string, want int) bool {
 	return true
 }
 
-// burstTag tells this run's burst movies apart on a prepared data dir.
-var burstTag = fmt.Sprintf("%x", time.Now().UnixNano()%0xffffff)
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
