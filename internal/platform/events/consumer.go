@@ -186,7 +186,10 @@ func (c *Consumer) consume(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create consumer %s on %s: %w", c.cfg.Name, c.cfg.Stream, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(c.cfg.Prefetch))
+	// A missed heartbeat (this process busy on both cores for a while) is
+	// handled inside the iterator by pulling again; ending the subscription
+	// would drop the messages buffered here until their AckWait ran out.
+	it, err := cons.Messages(jetstream.PullMaxMessages(c.cfg.Prefetch), jetstream.WithMessagesErrOnMissingHeartbeat(false))
 	if err != nil {
 		return fmt.Errorf("subscribe consumer %s: %w", c.cfg.Name, err)
 	}

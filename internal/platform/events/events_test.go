@@ -664,3 +664,27 @@ func TestRelayStopsAtARefusedRow(t *testing.T) {
 		require.Contains(t, lastErr, "nowhere.thing")
 	})
 }
+
+// The server loses the durable consumer (deleted by an operator, a stream
+// restored from backup): Run re-creates it and goes on; the replayed events
+// are recognised by the inbox.
+func TestConsumerRecreatedWhenServerDropsIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := sqldbtest.Open(t, sqldb.SQLite)
+	prepare(t, db)
+	bus := startBus(t, t.TempDir())
+	outbox := events.NewOutbox(db)
+	run(t, events.NewRelay(db, outbox, bus, nil).Run)
+	consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-dropped", Stream: testStream}, Handler: applyEffect}, nil)
+	run(t, consumer.Run)
+
+	first, second := newEvent(t, "first"), newEvent(t, "second")
+	addEvents(t, ctx, db, outbox, first)
+	require.Eventually(t, func() bool { return effectCount(t, db, first.ID) == 1 }, waitFor, tick)
+	require.NoError(t, bus.JetStream().DeleteConsumer(ctx, testStream, "test-dropped"))
+	addEvents(t, ctx, db, outbox, second)
+	require.Eventually(t, func() bool { return effectCount(t, db, second.ID) == 1 }, waitFor, tick)
+	waitLagZero(t, consumer)
+	require.Equal(t, 1, effectCount(t, db, first.ID), "the replayed first event was skipped")
+}
