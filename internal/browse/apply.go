@@ -117,16 +117,7 @@ func (s *Service) HandleCatalogEvents(ctx context.Context, tx *sqldb.Tx, envs []
 	if err := s.store.RecountPeople(ctx, tx, union(credited, nil)); err != nil {
 		return err
 	}
-	if err := s.saveStats(ctx, tx, sc); err != nil {
-		return err
-	}
-	tx.AfterCommit(func() {
-		for _, id := range movies.order {
-			s.cache.Invalidate(id)
-		}
-		s.top.InvalidateAll()
-	})
-	return nil
+	return s.finishBatch(ctx, tx, sc, movies.order)
 }
 
 // HandleRatingEvents applies the reviews.movie.rating_changed events of a
@@ -155,16 +146,7 @@ func (s *Service) HandleRatingEvents(ctx context.Context, tx *sqldb.Tx, envs []e
 			return err
 		}
 	}
-	if err := s.saveStats(ctx, tx, sc); err != nil {
-		return err
-	}
-	tx.AfterCommit(func() {
-		for _, id := range ratings.order {
-			s.cache.Invalidate(id)
-		}
-		s.top.InvalidateAll()
-	})
-	return nil
+	return s.finishBatch(ctx, tx, sc, ratings.order)
 }
 
 // newestByID keeps the highest version of each id, in order of first appearance.
@@ -368,17 +350,27 @@ func (s *Service) weights(sc *statsChange) (m int, c float64) {
 	return sc.now.MUsed, sc.now.CUsed
 }
 
-// saveStats recomputes every weighted rating when needed and saves the totals.
-func (s *Service) saveStats(ctx context.Context, tx *sqldb.Tx, sc *statsChange) error {
+// finishBatch recomputes every weighted rating when needed, saves the
+// totals and, once committed, drops the cached documents of the movies the
+// batch changed and the cached top-rated pages.
+func (s *Service) finishBatch(ctx context.Context, tx *sqldb.Tx, sc *statsChange, movieIDs []string) error {
 	if sc.recompute {
 		if err := s.store.RecomputeWeightedRatings(ctx, tx, sc.now.MUsed, sc.now.CUsed); err != nil {
 			return err
 		}
 	}
-	if sc.now == sc.before {
-		return nil
+	if sc.now != sc.before {
+		if err := s.store.SaveStats(ctx, tx, sc.now); err != nil {
+			return err
+		}
 	}
-	return s.store.SaveStats(ctx, tx, sc.now)
+	tx.AfterCommit(func() {
+		for _, id := range movieIDs {
+			s.cache.Invalidate(id)
+		}
+		s.top.InvalidateAll()
+	})
+	return nil
 }
 
 // RefreshTopRated recomputes the rating totals from the movies and every
