@@ -29,7 +29,7 @@ func BenchmarkGetMovie(b *testing.B) {
 		GenreIDs: []string{genre(e.t, "drama").ID}, Cast: []catalogapi.CastWrite{{PersonID: ann.ID, Character: "Eady"}},
 		Overview: "A group of professional bank robbers start to feel the heat from police when they unknowingly leave a clue at their latest heist."})
 	_, r := e.getMovie(m.ID, "")
-	body := r.body
+	body := r.Body
 
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -1,14 +1,11 @@
 package catalog_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
@@ -23,6 +20,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
@@ -76,30 +74,15 @@ func newEnv(t testing.TB, engine sqldb.Engine, opts ...catalog.Option) *env {
 	return &env{t: t, ctx: ctx, db: db, svc: svc, srv: srv, router: rt, minter: minter, admin: minter.Admin(t), user: minter.User(t)}
 }
 
-// response is an answer already checked against the OpenAPI document.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) decode(t testing.TB, v any) {
-	t.Helper()
-	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
-}
-
-func (r response) problem(t testing.TB) httpx.Problem {
+// validationFields lists the field names of a validation problem. Unlike
+// servicetest.Response.Fields it checks neither the problem's content type
+// nor its status: the catalog's tests never asked it to.
+func validationFields(t testing.TB, r servicetest.Response) []string {
 	t.Helper()
 	var p httpx.Problem
-	r.decode(t, &p)
-	return p
-}
-
-// fields lists the field names of a validation problem.
-func (r response) fields(t testing.TB) []string {
-	t.Helper()
+	r.Decode(t, &p)
 	var out []string
-	for _, fe := range r.problem(t).Errors {
+	for _, fe := range p.Errors {
 		out = append(out, fe.Field)
 	}
 	return out
@@ -107,40 +90,19 @@ func (r response) fields(t testing.TB) []string {
 
 // call sends a request (body is JSON-encoded unless it is a string) and
 // validates the answer against the OpenAPI document.
-func (e *env) call(method, path, token string, body any, headers ...string) response {
+func (e *env) call(method, path, token string, body any, headers ...string) servicetest.Response {
 	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		if s, ok := body.(string); ok {
-			rd = strings.NewReader(s)
-		} else {
-			raw, err := json.Marshal(body)
-			require.NoError(e.t, err)
-			rd = bytes.NewReader(raw)
-		}
-	}
-	req, err := http.NewRequestWithContext(e.ctx, method, e.srv.URL+path, rd)
-	require.NoError(e.t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	req := servicetest.NewRequest(e.t, e.ctx, method, e.srv.URL+path, token, body)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := e.srv.Client().Do(req)
-	require.NoError(e.t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(e.t, err)
-	checkAgainstSpec(e.t, req, resp, raw)
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	r := servicetest.Send(e.t, e.srv.Client(), req)
+	checkAgainstSpec(e.t, req, r)
+	return r
 }
 
 // checkAgainstSpec fails the test when the answer does not match the OpenAPI document.
-func checkAgainstSpec(t testing.TB, req *http.Request, resp *http.Response, body []byte) {
+func checkAgainstSpec(t testing.TB, req *http.Request, r servicetest.Response) {
 	t.Helper()
 	router, err := specRouter()
 	require.NoError(t, err)
@@ -148,39 +110,19 @@ func checkAgainstSpec(t testing.TB, req *http.Request, resp *http.Response, body
 	require.NoError(t, err, "%s %s is not in the OpenAPI document", req.Method, req.URL.Path)
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-		Status:                 resp.StatusCode,
-		Header:                 resp.Header,
+		Status:                 r.Status,
+		Header:                 r.Header,
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
-	in.SetBodyBytes(body)
+	in.SetBodyBytes(r.Body)
 	require.NoError(t, openapi3filter.ValidateResponse(context.Background(), in),
-		"%s %s answered %d %s", req.Method, req.URL, resp.StatusCode, body)
+		"%s %s answered %d %s", req.Method, req.URL, r.Status, r.Body)
 }
 
 // outbox returns the events in the outbox, in order.
 func (e *env) outbox() []events.Envelope {
 	e.t.Helper()
-	rows, err := e.db.QueryContext(e.ctx, `SELECT envelope FROM outbox ORDER BY id`)
-	require.NoError(e.t, err)
-	defer rows.Close()
-	var out []events.Envelope
-	for rows.Next() {
-		var raw string
-		require.NoError(e.t, rows.Scan(&raw))
-		var env events.Envelope
-		require.NoError(e.t, json.Unmarshal([]byte(raw), &env))
-		out = append(out, env)
-	}
-	require.NoError(e.t, rows.Err())
-	return out
-}
-
-func eventTypes(envs []events.Envelope) []string {
-	out := make([]string, len(envs))
-	for i, e := range envs {
-		out[i] = e.Type
-	}
-	return out
+	return servicetest.OutboxEvents(e.t, e.db)
 }
 
 func (e *env) count(table string) int {
@@ -193,32 +135,32 @@ func (e *env) count(table string) int {
 func (e *env) createPerson(name string) catalogapi.Person {
 	e.t.Helper()
 	r := e.call(http.MethodPost, "/api/actors", e.admin, catalogapi.PersonWrite{Name: name})
-	require.Equal(e.t, http.StatusCreated, r.status, "%s", r.body)
+	require.Equal(e.t, http.StatusCreated, r.Status, "%s", r.Body)
 	var p catalogapi.Person
-	r.decode(e.t, &p)
+	r.Decode(e.t, &p)
 	return p
 }
 
 func (e *env) createMovie(w catalogapi.MovieWrite) catalogapi.Movie {
 	e.t.Helper()
 	r := e.call(http.MethodPost, "/api/movies", e.admin, w)
-	require.Equal(e.t, http.StatusCreated, r.status, "%s", r.body)
+	require.Equal(e.t, http.StatusCreated, r.Status, "%s", r.Body)
 	var m catalogapi.Movie
-	r.decode(e.t, &m)
+	r.Decode(e.t, &m)
 	return m
 }
 
 // getMovie reads a movie through the catalog's own (administrators') read;
 // token "" means the administrator's.
-func (e *env) getMovie(id, token string) (catalogapi.Movie, response) {
+func (e *env) getMovie(id, token string) (catalogapi.Movie, servicetest.Response) {
 	e.t.Helper()
 	if token == "" {
 		token = e.admin
 	}
 	r := e.call(http.MethodGet, "/api/admin/catalog/movies/"+id, token, nil)
 	var m catalogapi.Movie
-	if r.status == http.StatusOK {
-		r.decode(e.t, &m)
+	if r.Status == http.StatusOK {
+		r.Decode(e.t, &m)
 	}
 	return m, r
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
@@ -79,17 +80,17 @@ func TestWritesNeedAnAdministrator(t *testing.T) {
 	for _, w := range writes {
 		t.Run(w.method+" "+w.path, func(t *testing.T) {
 			r := e.call(w.method, w.path, "", `{"title":"x","name":"x"}`)
-			require.Equal(t, http.StatusUnauthorized, r.status)
-			require.NotEmpty(t, r.header.Get("WWW-Authenticate"))
+			require.Equal(t, http.StatusUnauthorized, r.Status)
+			require.NotEmpty(t, r.Header.Get("WWW-Authenticate"))
 			r = e.call(w.method, w.path, e.user, `{"title":"x","name":"x"}`)
-			require.Equal(t, http.StatusForbidden, r.status)
+			require.Equal(t, http.StatusForbidden, r.Status)
 			r = e.call(w.method, w.path, "not-a-token", `{"title":"x","name":"x"}`)
-			require.Equal(t, http.StatusUnauthorized, r.status)
+			require.Equal(t, http.StatusUnauthorized, r.Status)
 		})
 	}
 	require.Len(t, e.outbox(), before, "refused writes emit nothing")
 	for _, path := range []string{"/api/admin/catalog/movies", "/api/admin/catalog/movies/" + m.ID, "/api/admin/catalog/people", "/api/admin/catalog/people/" + p.ID} {
-		require.Equal(t, http.StatusOK, e.call(http.MethodGet, path, e.admin, nil).status, path)
+		require.Equal(t, http.StatusOK, e.call(http.MethodGet, path, e.admin, nil).Status, path)
 	}
 }
 
@@ -113,10 +114,10 @@ func TestMovieLifecycle(t *testing.T) {
 				Crew: []catalogapi.CrewWrite{{PersonID: bob.ID, Job: "Director"}},
 			}
 			r := e.call(http.MethodPost, "/api/movies", e.admin, in)
-			require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 			var created catalogapi.Movie
-			r.decode(t, &created)
-			require.Equal(t, "/api/movies/"+created.ID, r.header.Get("Location"))
+			r.Decode(t, &created)
+			require.Equal(t, "/api/movies/"+created.ID, r.Header.Get("Location"))
 			v, err := uuid.Parse(created.ID)
 			require.NoError(t, err)
 			require.Equal(t, uuid.Version(7), v.Version())
@@ -133,10 +134,10 @@ func TestMovieLifecycle(t *testing.T) {
 			require.Nil(t, created.DeletedAt)
 
 			got, r := e.getMovie(created.ID, "")
-			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, http.StatusOK, r.Status)
 			require.Equal(t, created, got)
 			var raw map[string]any
-			r.decode(t, &raw)
+			r.Decode(t, &raw)
 			require.Contains(t, raw, "deleted_at")
 			require.Nil(t, raw["deleted_at"])
 			require.Equal(t, map[string]any{"1": 0.0, "2": 0.0, "3": 0.0, "4": 0.0, "5": 0.0, "6": 0.0, "7": 0.0, "8": 0.0, "9": 0.0, "10": 0.0},
@@ -144,9 +145,9 @@ func TestMovieLifecycle(t *testing.T) {
 
 			// update replaces everything
 			r = e.call(http.MethodPut, "/api/movies/"+created.ID, e.admin, catalogapi.MovieWrite{Title: "Heat (1995)", GenreIDs: []string{drama.ID}})
-			require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 			var updated catalogapi.Movie
-			r.decode(t, &updated)
+			r.Decode(t, &updated)
 			require.Equal(t, "Heat (1995)", updated.Title)
 			require.Equal(t, int64(2), updated.Version)
 			require.Empty(t, updated.Cast)
@@ -156,48 +157,48 @@ func TestMovieLifecycle(t *testing.T) {
 
 			// soft delete: 204, then 404 to everyone but admins asking for deleted rows
 			r = e.call(http.MethodDelete, "/api/movies/"+created.ID, e.admin, nil)
-			require.Equal(t, http.StatusNoContent, r.status)
-			require.Empty(t, r.body)
+			require.Equal(t, http.StatusNoContent, r.Status)
+			require.Empty(t, r.Body)
 			_, r = e.getMovie(created.ID, e.admin)
-			require.Equal(t, http.StatusNotFound, r.status)
-			require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/movies/"+created.ID+"?include_deleted=true", e.user, nil).status)
+			require.Equal(t, http.StatusNotFound, r.Status)
+			require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/movies/"+created.ID+"?include_deleted=true", e.user, nil).Status)
 			r = e.call(http.MethodGet, "/api/admin/catalog/movies/"+created.ID+"?include_deleted=true", e.admin, nil)
-			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, http.StatusOK, r.Status)
 			var deleted catalogapi.Movie
-			r.decode(t, &deleted)
+			r.Decode(t, &deleted)
 			require.NotNil(t, deleted.DeletedAt)
 			require.Equal(t, int64(3), deleted.Version)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/movies/"+created.ID, e.admin, in).status)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/api/movies/"+created.ID, e.admin, nil).status)
+			require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/movies/"+created.ID, e.admin, in).Status)
+			require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/api/movies/"+created.ID, e.admin, nil).Status)
 
 			var page catalogapi.MoviePage
-			e.call(http.MethodGet, "/api/admin/catalog/movies", e.admin, nil).decode(t, &page)
+			e.call(http.MethodGet, "/api/admin/catalog/movies", e.admin, nil).Decode(t, &page)
 			require.Empty(t, page.Items)
-			require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/movies?include_deleted=true", e.user, nil).status)
-			e.call(http.MethodGet, "/api/admin/catalog/movies?include_deleted=true", e.admin, nil).decode(t, &page)
+			require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/movies?include_deleted=true", e.user, nil).Status)
+			e.call(http.MethodGet, "/api/admin/catalog/movies?include_deleted=true", e.admin, nil).Decode(t, &page)
 			require.Len(t, page.Items, 1)
 
 			// restore
 			r = e.call(http.MethodPost, "/api/movies/"+created.ID+"/restore", e.admin, nil)
-			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, http.StatusOK, r.Status)
 			var restored catalogapi.Movie
-			r.decode(t, &restored)
+			r.Decode(t, &restored)
 			require.Nil(t, restored.DeletedAt)
 			require.Equal(t, int64(4), restored.Version)
 			r = e.call(http.MethodPost, "/api/movies/"+created.ID+"/restore", e.admin, nil)
-			require.Equal(t, http.StatusOK, r.status, "restoring a live movie is a no-op")
+			require.Equal(t, http.StatusOK, r.Status, "restoring a live movie is a no-op")
 			got, r = e.getMovie(created.ID, "")
-			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, http.StatusOK, r.Status)
 			require.Equal(t, restored, got)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodPost, "/api/movies/"+uuid.NewString()+"/restore", e.admin, nil).status)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/admin/catalog/movies/not-an-id", e.admin, nil).status)
+			require.Equal(t, http.StatusNotFound, e.call(http.MethodPost, "/api/movies/"+uuid.NewString()+"/restore", e.admin, nil).Status)
+			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/admin/catalog/movies/not-an-id", e.admin, nil).Status)
 
 			// one event per write, with the document as it was after the write
 			envs := e.outbox()
 			require.Equal(t, []string{
 				catalogapi.PersonCreated, catalogapi.PersonCreated,
 				catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored,
-			}, eventTypes(envs))
+			}, servicetest.EventTypes(envs))
 			for i, want := range []catalogapi.Movie{created, updated, deleted, restored} {
 				env := envs[2+i]
 				require.Equal(t, catalogapi.Source, env.Source)
@@ -220,10 +221,10 @@ func TestPersonLifecycle(t *testing.T) {
 	r := e.call(http.MethodPost, "/api/actors", e.admin, catalogapi.PersonWrite{
 		Name: "Ann Actor", BirthDate: "1970-01-02", Nationality: "French", Biography: "Born.\nActed.", PhotoURL: "https://img.example/ann.png",
 	})
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	var ann catalogapi.Person
-	r.decode(t, &ann)
-	require.Equal(t, "/api/actors/"+ann.ID, r.header.Get("Location"))
+	r.Decode(t, &ann)
+	require.Equal(t, "/api/actors/"+ann.ID, r.Header.Get("Location"))
 	require.Equal(t, "1970-01-02", *ann.BirthDate)
 	require.Equal(t, []catalogapi.FilmographyEntry{}, ann.Filmography)
 
@@ -231,30 +232,30 @@ func TestPersonLifecycle(t *testing.T) {
 	for _, path := range []string{"/api/admin/catalog/people/"} {
 		var p catalogapi.Person
 		r := e.call(http.MethodGet, path+ann.ID, e.admin, nil)
-		require.Equal(t, http.StatusOK, r.status)
-		r.decode(t, &p)
+		require.Equal(t, http.StatusOK, r.Status)
+		r.Decode(t, &p)
 		d := "1995-12-15"
 		require.Equal(t, []catalogapi.FilmographyEntry{{MovieID: m.ID, Title: "Heat", ReleaseDate: &d, Credit: "cast", Character: "Eady"}}, p.Filmography)
 	}
 
 	r = e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "Ann Actress"})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	var updated catalogapi.Person
-	r.decode(t, &updated)
+	r.Decode(t, &updated)
 	require.Equal(t, int64(2), updated.Version)
 	require.Nil(t, updated.BirthDate, "PUT replaces the whole person")
 
-	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/actors/"+ann.ID, e.admin, nil).status)
-	require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/admin/catalog/people/"+ann.ID, e.admin, nil).status)
-	require.Equal(t, http.StatusOK, e.call(http.MethodGet, "/api/admin/catalog/people/"+ann.ID+"?include_deleted=true", e.admin, nil).status)
-	require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/people/"+ann.ID+"?include_deleted=true", e.user, nil).status)
-	require.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/api/admin/catalog/people/"+ann.ID+"?include_deleted=perhaps", e.admin, nil).status)
-	require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "x"}).status)
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/actors/"+ann.ID, e.admin, nil).Status)
+	require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/admin/catalog/people/"+ann.ID, e.admin, nil).Status)
+	require.Equal(t, http.StatusOK, e.call(http.MethodGet, "/api/admin/catalog/people/"+ann.ID+"?include_deleted=true", e.admin, nil).Status)
+	require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/people/"+ann.ID+"?include_deleted=true", e.user, nil).Status)
+	require.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/api/admin/catalog/people/"+ann.ID+"?include_deleted=perhaps", e.admin, nil).Status)
+	require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "x"}).Status)
 	got, _ := e.getMovie(m.ID, "")
 	require.Empty(t, got.Cast, "a deleted person leaves the cast list")
 
 	r = e.call(http.MethodPost, "/api/actors/"+ann.ID+"/restore", e.admin, nil)
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	got, _ = e.getMovie(m.ID, "")
 	require.Len(t, got.Cast, 1, "and comes back with a restore")
 
@@ -263,7 +264,7 @@ func TestPersonLifecycle(t *testing.T) {
 		catalogapi.PersonUpdated, catalogapi.MovieUpdated,
 		catalogapi.PersonDeleted, catalogapi.MovieUpdated,
 		catalogapi.PersonRestored, catalogapi.MovieUpdated,
-	}, eventTypes(e.outbox()))
+	}, servicetest.EventTypes(e.outbox()))
 }
 
 // TestPersonRenameUpdatesMovies: a new name shows in the cast and crew of
@@ -286,7 +287,7 @@ func TestPersonRenameUpdatesMovies(t *testing.T) {
 			before := len(e.outbox())
 
 			r := e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "Ann Renamed"})
-			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, http.StatusOK, r.Status)
 
 			got1, _ := e.getMovie(m1.ID, "")
 			require.Equal(t, "Ann Renamed", got1.Cast[0].Name)
@@ -299,7 +300,7 @@ func TestPersonRenameUpdatesMovies(t *testing.T) {
 			require.Equal(t, int64(1), got3.Version, "movies without the person are untouched")
 
 			envs := e.outbox()[before:]
-			require.Equal(t, []string{catalogapi.PersonUpdated, catalogapi.MovieUpdated, catalogapi.MovieUpdated}, eventTypes(envs))
+			require.Equal(t, []string{catalogapi.PersonUpdated, catalogapi.MovieUpdated, catalogapi.MovieUpdated}, servicetest.EventTypes(envs))
 			seen := map[string]catalogapi.Movie{}
 			for _, env := range envs[1:] {
 				var m catalogapi.MovieEvent
@@ -311,8 +312,8 @@ func TestPersonRenameUpdatesMovies(t *testing.T) {
 			// the same name again: no movie changes
 			before = len(e.outbox())
 			r = e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "Ann Renamed", Biography: "New bio"})
-			require.Equal(t, http.StatusOK, r.status)
-			require.Equal(t, []string{catalogapi.PersonUpdated}, eventTypes(e.outbox()[before:]))
+			require.Equal(t, http.StatusOK, r.Status)
+			require.Equal(t, []string{catalogapi.PersonUpdated}, servicetest.EventTypes(e.outbox()[before:]))
 		})
 	}
 }
@@ -325,8 +326,8 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 	movies, events := e.count("movies"), len(e.outbox())
 
 	r := e.call(http.MethodPost, "/api/movies", e.admin, catalogapi.MovieWrite{Title: "X", Cast: []catalogapi.CastWrite{{PersonID: ann.ID}, {PersonID: uuid.NewString()}}})
-	require.Equal(t, http.StatusUnprocessableEntity, r.status)
-	require.Equal(t, []string{"cast[1].person_id"}, r.fields(t))
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	require.Equal(t, []string{"cast[1].person_id"}, validationFields(t, r))
 	require.Equal(t, movies, e.count("movies"))
 	require.Zero(t, e.count("credits"))
 	require.Len(t, e.outbox(), events)
@@ -335,11 +336,11 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 	_, err := e.db.ExecContext(e.ctx, `CREATE TRIGGER outbox_down BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox down'); END`)
 	require.NoError(t, err)
 	r = e.call(http.MethodPost, "/api/movies", e.admin, catalogapi.MovieWrite{Title: "Y", Cast: []catalogapi.CastWrite{{PersonID: ann.ID}}})
-	require.Equal(t, http.StatusInternalServerError, r.status)
+	require.Equal(t, http.StatusInternalServerError, r.Status)
 	require.Equal(t, movies, e.count("movies"))
 	require.Zero(t, e.count("credits"))
 	r = e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "Not Ann"})
-	require.Equal(t, http.StatusInternalServerError, r.status)
+	require.Equal(t, http.StatusInternalServerError, r.Status)
 	p, err := e.svc.GetPerson(e.ctx, ann.ID, false)
 	require.NoError(t, err)
 	require.Equal(t, "Ann", p.Name)
@@ -389,10 +390,10 @@ func TestValidationAnswers(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.call(tc.method, tc.path, e.admin, tc.body)
-			require.Equal(t, tc.status, r.status, "%s", r.body)
-			require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
+			require.Equal(t, tc.status, r.Status, "%s", r.Body)
+			require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
 			if tc.fields != nil {
-				require.Equal(t, tc.fields, r.fields(t))
+				require.Equal(t, tc.fields, validationFields(t, r))
 			}
 		})
 	}
@@ -405,10 +406,10 @@ func TestListParameters(t *testing.T) {
 	e := newEnv(t, sqldb.SQLite)
 	var page catalogapi.MoviePage
 	r := e.call(http.MethodGet, "/api/admin/catalog/movies?sort=year", e.admin, nil)
-	require.Equal(t, http.StatusOK, r.status)
-	r.decode(t, &page)
+	require.Equal(t, http.StatusOK, r.Status)
+	r.Decode(t, &page)
 	require.Nil(t, page.NextCursor)
-	require.Equal(t, "null", string(mustField(t, r.body, "next_cursor")))
+	require.Equal(t, "null", string(mustField(t, r.Body, "next_cursor")))
 
 	otherSortCursor := pageCursor(t, e, "/api/admin/catalog/movies?sort=created&limit=1")
 	tests := []struct {
@@ -426,18 +427,18 @@ func TestListParameters(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
 			r := e.call(http.MethodGet, "/api/admin/catalog/movies?"+tc.query, e.admin, nil)
-			require.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
-			require.Contains(t, r.fields(t), tc.field)
+			require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+			require.Contains(t, validationFields(t, r), tc.field)
 		})
 	}
 	for _, path := range []string{"/api/admin/catalog/people?actors=true", "/api/admin/catalog/people?actors=false"} {
 		for _, q := range []string{"limit=0", "limit=101", "sort=title", "order=sideways"} {
 			r := e.call(http.MethodGet, path+"&"+q, e.admin, nil)
-			require.Equal(t, http.StatusBadRequest, r.status, path+"?"+q)
+			require.Equal(t, http.StatusBadRequest, r.Status, path+"?"+q)
 		}
 	}
-	require.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/api/admin/catalog/people?actors=maybe", e.admin, nil).status)
-	require.Equal(t, http.StatusOK, e.call(http.MethodGet, "/api/admin/catalog/movies?limit=1&limit=100", e.admin, nil).status)
+	require.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/api/admin/catalog/people?actors=maybe", e.admin, nil).Status)
+	require.Equal(t, http.StatusOK, e.call(http.MethodGet, "/api/admin/catalog/movies?limit=1&limit=100", e.admin, nil).Status)
 }
 
 func mustField(t *testing.T, body []byte, field string) json.RawMessage {
@@ -458,7 +459,7 @@ func pageCursor(t *testing.T, e *env, path string) string {
 		}
 	}
 	var page catalogapi.MoviePage
-	e.call(http.MethodGet, path, e.admin, nil).decode(t, &page)
+	e.call(http.MethodGet, path, e.admin, nil).Decode(t, &page)
 	require.NotNil(t, page.NextCursor)
 	return *page.NextCursor
 }
@@ -474,11 +475,11 @@ func walk(t *testing.T, e *env, path, token string) []string {
 	for pages := 0; ; pages++ {
 		require.Less(t, pages, 200, "pagination does not end")
 		r := e.call(http.MethodGet, next, token, nil)
-		require.Equal(t, http.StatusOK, r.status, "%s: %s", next, r.body)
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", next, r.Body)
 		var page catalogapi.Page[struct {
 			ID string `json:"id"`
 		}]
-		r.decode(t, &page)
+		r.Decode(t, &page)
 		for _, it := range page.Items {
 			ids = append(ids, it.ID)
 		}
@@ -581,8 +582,8 @@ func TestMovieFilters(t *testing.T) {
 	titles := func(query string) []string {
 		var page catalogapi.MoviePage
 		r := e.call(http.MethodGet, "/api/admin/catalog/movies?"+query, e.admin, nil)
-		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-		r.decode(t, &page)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r.Decode(t, &page)
 		out := []string{}
 		for _, m := range page.Items {
 			require.NotNil(t, m.Genres)
@@ -613,9 +614,9 @@ func TestMovieFilters(t *testing.T) {
 		require.Equal(t, tc.want, titles(tc.query), tc.query)
 	}
 	var page catalogapi.MoviePage
-	e.call(http.MethodGet, "/api/admin/catalog/movies?q=bad", e.admin, nil).decode(t, &page)
+	e.call(http.MethodGet, "/api/admin/catalog/movies?q=bad", e.admin, nil).Decode(t, &page)
 	require.Equal(t, []catalogapi.Genre{drama, western}, page.Items[0].Genres, "list items carry genres")
-	require.NotContains(t, string(e.call(http.MethodGet, "/api/admin/catalog/movies?q=bad", e.admin, nil).body), `"cast"`, "list items leave out cast and crew")
+	require.NotContains(t, string(e.call(http.MethodGet, "/api/admin/catalog/movies?q=bad", e.admin, nil).Body), `"cast"`, "list items leave out cast and crew")
 }
 
 func TestActorsAndPeopleLists(t *testing.T) {
@@ -632,7 +633,7 @@ func TestActorsAndPeopleLists(t *testing.T) {
 
 	names := func(path string) []string {
 		var page catalogapi.PersonPage
-		e.call(http.MethodGet, path, e.admin, nil).decode(t, &page)
+		e.call(http.MethodGet, path, e.admin, nil).Decode(t, &page)
 		out := []string{}
 		for _, p := range page.Items {
 			out = append(out, p.Name)
@@ -646,15 +647,15 @@ func TestActorsAndPeopleLists(t *testing.T) {
 	// a crew member becomes an actor with a cast credit on a live movie
 	m := e.createMovie(catalogapi.MovieWrite{Title: "Cameo", Cast: []catalogapi.CastWrite{{PersonID: dee.ID}}})
 	require.Equal(t, []string{"Cast Member", "Dee Rector", "Listed Actor"}, names("/api/admin/catalog/people?actors=true"))
-	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/movies/"+m.ID, e.admin, nil).status)
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/movies/"+m.ID, e.admin, nil).Status)
 	require.Equal(t, []string{"Cast Member", "Listed Actor"}, names("/api/admin/catalog/people?actors=true"), "credits on deleted movies do not count")
-	require.Equal(t, http.StatusOK, e.call(http.MethodGet, "/api/admin/catalog/people/"+dee.ID, e.admin, nil).status, "any person")
+	require.Equal(t, http.StatusOK, e.call(http.MethodGet, "/api/admin/catalog/people/"+dee.ID, e.admin, nil).Status, "any person")
 }
 
 func findPerson(t *testing.T, e *env, path, name string) catalogapi.PersonSummary {
 	t.Helper()
 	var page catalogapi.PersonPage
-	e.call(http.MethodGet, path+"?limit=100&q="+url.QueryEscape(name), e.admin, nil).decode(t, &page)
+	e.call(http.MethodGet, path+"?limit=100&q="+url.QueryEscape(name), e.admin, nil).Decode(t, &page)
 	for _, p := range page.Items {
 		if p.Name == name {
 			return p
@@ -693,23 +694,23 @@ func TestGetMovieCache(t *testing.T) {
 	m := e.createMovie(catalogapi.MovieWrite{Title: "Cached"})
 	_, first := e.getMovie(m.ID, "")
 	_, second := e.getMovie(m.ID, "")
-	require.Equal(t, first.body, second.body)
-	etag := second.header.Get("ETag")
+	require.Equal(t, first.Body, second.Body)
+	etag := second.Header.Get("ETag")
 	require.NotEmpty(t, etag)
-	require.Equal(t, fmt.Sprint(len(second.body)), second.header.Get("Content-Length"))
-	require.Equal(t, "application/json", second.header.Get("Content-Type"))
+	require.Equal(t, fmt.Sprint(len(second.Body)), second.Header.Get("Content-Length"))
+	require.Equal(t, "application/json", second.Header.Get("Content-Type"))
 
 	r := e.call(http.MethodGet, "/api/admin/catalog/movies/"+m.ID, e.admin, nil, "If-None-Match", etag)
-	require.Equal(t, http.StatusNotModified, r.status)
-	require.Empty(t, r.body)
+	require.Equal(t, http.StatusNotModified, r.Status)
+	require.Empty(t, r.Body)
 
 	// a write in between: a new document and a new ETag
 	e.call(http.MethodPut, "/api/movies/"+m.ID, e.admin, catalogapi.MovieWrite{Title: "Cached 2"})
 	r = e.call(http.MethodGet, "/api/admin/catalog/movies/"+m.ID, e.admin, nil, "If-None-Match", etag)
-	require.Equal(t, http.StatusOK, r.status)
-	require.NotEqual(t, etag, r.header.Get("ETag"))
+	require.Equal(t, http.StatusOK, r.Status)
+	require.NotEqual(t, etag, r.Header.Get("ETag"))
 	var got catalogapi.Movie
-	r.decode(t, &got)
+	r.Decode(t, &got)
 	require.Equal(t, "Cached 2", got.Title)
 
 	// a write made elsewhere (straight to the database) shows once the short TTL passes

@@ -178,7 +178,7 @@ func TestImportDemo(t *testing.T) {
 	require.Equal(t, 2, e.count("people"), "Michael Mann once, Someone Else; no Solo Director")
 
 	var page catalogapi.PersonPage
-	e.call("GET", "/api/admin/catalog/people?q=mann", e.admin, nil).decode(t, &page)
+	e.call("GET", "/api/admin/catalog/people?q=mann", e.admin, nil).Decode(t, &page)
 	require.Len(t, page.Items, 1)
 	mann, err := e.svc.GetPerson(e.ctx, page.Items[0].ID, false)
 	require.NoError(t, err)
@@ -189,14 +189,14 @@ func TestImportDemo(t *testing.T) {
 		require.Equal(t, "Director", f.Job)
 	}
 	var movies catalogapi.MoviePage
-	e.call("GET", "/api/admin/catalog/movies?q=heat&sort=year", e.admin, nil).decode(t, &movies)
+	e.call("GET", "/api/admin/catalog/movies?q=heat&sort=year", e.admin, nil).Decode(t, &movies)
 	require.Len(t, movies.Items, 2)
 	heat := movies.Items[0]
 	require.Equal(t, "1995-12-15", *heat.ReleaseDate)
 	require.Equal(t, 170, *heat.RuntimeMinutes)
 	require.Equal(t, "R", heat.MaturityRating)
 	require.Equal(t, []catalogapi.Genre{genre(t, "action")}, heat.Genres)
-	e.call("GET", "/api/admin/catalog/movies?q=not+rated", e.admin, nil).decode(t, &movies)
+	e.call("GET", "/api/admin/catalog/movies?q=not+rated", e.admin, nil).Decode(t, &movies)
 	require.Equal(t, "NR", movies.Items[0].MaturityRating)
 
 	types := map[string]int{}

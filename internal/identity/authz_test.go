@@ -89,9 +89,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 				rq := route.build(w)
 				rq.token = c.token(w)
 				r := h.do(rq)
-				require.Equal(t, c.want, r.status, "%s", r.body)
-				if r.status >= 400 {
-					r.problem(t)
+				require.Equal(t, c.want, r.Status, "%s", r.Body)
+				if r.Status >= 400 {
+					r.Problem(t)
 				}
 			})
 		}

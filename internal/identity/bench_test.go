@@ -45,8 +45,8 @@ func BenchmarkLogin(b *testing.B) {
 		start := time.Now()
 		r := h.do(req{method: "POST", path: "/api/auth/login", body: body})
 		lat = append(lat, time.Since(start))
-		if r.status != http.StatusOK {
-			b.Fatalf("login: %d %s", r.status, r.body)
+		if r.Status != http.StatusOK {
+			b.Fatalf("login: %d %s", r.Status, r.Body)
 		}
 	}
 	reportLatencies(b, lat)
@@ -66,8 +66,8 @@ func BenchmarkLoginParallel(b *testing.B) {
 			start := time.Now()
 			r := h.do(req{method: "POST", path: "/api/auth/login", body: body})
 			mine = append(mine, time.Since(start))
-			if r.status != http.StatusOK {
-				b.Errorf("login: %d %s", r.status, r.body)
+			if r.Status != http.StatusOK {
+				b.Errorf("login: %d %s", r.Status, r.Body)
 				return
 			}
 		}

@@ -1,11 +1,8 @@
 package identity_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +19,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
@@ -75,26 +73,6 @@ func newHarnessOn(t testing.TB, db *sqldb.DB, cfg identity.Config) *harness {
 	return &harness{t: t, db: db, svc: svc, rev: rev, verifier: verifier, router: rt, srv: srv, client: srv.Client()}
 }
 
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r reply) decode(t testing.TB, v any) {
-	t.Helper()
-	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
-}
-
-func (r reply) problem(t testing.TB) httpx.Problem {
-	t.Helper()
-	require.Equal(t, "application/problem+json", r.header.Get("Content-Type"), "body: %s", r.body)
-	var p httpx.Problem
-	r.decode(t, &p)
-	require.Equal(t, r.status, p.Status)
-	return p
-}
-
 // req is one request; headers and cookies are optional.
 type req struct {
 	method, path, token string
@@ -103,43 +81,21 @@ type req struct {
 	cookies             []*http.Cookie
 }
 
-func (h *harness) do(r req) reply {
+func (h *harness) do(r req) servicetest.Response {
 	h.t.Helper()
 	return doWith(h.t, h.client, h.srv.URL, r)
 }
 
-func doWith(t testing.TB, client *http.Client, base string, r req) reply {
+func doWith(t testing.TB, client *http.Client, base string, r req) servicetest.Response {
 	t.Helper()
-	var rd io.Reader
-	if r.body != nil {
-		if s, ok := r.body.(string); ok {
-			rd = strings.NewReader(s)
-		} else {
-			raw, err := json.Marshal(r.body)
-			require.NoError(t, err)
-			rd = bytes.NewReader(raw)
-		}
-	}
-	hr, err := http.NewRequest(r.method, base+r.path, rd)
-	require.NoError(t, err)
-	if r.body != nil {
-		hr.Header.Set("Content-Type", "application/json")
-	}
-	if r.token != "" {
-		hr.Header.Set("Authorization", "Bearer "+r.token)
-	}
+	hr := servicetest.NewRequest(t, context.Background(), r.method, base+r.path, r.token, r.body)
 	for k, v := range r.header {
 		hr.Header.Set(k, v)
 	}
 	for _, c := range r.cookies {
 		hr.AddCookie(c)
 	}
-	resp, err := client.Do(hr)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return reply{status: resp.StatusCode, header: resp.Header, body: body}
+	return servicetest.Send(t, client, hr)
 }
 
 var seq atomic.Int64
@@ -152,18 +108,18 @@ func uniqueEmail(prefix string) string {
 func (h *harness) register(email, name, pw string) identityapi.Me {
 	h.t.Helper()
 	r := h.do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: email, Password: pw, DisplayName: name}})
-	require.Equal(h.t, http.StatusCreated, r.status, "register: %s", r.body)
+	require.Equal(h.t, http.StatusCreated, r.Status, "register: %s", r.Body)
 	var me identityapi.Me
-	r.decode(h.t, &me)
+	r.Decode(h.t, &me)
 	return me
 }
 
 func (h *harness) login(email, pw string) identityapi.AuthTokens {
 	h.t.Helper()
 	r := h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email, Password: pw}})
-	require.Equal(h.t, http.StatusOK, r.status, "login: %s", r.body)
+	require.Equal(h.t, http.StatusOK, r.Status, "login: %s", r.Body)
 	var t identityapi.AuthTokens
-	r.decode(h.t, &t)
+	r.Decode(h.t, &t)
 	return t
 }
 
@@ -188,23 +144,11 @@ func (h *harness) admin() identityapi.AuthTokens {
 // outboxEvents returns the events written to the outbox, oldest first.
 func (h *harness) outboxEvents() []events.Envelope {
 	h.t.Helper()
-	rows, err := h.db.QueryContext(context.Background(), `SELECT envelope FROM outbox ORDER BY id`)
-	require.NoError(h.t, err)
-	defer rows.Close()
-	var out []events.Envelope
-	for rows.Next() {
-		var raw string
-		require.NoError(h.t, rows.Scan(&raw))
-		var env events.Envelope
-		require.NoError(h.t, json.Unmarshal([]byte(raw), &env))
-		out = append(out, env)
-	}
-	require.NoError(h.t, rows.Err())
-	return out
+	return servicetest.OutboxEvents(h.t, h.db)
 }
 
-func cookieOf(resp reply, name string) *http.Cookie {
-	for _, c := range (&http.Response{Header: resp.header}).Cookies() {
+func cookieOf(resp servicetest.Response, name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: resp.Header}).Cookies() {
 		if c.Name == name {
 			return c
 		}

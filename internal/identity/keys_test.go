@@ -26,10 +26,10 @@ func kidOf(t testing.TB, token string) string {
 func jwksOf(t testing.TB, h *harness) auth.JWKSet {
 	t.Helper()
 	r := h.do(req{method: "GET", path: identityapi.JWKSPath})
-	require.Equal(t, http.StatusOK, r.status)
-	require.Contains(t, r.header.Get("Cache-Control"), "max-age=")
+	require.Equal(t, http.StatusOK, r.Status)
+	require.Contains(t, r.Header.Get("Cache-Control"), "max-age=")
 	var set auth.JWKSet
-	r.decode(t, &set)
+	r.Decode(t, &set)
 	return set
 }
 
@@ -78,7 +78,7 @@ func TestSigningKeyRotation(t *testing.T) {
 		_, err = remote.Verify(ctx, tok)
 		require.NoError(t, err, "%s: the remote key source refetches on the unknown kid", name)
 		r := h.do(req{method: "GET", path: "/api/me", token: tok})
-		require.Equal(t, http.StatusOK, r.status, name)
+		require.Equal(t, http.StatusOK, r.Status, name)
 		_, err = peer.Keys().PublicKey(ctx, kidOf(t, tok))
 		require.NoError(t, err, "%s: the peer reloads on an unknown kid", name)
 	}
@@ -154,13 +154,13 @@ func TestRateLimits(t *testing.T) {
 		h.register(email, "Victim", goodPass)
 		for range 3 {
 			r := h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email, Password: "wrong-password!"}})
-			require.Equal(t, http.StatusUnauthorized, r.status)
+			require.Equal(t, http.StatusUnauthorized, r.Status)
 		}
 		// the right password does not help any more: the account is being guessed at
 		r := h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: "  " + email, Password: goodPass}})
-		require.Equal(t, http.StatusTooManyRequests, r.status)
-		require.Equal(t, "1200", r.header.Get("Retry-After"), "one attempt back every 20 minutes")
-		p := r.problem(t)
+		require.Equal(t, http.StatusTooManyRequests, r.Status)
+		require.Equal(t, "1200", r.Header.Get("Retry-After"), "one attempt back every 20 minutes")
+		p := r.Problem(t)
 		require.Contains(t, p.Detail, "1200 seconds")
 		// other accounts from the same address are still fine
 		other := uniqueEmail("other")
@@ -175,11 +175,11 @@ func TestRateLimits(t *testing.T) {
 		h := newHarness(t, cfg)
 		for i := range 6 {
 			r := h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: uniqueEmail("stuffed"), Password: "guess-number-" + string(rune('a'+i))}})
-			require.Equal(t, http.StatusUnauthorized, r.status)
+			require.Equal(t, http.StatusUnauthorized, r.Status)
 		}
 		r := h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: uniqueEmail("stuffed"), Password: "guess"}})
-		require.Equal(t, http.StatusTooManyRequests, r.status)
-		secs := r.header.Get("Retry-After")
+		require.Equal(t, http.StatusTooManyRequests, r.Status)
+		secs := r.Header.Get("Retry-After")
 		require.Equal(t, "600", secs)
 	})
 
@@ -191,13 +191,13 @@ func TestRateLimits(t *testing.T) {
 		email := uniqueEmail("probe")
 		h.register(email, "Probe", goodPass)
 		r := h.do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: email, Password: goodPass, DisplayName: "P"}})
-		require.Equal(t, http.StatusConflict, r.status)
+		require.Equal(t, http.StatusConflict, r.Status)
 		r = h.do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: email, Password: goodPass, DisplayName: "P"}})
-		require.Equal(t, http.StatusTooManyRequests, r.status, "probing one address")
-		require.NotEmpty(t, r.header.Get("Retry-After"))
+		require.Equal(t, http.StatusTooManyRequests, r.Status, "probing one address")
+		require.NotEmpty(t, r.Header.Get("Retry-After"))
 		h.register(uniqueEmail("a"), "A", goodPass)
 		r = h.do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: uniqueEmail("b"), Password: goodPass, DisplayName: "B"}})
-		require.Equal(t, http.StatusTooManyRequests, r.status, "mass registration from one address")
+		require.Equal(t, http.StatusTooManyRequests, r.Status, "mass registration from one address")
 	})
 
 	t.Run("current password guesses count as logins", func(t *testing.T) {
@@ -208,11 +208,11 @@ func TestRateLimits(t *testing.T) {
 		tok := h.user("Stolen") // 1 login attempt
 		for range 2 {
 			r := h.do(req{method: "PATCH", path: "/api/me", token: tok.AccessToken, body: identityapi.UpdateMeRequest{Password: ptr("An0ther-g00d-one"), CurrentPassword: ptr("guess-guess-guess")}})
-			require.Equal(t, http.StatusUnprocessableEntity, r.status)
+			require.Equal(t, http.StatusUnprocessableEntity, r.Status)
 		}
 		r := h.do(req{method: "PATCH", path: "/api/me", token: tok.AccessToken, body: identityapi.UpdateMeRequest{Password: ptr("An0ther-g00d-one"), CurrentPassword: ptr(goodPass)}})
-		require.Equal(t, http.StatusTooManyRequests, r.status)
-		require.NotEmpty(t, r.header.Get("Retry-After"))
+		require.Equal(t, http.StatusTooManyRequests, r.Status)
+		require.NotEmpty(t, r.Header.Get("Retry-After"))
 	})
 }
 
@@ -224,7 +224,7 @@ func TestRevocationsFedFromEvents(t *testing.T) {
 	admin := h.admin()
 	u := h.user("Fed")
 	r := h.do(req{method: "DELETE", path: "/api/users/" + u.User.ID, token: admin.AccessToken})
-	require.Equal(t, http.StatusNoContent, r.status)
+	require.Equal(t, http.StatusNoContent, r.Status)
 	elsewhere := auth.NewRevocations(15 * time.Minute)
 	applied := 0
 	for _, env := range h.outboxEvents() {

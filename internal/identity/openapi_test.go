@@ -13,6 +13,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 )
 
 // TestResponsesMatchTheOpenAPIDocument sends real requests through a client
@@ -28,64 +29,64 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 	cfg.Limits = &tight
 	h := newHarness(t, cfg)
 	client := checker.Client(t)
-	do := func(r req) reply { t.Helper(); return doWith(t, client, h.srv.URL, r) }
+	do := func(r req) servicetest.Response { t.Helper(); return doWith(t, client, h.srv.URL, r) }
 
 	admin := h.admin()
 	email := uniqueEmail("spec")
 	cookieMode := map[string]string{identityapi.AuthModeHeader: identityapi.AuthModeCookie}
 
-	require.Equal(t, 201, do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: email, Password: goodPass, DisplayName: "Spec"}}).status)
-	require.Equal(t, 409, do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: email, Password: goodPass, DisplayName: "Spec"}}).status)
-	require.Equal(t, 422, do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: "x", Password: "short", DisplayName: ""}}).status)
-	require.Equal(t, 400, do(req{method: "POST", path: "/api/auth/register", body: `{"email":`}).status)
+	require.Equal(t, 201, do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: email, Password: goodPass, DisplayName: "Spec"}}).Status)
+	require.Equal(t, 409, do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: email, Password: goodPass, DisplayName: "Spec"}}).Status)
+	require.Equal(t, 422, do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: "x", Password: "short", DisplayName: ""}}).Status)
+	require.Equal(t, 400, do(req{method: "POST", path: "/api/auth/register", body: `{"email":`}).Status)
 
 	r := do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email, Password: goodPass}, header: cookieMode})
-	require.Equal(t, 200, r.status)
+	require.Equal(t, 200, r.Status)
 	var tok identityapi.AuthTokens
-	r.decode(t, &tok)
+	r.Decode(t, &tok)
 	csrf := cookieOf(r, httpx.CSRFCookie)
-	require.Equal(t, 401, do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email, Password: "wrong-wrong"}}).status)
-	require.Equal(t, 429, do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email, Password: goodPass}}).status)
-	require.Equal(t, 422, do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{}}).status)
+	require.Equal(t, 401, do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email, Password: "wrong-wrong"}}).Status)
+	require.Equal(t, 429, do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email, Password: goodPass}}).Status)
+	require.Equal(t, 422, do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{}}).Status)
 
 	r = do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok.RefreshToken}})
-	require.Equal(t, 200, r.status)
-	r.decode(t, &tok)
-	require.Equal(t, 401, do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: "nope"}}).status)
-	require.Equal(t, 403, do(req{method: "POST", path: "/api/auth/refresh", cookies: []*http.Cookie{{Name: identityapi.RefreshCookie, Value: tok.RefreshToken}, csrf}}).status)
+	require.Equal(t, 200, r.Status)
+	r.Decode(t, &tok)
+	require.Equal(t, 401, do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: "nope"}}).Status)
+	require.Equal(t, 403, do(req{method: "POST", path: "/api/auth/refresh", cookies: []*http.Cookie{{Name: identityapi.RefreshCookie, Value: tok.RefreshToken}, csrf}}).Status)
 
-	require.Equal(t, 200, do(req{method: "GET", path: identityapi.JWKSPath}).status)
+	require.Equal(t, 200, do(req{method: "GET", path: identityapi.JWKSPath}).Status)
 
-	require.Equal(t, 200, do(req{method: "GET", path: "/api/me", token: tok.AccessToken}).status)
-	require.Equal(t, 401, do(req{method: "GET", path: "/api/me"}).status)
-	require.Equal(t, 200, do(req{method: "PATCH", path: "/api/me", token: tok.AccessToken, body: identityapi.UpdateMeRequest{DisplayName: ptr("Spec 2")}}).status)
-	require.Equal(t, 422, do(req{method: "PATCH", path: "/api/me", token: tok.AccessToken, body: identityapi.UpdateMeRequest{DisplayName: ptr("")}}).status)
-	require.Equal(t, 409, do(req{method: "PATCH", path: "/api/me", token: admin.AccessToken, body: identityapi.UpdateMeRequest{Email: ptr(email), CurrentPassword: ptr(goodPass)}}).status)
+	require.Equal(t, 200, do(req{method: "GET", path: "/api/me", token: tok.AccessToken}).Status)
+	require.Equal(t, 401, do(req{method: "GET", path: "/api/me"}).Status)
+	require.Equal(t, 200, do(req{method: "PATCH", path: "/api/me", token: tok.AccessToken, body: identityapi.UpdateMeRequest{DisplayName: ptr("Spec 2")}}).Status)
+	require.Equal(t, 422, do(req{method: "PATCH", path: "/api/me", token: tok.AccessToken, body: identityapi.UpdateMeRequest{DisplayName: ptr("")}}).Status)
+	require.Equal(t, 409, do(req{method: "PATCH", path: "/api/me", token: admin.AccessToken, body: identityapi.UpdateMeRequest{Email: ptr(email), CurrentPassword: ptr(goodPass)}}).Status)
 
 	r = do(req{method: "GET", path: "/api/users?limit=1", token: admin.AccessToken})
-	require.Equal(t, 200, r.status)
+	require.Equal(t, 200, r.Status)
 	var page identityapi.UserPage
-	r.decode(t, &page)
+	r.Decode(t, &page)
 	require.NotNil(t, page.NextCursor)
-	require.Equal(t, 200, do(req{method: "GET", path: "/api/users?include_deleted=true&q=spec&cursor=" + *page.NextCursor, token: admin.AccessToken}).status)
-	require.Equal(t, 400, do(req{method: "GET", path: "/api/users?limit=500", token: admin.AccessToken}).status)
-	require.Equal(t, 403, do(req{method: "GET", path: "/api/users", token: tok.AccessToken}).status)
+	require.Equal(t, 200, do(req{method: "GET", path: "/api/users?include_deleted=true&q=spec&cursor=" + *page.NextCursor, token: admin.AccessToken}).Status)
+	require.Equal(t, 400, do(req{method: "GET", path: "/api/users?limit=500", token: admin.AccessToken}).Status)
+	require.Equal(t, 403, do(req{method: "GET", path: "/api/users", token: tok.AccessToken}).Status)
 
-	require.Equal(t, 200, do(req{method: "GET", path: "/api/users/" + tok.User.ID}).status)
-	require.Equal(t, 404, do(req{method: "GET", path: "/api/users/nobody"}).status)
-	require.Equal(t, 200, do(req{method: "PUT", path: "/api/users/" + tok.User.ID, token: tok.AccessToken, body: identityapi.UpdateUserRequest{DisplayName: "Spec 3"}}).status)
-	require.Equal(t, 403, do(req{method: "PUT", path: "/api/users/" + tok.User.ID, token: tok.AccessToken, body: identityapi.UpdateUserRequest{DisplayName: "Spec 3", Role: ptr("admin")}}).status)
-	require.Equal(t, 422, do(req{method: "PUT", path: "/api/users/" + tok.User.ID, token: admin.AccessToken, body: identityapi.UpdateUserRequest{DisplayName: ""}}).status)
-	require.Equal(t, 404, do(req{method: "PUT", path: "/api/users/nobody", token: admin.AccessToken, body: identityapi.UpdateUserRequest{DisplayName: "X"}}).status)
+	require.Equal(t, 200, do(req{method: "GET", path: "/api/users/" + tok.User.ID}).Status)
+	require.Equal(t, 404, do(req{method: "GET", path: "/api/users/nobody"}).Status)
+	require.Equal(t, 200, do(req{method: "PUT", path: "/api/users/" + tok.User.ID, token: tok.AccessToken, body: identityapi.UpdateUserRequest{DisplayName: "Spec 3"}}).Status)
+	require.Equal(t, 403, do(req{method: "PUT", path: "/api/users/" + tok.User.ID, token: tok.AccessToken, body: identityapi.UpdateUserRequest{DisplayName: "Spec 3", Role: ptr("admin")}}).Status)
+	require.Equal(t, 422, do(req{method: "PUT", path: "/api/users/" + tok.User.ID, token: admin.AccessToken, body: identityapi.UpdateUserRequest{DisplayName: ""}}).Status)
+	require.Equal(t, 404, do(req{method: "PUT", path: "/api/users/nobody", token: admin.AccessToken, body: identityapi.UpdateUserRequest{DisplayName: "X"}}).Status)
 
 	other := h.user("Doomed")
-	require.Equal(t, 403, do(req{method: "DELETE", path: "/api/users/" + other.User.ID, token: tok.AccessToken}).status)
-	require.Equal(t, 204, do(req{method: "DELETE", path: "/api/users/" + other.User.ID, token: admin.AccessToken}).status)
-	require.Equal(t, 404, do(req{method: "DELETE", path: "/api/users/" + other.User.ID, token: admin.AccessToken}).status)
-	require.Equal(t, 409, do(req{method: "DELETE", path: "/api/me", token: admin.AccessToken}).status, "last administrator")
+	require.Equal(t, 403, do(req{method: "DELETE", path: "/api/users/" + other.User.ID, token: tok.AccessToken}).Status)
+	require.Equal(t, 204, do(req{method: "DELETE", path: "/api/users/" + other.User.ID, token: admin.AccessToken}).Status)
+	require.Equal(t, 404, do(req{method: "DELETE", path: "/api/users/" + other.User.ID, token: admin.AccessToken}).Status)
+	require.Equal(t, 409, do(req{method: "DELETE", path: "/api/me", token: admin.AccessToken}).Status, "last administrator")
 
-	require.Equal(t, 204, do(req{method: "POST", path: "/api/auth/logout", body: identityapi.RefreshRequest{RefreshToken: tok.RefreshToken}}).status)
-	require.Equal(t, 204, do(req{method: "DELETE", path: "/api/me", token: tok.AccessToken}).status)
+	require.Equal(t, 204, do(req{method: "POST", path: "/api/auth/logout", body: identityapi.RefreshRequest{RefreshToken: tok.RefreshToken}}).Status)
+	require.Equal(t, 204, do(req{method: "DELETE", path: "/api/me", token: tok.AccessToken}).Status)
 
 	var unchecked []string
 	for _, op := range checker.Operations() {

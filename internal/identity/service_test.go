@@ -17,6 +17,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
@@ -35,8 +36,8 @@ func TestAccountLifecycle(t *testing.T) {
 		require.Nil(t, me.DeletedAt)
 
 		r := h.do(req{method: "POST", path: "/api/auth/register", body: identityapi.RegisterRequest{Email: email, Password: goodPass, DisplayName: "Ann 2"}})
-		require.Equal(t, http.StatusConflict, r.status, "e-mail unique")
-		r.problem(t)
+		require.Equal(t, http.StatusConflict, r.Status, "e-mail unique")
+		r.Problem(t)
 
 		tok := h.login(strings.ToUpper(email), goodPass)
 		require.Equal(t, "Bearer", tok.TokenType)
@@ -51,44 +52,44 @@ func TestAccountLifecycle(t *testing.T) {
 		require.InDelta(t, 900, exp-iat, 0.5, "15 minutes")
 
 		r = h.do(req{method: "GET", path: "/api/me", token: tok.AccessToken})
-		require.Equal(t, http.StatusOK, r.status)
+		require.Equal(t, http.StatusOK, r.Status)
 		var got identityapi.Me
-		r.decode(t, &got)
+		r.Decode(t, &got)
 		require.Equal(t, me, got)
 
 		// rotation: each refresh token is good once
 		r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok.RefreshToken}})
-		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-		require.Equal(t, "no-store", r.header.Get("Cache-Control"))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		require.Equal(t, "no-store", r.Header.Get("Cache-Control"))
 		var tok2 identityapi.AuthTokens
-		r.decode(t, &tok2)
+		r.Decode(t, &tok2)
 		require.NotEqual(t, tok.RefreshToken, tok2.RefreshToken)
 		require.Equal(t, me.ID, tok2.User.ID)
 
 		r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok2.RefreshToken}})
-		require.Equal(t, http.StatusOK, r.status)
+		require.Equal(t, http.StatusOK, r.Status)
 		var tok3 identityapi.AuthTokens
-		r.decode(t, &tok3)
+		r.Decode(t, &tok3)
 
 		// presenting an already rotated token revokes the whole family: tok3 dies too
 		r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok.RefreshToken}})
-		require.Equal(t, http.StatusUnauthorized, r.status)
-		r.problem(t)
+		require.Equal(t, http.StatusUnauthorized, r.Status)
+		r.Problem(t)
 		r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok3.RefreshToken}})
-		require.Equal(t, http.StatusUnauthorized, r.status, "the family is revoked")
+		require.Equal(t, http.StatusUnauthorized, r.Status, "the family is revoked")
 
 		// another login is another family; logout revokes it
 		tok4 := h.login(email, goodPass)
 		r = h.do(req{method: "POST", path: "/api/auth/logout", body: identityapi.RefreshRequest{RefreshToken: tok4.RefreshToken}})
-		require.Equal(t, http.StatusNoContent, r.status)
+		require.Equal(t, http.StatusNoContent, r.Status)
 		r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok4.RefreshToken}})
-		require.Equal(t, http.StatusUnauthorized, r.status)
+		require.Equal(t, http.StatusUnauthorized, r.Status)
 		r = h.do(req{method: "POST", path: "/api/auth/logout", body: identityapi.RefreshRequest{RefreshToken: tok4.RefreshToken}})
-		require.Equal(t, http.StatusNoContent, r.status, "logging out twice is fine")
+		require.Equal(t, http.StatusNoContent, r.Status, "logging out twice is fine")
 
 		for _, bad := range []string{"", "garbage", strings.Repeat("A", 43)} {
 			r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: bad}})
-			require.Equal(t, http.StatusUnauthorized, r.status, bad)
+			require.Equal(t, http.StatusUnauthorized, r.Status, bad)
 		}
 	})
 }
@@ -112,7 +113,7 @@ func TestConcurrentRefreshOfOneTokenRevokesTheFamily(t *testing.T) {
 	for i := range statuses {
 		wg.Go(func() {
 			r := h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok.RefreshToken}})
-			statuses[i] = r.status
+			statuses[i] = r.Status
 		})
 	}
 	wg.Wait()
@@ -156,9 +157,9 @@ func TestRegisterValidation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			r := h.do(req{method: "POST", path: "/api/auth/register", body: tc.body})
-			require.Equal(t, tc.status, r.status, "%s", r.body)
+			require.Equal(t, tc.status, r.Status, "%s", r.Body)
 			if tc.status >= 400 {
-				p := r.problem(t)
+				p := r.Problem(t)
 				var fields []string
 				for _, fe := range p.Errors {
 					fields = append(fields, fe.Field)
@@ -176,7 +177,7 @@ func TestLoginFailuresLookTheSame(t *testing.T) {
 	h.register(email, "LF", goodPass)
 	deleted := h.user("Gone")
 	r := h.do(req{method: "DELETE", path: "/api/me", token: deleted.AccessToken})
-	require.Equal(t, http.StatusNoContent, r.status)
+	require.Equal(t, http.StatusNoContent, r.Status)
 
 	var details []string
 	for _, body := range []identityapi.LoginRequest{
@@ -187,14 +188,14 @@ func TestLoginFailuresLookTheSame(t *testing.T) {
 		{Email: strings.ToUpper(email), Password: strings.ToUpper(goodPass)}, // passwords are case-sensitive
 	} {
 		r := h.do(req{method: "POST", path: "/api/auth/login", body: body})
-		require.Equal(t, http.StatusUnauthorized, r.status)
-		details = append(details, r.problem(t).Detail)
+		require.Equal(t, http.StatusUnauthorized, r.Status)
+		details = append(details, r.Problem(t).Detail)
 	}
 	for _, d := range details {
 		require.Equal(t, details[0], d, "one generic answer")
 	}
 	r = h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email}})
-	require.Equal(t, http.StatusUnprocessableEntity, r.status, "missing password")
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "missing password")
 }
 
 func TestCookieMode(t *testing.T) {
@@ -205,9 +206,9 @@ func TestCookieMode(t *testing.T) {
 
 	cookieHeader := map[string]string{identityapi.AuthModeHeader: identityapi.AuthModeCookie}
 	r := h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email, Password: goodPass}, header: cookieHeader})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	var tok identityapi.AuthTokens
-	r.decode(t, &tok)
+	r.Decode(t, &tok)
 	access, refresh, csrf := cookieOf(r, httpx.AccessCookie), cookieOf(r, identityapi.RefreshCookie), cookieOf(r, httpx.CSRFCookie)
 	require.NotNil(t, access)
 	require.NotNil(t, refresh)
@@ -228,24 +229,24 @@ func TestCookieMode(t *testing.T) {
 
 	// without the header, no cookies
 	r = h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: email, Password: goodPass}})
-	require.Empty(t, r.header.Values("Set-Cookie"))
+	require.Empty(t, r.Header.Values("Set-Cookie"))
 
 	// the access cookie authenticates reads; writes need the CSRF header (the router's check)
 	r = h.do(req{method: "GET", path: "/api/me", cookies: []*http.Cookie{access}})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	r = h.do(req{method: "PATCH", path: "/api/me", body: identityapi.UpdateMeRequest{DisplayName: ptr("Cookie Monster")}, cookies: []*http.Cookie{access, csrf}})
-	require.Equal(t, http.StatusForbidden, r.status)
+	require.Equal(t, http.StatusForbidden, r.Status)
 	r = h.do(req{method: "PATCH", path: "/api/me", body: identityapi.UpdateMeRequest{DisplayName: ptr("Cookie Monster")}, cookies: []*http.Cookie{access, csrf},
 		header: map[string]string{httpx.CSRFHeader: csrf.Value}})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 
 	// refresh by cookie: no body, CSRF checked by the handler (no access cookie sent)
 	r = h.do(req{method: "POST", path: "/api/auth/refresh", cookies: []*http.Cookie{refresh, csrf}})
-	require.Equal(t, http.StatusForbidden, r.status, "no CSRF header")
+	require.Equal(t, http.StatusForbidden, r.Status, "no CSRF header")
 	r = h.do(req{method: "POST", path: "/api/auth/refresh", cookies: []*http.Cookie{refresh, csrf}, header: map[string]string{httpx.CSRFHeader: "wrong-wrong-wrong-wrong"}})
-	require.Equal(t, http.StatusForbidden, r.status, "wrong CSRF header")
+	require.Equal(t, http.StatusForbidden, r.Status, "wrong CSRF header")
 	r = h.do(req{method: "POST", path: "/api/auth/refresh", cookies: []*http.Cookie{refresh, csrf}, header: map[string]string{httpx.CSRFHeader: csrf.Value}})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	refresh2 := cookieOf(r, identityapi.RefreshCookie)
 	require.NotNil(t, refresh2, "a cookie refresh answers with cookies")
 	require.NotEqual(t, refresh.Value, refresh2.Value)
@@ -253,26 +254,26 @@ func TestCookieMode(t *testing.T) {
 
 	// the old refresh cookie is used up: presenting it kills the family and clears the cookies
 	r = h.do(req{method: "POST", path: "/api/auth/refresh", cookies: []*http.Cookie{refresh, csrf}, header: map[string]string{httpx.CSRFHeader: csrf.Value}})
-	require.Equal(t, http.StatusUnauthorized, r.status)
+	require.Equal(t, http.StatusUnauthorized, r.Status)
 	require.Equal(t, -1, cookieOf(r, identityapi.RefreshCookie).MaxAge)
 
 	// logout by cookie clears the cookies and revokes the session
 	tok2 := h.login(email, goodPass)
 	r = h.do(req{method: "POST", path: "/api/auth/logout", cookies: []*http.Cookie{{Name: identityapi.RefreshCookie, Value: tok2.RefreshToken}, csrf}})
-	require.Equal(t, http.StatusForbidden, r.status, "logout by cookie needs the CSRF header too")
+	require.Equal(t, http.StatusForbidden, r.Status, "logout by cookie needs the CSRF header too")
 	r = h.do(req{method: "POST", path: "/api/auth/logout", cookies: []*http.Cookie{{Name: identityapi.RefreshCookie, Value: tok2.RefreshToken}, csrf},
 		header: map[string]string{httpx.CSRFHeader: csrf.Value}})
-	require.Equal(t, http.StatusNoContent, r.status)
+	require.Equal(t, http.StatusNoContent, r.Status)
 	for _, name := range []string{httpx.AccessCookie, identityapi.RefreshCookie, httpx.CSRFCookie} {
 		c := cookieOf(r, name)
 		require.NotNil(t, c, name)
 		require.Equal(t, -1, c.MaxAge, name)
 	}
 	r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok2.RefreshToken}})
-	require.Equal(t, http.StatusUnauthorized, r.status)
+	require.Equal(t, http.StatusUnauthorized, r.Status)
 
 	r = h.do(req{method: "POST", path: "/api/auth/refresh"})
-	require.Equal(t, http.StatusUnauthorized, r.status, "no token at all")
+	require.Equal(t, http.StatusUnauthorized, r.Status, "no token at all")
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -282,14 +283,14 @@ func TestUpdateMe(t *testing.T) {
 	h := newHarness(t, testConfig())
 	tok := h.user("Pat")
 	other := h.user("Other")
-	patch := func(body identityapi.UpdateMeRequest) reply {
+	patch := func(body identityapi.UpdateMeRequest) servicetest.Response {
 		return h.do(req{method: "PATCH", path: "/api/me", token: tok.AccessToken, body: body})
 	}
 
 	r := patch(identityapi.UpdateMeRequest{DisplayName: ptr("  Patricia ")})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	var me identityapi.Me
-	r.decode(t, &me)
+	r.Decode(t, &me)
 	require.Equal(t, "Patricia", me.DisplayName)
 	require.Equal(t, tok.User.Email, me.Email)
 	require.True(t, me.UpdatedAt.After(tok.User.UpdatedAt))
@@ -308,9 +309,9 @@ func TestUpdateMe(t *testing.T) {
 		"empty name":               {identityapi.UpdateMeRequest{DisplayName: ptr("")}, 422, "display_name"},
 	} {
 		r := patch(tc.body)
-		require.Equal(t, tc.status, r.status, "%s: %s", name, r.body)
+		require.Equal(t, tc.status, r.Status, "%s: %s", name, r.Body)
 		if tc.field != "" {
-			require.Equal(t, tc.field, r.problem(t).Errors[0].Field, name)
+			require.Equal(t, tc.field, r.Problem(t).Errors[0].Field, name)
 		}
 	}
 
@@ -318,27 +319,27 @@ func TestUpdateMe(t *testing.T) {
 	second := h.login(tok.User.Email, goodPass)
 	newPass := "An0ther-g00d-one"
 	r = patch(identityapi.UpdateMeRequest{Password: ptr(newPass), CurrentPassword: ptr(goodPass)})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	for _, rt := range []string{tok.RefreshToken, second.RefreshToken} {
 		r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: rt}})
-		require.Equal(t, http.StatusUnauthorized, r.status)
+		require.Equal(t, http.StatusUnauthorized, r.Status)
 	}
 	r = h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: tok.User.Email, Password: goodPass}})
-	require.Equal(t, http.StatusUnauthorized, r.status)
+	require.Equal(t, http.StatusUnauthorized, r.Status)
 	tok = h.login(tok.User.Email, newPass)
 
 	// e-mail change with the current password
 	newEmail := uniqueEmail("moved")
 	r = patch(identityapi.UpdateMeRequest{Email: ptr(strings.ToUpper(newEmail)), CurrentPassword: ptr(newPass)})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	r.decode(t, &me)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r.Decode(t, &me)
 	require.Equal(t, newEmail, me.Email)
 	h.login(newEmail, newPass)
 
 	// no change: no event, no version bump
 	before := len(h.outboxEvents())
 	r = patch(identityapi.UpdateMeRequest{DisplayName: ptr("Patricia")})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	require.Len(t, h.outboxEvents(), before)
 }
 
@@ -351,44 +352,44 @@ func TestUsersAndAdministration(t *testing.T) {
 
 	// public profile: no e-mail, no role
 	r := h.do(req{method: "GET", path: "/api/users/" + alice.User.ID})
-	require.Equal(t, http.StatusOK, r.status)
-	require.NotContains(t, string(r.body), alice.User.Email)
-	require.NotContains(t, string(r.body), `"role"`)
+	require.Equal(t, http.StatusOK, r.Status)
+	require.NotContains(t, string(r.Body), alice.User.Email)
+	require.NotContains(t, string(r.Body), `"role"`)
 	var pub identityapi.User
-	r.decode(t, &pub)
+	r.Decode(t, &pub)
 	require.Equal(t, identityapi.User{ID: alice.User.ID, DisplayName: "Alice", CreatedAt: alice.User.CreatedAt}, pub)
 	r = h.do(req{method: "GET", path: "/api/users/nope"})
-	require.Equal(t, http.StatusNotFound, r.status)
+	require.Equal(t, http.StatusNotFound, r.Status)
 
-	put := func(token, id string, body identityapi.UpdateUserRequest) reply {
+	put := func(token, id string, body identityapi.UpdateUserRequest) servicetest.Response {
 		return h.do(req{method: "PUT", path: "/api/users/" + id, token: token, body: body})
 	}
 	// self: display name yes, role no
 	r = put(alice.AccessToken, alice.User.ID, identityapi.UpdateUserRequest{DisplayName: "Alice A."})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	r = put(alice.AccessToken, alice.User.ID, identityapi.UpdateUserRequest{DisplayName: "Alice A.", Role: ptr("admin")})
-	require.Equal(t, http.StatusForbidden, r.status, "a user cannot make themself admin")
+	require.Equal(t, http.StatusForbidden, r.Status, "a user cannot make themself admin")
 	r = put(alice.AccessToken, alice.User.ID, identityapi.UpdateUserRequest{DisplayName: "Alice A.", Role: ptr("user")})
-	require.Equal(t, http.StatusOK, r.status, "restating the own role is fine")
+	require.Equal(t, http.StatusOK, r.Status, "restating the own role is fine")
 	r = put(alice.AccessToken, bob.User.ID, identityapi.UpdateUserRequest{DisplayName: "Hacked"})
-	require.Equal(t, http.StatusForbidden, r.status, "not someone else")
+	require.Equal(t, http.StatusForbidden, r.Status, "not someone else")
 	r = put(alice.AccessToken, alice.User.ID, identityapi.UpdateUserRequest{DisplayName: "Alice", Email: ptr(uniqueEmail("al"))})
-	require.Equal(t, http.StatusUnprocessableEntity, r.status, "own e-mail change needs the current password")
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "own e-mail change needs the current password")
 
 	// admin: anything about anyone, e-mail without a password
 	newBobEmail := uniqueEmail("bobby")
 	r = put(admin.AccessToken, bob.User.ID, identityapi.UpdateUserRequest{DisplayName: "Robert", Email: &newBobEmail, Role: ptr("admin")})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	var bobMe identityapi.Me
-	r.decode(t, &bobMe)
+	r.Decode(t, &bobMe)
 	require.Equal(t, identityapi.Me{ID: bob.User.ID, Email: newBobEmail, DisplayName: "Robert", Role: "admin",
 		CreatedAt: bob.User.CreatedAt, UpdatedAt: bobMe.UpdatedAt}, bobMe)
 	r = put(admin.AccessToken, bob.User.ID, identityapi.UpdateUserRequest{DisplayName: "Robert", Role: ptr("root")})
-	require.Equal(t, http.StatusUnprocessableEntity, r.status)
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	r = put(admin.AccessToken, admin.User.ID, identityapi.UpdateUserRequest{DisplayName: "Admin", Email: ptr(uniqueEmail("adm"))})
-	require.Equal(t, http.StatusUnprocessableEntity, r.status, "administrators too need their password to change their own address")
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "administrators too need their password to change their own address")
 	r = put(admin.AccessToken, "no-such-user", identityapi.UpdateUserRequest{DisplayName: "X"})
-	require.Equal(t, http.StatusNotFound, r.status)
+	require.Equal(t, http.StatusNotFound, r.Status)
 
 	// Bob's new role shows in his next access token
 	bobTok := h.login(newBobEmail, goodPass)
@@ -396,14 +397,14 @@ func TestUsersAndAdministration(t *testing.T) {
 
 	// demoting Bob revokes his admin access tokens in this process at once
 	r = put(admin.AccessToken, bob.User.ID, identityapi.UpdateUserRequest{DisplayName: "Robert", Role: ptr("user")})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	iat, err := parseClaims(t, bobTok.AccessToken).GetIssuedAt()
 	require.NoError(t, err)
 	require.True(t, h.rev.IsRevoked(bob.User.ID, iat.Time))
 	r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: bobTok.RefreshToken}})
-	require.Equal(t, http.StatusOK, r.status, "a demotion keeps the sessions")
+	require.Equal(t, http.StatusOK, r.Status, "a demotion keeps the sessions")
 	var demoted identityapi.AuthTokens
-	r.decode(t, &demoted)
+	r.Decode(t, &demoted)
 	iat, err = parseClaims(t, demoted.AccessToken).GetIssuedAt()
 	require.NoError(t, err)
 	require.False(t, h.rev.IsRevoked(bob.User.ID, iat.Time), "a token issued after the demotion is good")
@@ -418,9 +419,9 @@ func TestUsersAndAdministration(t *testing.T) {
 			path += "&cursor=" + cursor
 		}
 		r = h.do(req{method: "GET", path: path, token: admin.AccessToken})
-		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		var page identityapi.UserPage
-		r.decode(t, &page)
+		r.Decode(t, &page)
 		require.LessOrEqual(t, len(page.Items), 2)
 		all = append(all, page.Items...)
 		if page.NextCursor == nil {
@@ -432,37 +433,37 @@ func TestUsersAndAdministration(t *testing.T) {
 	require.Equal(t, []string{admin.User.ID, alice.User.ID, bob.User.ID}, []string{all[0].ID, all[1].ID, all[2].ID}, "oldest first")
 	r = h.do(req{method: "GET", path: "/api/users?q=ROBERT", token: admin.AccessToken})
 	var page identityapi.UserPage
-	r.decode(t, &page)
+	r.Decode(t, &page)
 	require.Len(t, page.Items, 1)
 	require.Equal(t, newBobEmail, page.Items[0].Email)
 	for _, q := range []string{"limit=0", "limit=x", "cursor=%21%21", "include_deleted=maybe"} {
 		r = h.do(req{method: "GET", path: "/api/users?" + q, token: admin.AccessToken})
-		require.Equal(t, http.StatusBadRequest, r.status, q)
+		require.Equal(t, http.StatusBadRequest, r.Status, q)
 	}
 
 	// delete: soft, sessions and access tokens end, profile gone, list shows it only on request
 	aliceSecond := h.login(alice.User.Email, goodPass)
 	r = h.do(req{method: "DELETE", path: "/api/users/" + alice.User.ID, token: admin.AccessToken})
-	require.Equal(t, http.StatusNoContent, r.status, "%s", r.body)
+	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
 	iat, err = parseClaims(t, aliceSecond.AccessToken).GetIssuedAt()
 	require.NoError(t, err)
 	require.True(t, h.rev.IsRevoked(alice.User.ID, iat.Time), "the revocation set learns it at once")
 	r = h.do(req{method: "GET", path: "/api/me", token: aliceSecond.AccessToken})
-	require.Equal(t, http.StatusUnauthorized, r.status, "identity itself refuses a deleted account's token")
+	require.Equal(t, http.StatusUnauthorized, r.Status, "identity itself refuses a deleted account's token")
 	for _, rt := range []string{alice.RefreshToken, aliceSecond.RefreshToken} {
 		r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: rt}})
-		require.Equal(t, http.StatusUnauthorized, r.status)
+		require.Equal(t, http.StatusUnauthorized, r.Status)
 	}
 	r = h.do(req{method: "GET", path: "/api/users/" + alice.User.ID})
-	require.Equal(t, http.StatusNotFound, r.status)
+	require.Equal(t, http.StatusNotFound, r.Status)
 	r = h.do(req{method: "DELETE", path: "/api/users/" + alice.User.ID, token: admin.AccessToken})
-	require.Equal(t, http.StatusNotFound, r.status, "already deleted")
+	require.Equal(t, http.StatusNotFound, r.Status, "already deleted")
 	r = h.do(req{method: "GET", path: "/api/users?include_deleted=true", token: admin.AccessToken})
-	r.decode(t, &page)
+	r.Decode(t, &page)
 	require.Len(t, page.Items, 3)
 	require.NotNil(t, page.Items[1].DeletedAt)
 	r = h.do(req{method: "POST", path: "/api/auth/login", body: identityapi.LoginRequest{Email: alice.User.Email, Password: goodPass}})
-	require.Equal(t, http.StatusUnauthorized, r.status)
+	require.Equal(t, http.StatusUnauthorized, r.Status)
 	h.register(alice.User.Email, "Alice again", goodPass) // the address is free again
 }
 
@@ -471,15 +472,15 @@ func TestTheLastAdministratorStays(t *testing.T) {
 	h := newHarness(t, testConfig())
 	admin := h.admin()
 	r := h.do(req{method: "PUT", path: "/api/users/" + admin.User.ID, token: admin.AccessToken, body: identityapi.UpdateUserRequest{DisplayName: "Admin", Role: ptr("user")}})
-	require.Equal(t, http.StatusConflict, r.status)
+	require.Equal(t, http.StatusConflict, r.Status)
 	r = h.do(req{method: "DELETE", path: "/api/me", token: admin.AccessToken})
-	require.Equal(t, http.StatusConflict, r.status)
+	require.Equal(t, http.StatusConflict, r.Status)
 	r = h.do(req{method: "DELETE", path: "/api/users/" + admin.User.ID, token: admin.AccessToken})
-	require.Equal(t, http.StatusConflict, r.status)
+	require.Equal(t, http.StatusConflict, r.Status)
 
 	second := h.admin()
 	r = h.do(req{method: "DELETE", path: "/api/users/" + admin.User.ID, token: second.AccessToken})
-	require.Equal(t, http.StatusNoContent, r.status, "with another administrator it works")
+	require.Equal(t, http.StatusNoContent, r.Status, "with another administrator it works")
 }
 
 func TestEventsGoThroughTheOutbox(t *testing.T) {
@@ -488,11 +489,11 @@ func TestEventsGoThroughTheOutbox(t *testing.T) {
 	admin := h.admin()
 	u := h.user("Evan")
 	r := h.do(req{method: "PATCH", path: "/api/me", token: u.AccessToken, body: identityapi.UpdateMeRequest{DisplayName: ptr("Evan E.")}})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	r = h.do(req{method: "PATCH", path: "/api/me", token: u.AccessToken, body: identityapi.UpdateMeRequest{Password: ptr("An0ther-g00d-one"), CurrentPassword: ptr(goodPass)}})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	r = h.do(req{method: "DELETE", path: "/api/users/" + u.User.ID, token: admin.AccessToken})
-	require.Equal(t, http.StatusNoContent, r.status)
+	require.Equal(t, http.StatusNoContent, r.Status)
 
 	var mine []events.Envelope
 	for _, env := range h.outboxEvents() {
@@ -581,11 +582,11 @@ func TestAuthenticationErrorsUseProblems(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testConfig())
 	r := h.do(req{method: "GET", path: "/api/me"})
-	require.Equal(t, http.StatusUnauthorized, r.status)
-	r.problem(t)
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+	r.Problem(t)
 	r = h.do(req{method: "GET", path: "/api/me", token: "garbage"})
-	require.Equal(t, http.StatusUnauthorized, r.status)
-	r.problem(t)
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+	r.Problem(t)
 }
 
 func TestIssuedTokensVerifyAndForgeriesDoNot(t *testing.T) {
@@ -645,9 +646,9 @@ func TestIssuedTokensVerifyAndForgeriesDoNot(t *testing.T) {
 		_, err := h.verifier.Verify(ctx, forged)
 		require.ErrorIs(t, err, auth.ErrInvalidToken, name)
 		r := h.do(req{method: "GET", path: "/api/me", token: forged})
-		require.Equal(t, http.StatusUnauthorized, r.status, name)
+		require.Equal(t, http.StatusUnauthorized, r.Status, name)
 		r = h.do(req{method: "GET", path: "/api/users/" + tok.User.ID, token: forged})
-		require.Equal(t, http.StatusUnauthorized, r.status, "%s: a bad token is refused even on public routes", name)
+		require.Equal(t, http.StatusUnauthorized, r.Status, "%s: a bad token is refused even on public routes", name)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews"
@@ -63,10 +64,10 @@ func TestMovieEventsInAnyOrder(t *testing.T) {
 			}
 			r := e.call(http.MethodGet, "/api/movies/"+id+"/reviews", "", nil)
 			if !tc.wantShown {
-				require.Equal(t, http.StatusNotFound, r.status)
+				require.Equal(t, http.StatusNotFound, r.Status)
 				return
 			}
-			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, http.StatusOK, r.Status)
 			u := e.addUser("Ann")
 			require.Equal(t, tc.wantTitle, e.submit(u, id, 5, "").MovieTitle)
 		})
@@ -81,16 +82,16 @@ func TestBadEventsArePermanentFailures(t *testing.T) {
 		ev       events.Envelope
 	}{
 		{reviews.ConsumerMovies, events.Envelope{ID: "x1", Type: catalogapi.MovieCreated, Data: []byte(`"not a movie"`)}},
-		{reviews.ConsumerMovies, newEnvelope(t, catalogapi.Source, catalogapi.MovieUpdated, "m", map[string]any{"title": "no id"})},
+		{reviews.ConsumerMovies, servicetest.NewEnvelope(t, catalogapi.Source, catalogapi.MovieUpdated, "m", map[string]any{"title": "no id"})},
 		{reviews.ConsumerAuthors, events.Envelope{ID: "x2", Type: identityapi.UserUpdated, Data: []byte(`[]`)}},
-		{reviews.ConsumerAuthors, newEnvelope(t, identityapi.Source, identityapi.UserUpdated, "u", map[string]any{"id": "u", "version": 0})},
+		{reviews.ConsumerAuthors, servicetest.NewEnvelope(t, identityapi.Source, identityapi.UserUpdated, "u", map[string]any{"id": "u", "version": 0})},
 	} {
 		err := e.apply(tc.consumer, tc.ev)
 		require.Error(t, err, "%s %s", tc.consumer, tc.ev.Type)
 		require.True(t, events.IsPermanent(err), "%v", err)
 	}
 	// events of other types in the stream are acknowledged and ignored
-	require.NoError(t, e.apply(reviews.ConsumerMovies, newEnvelope(t, catalogapi.Source, catalogapi.PersonCreated, "p", map[string]any{"id": "p"})))
+	require.NoError(t, e.apply(reviews.ConsumerMovies, servicetest.NewEnvelope(t, catalogapi.Source, catalogapi.PersonCreated, "p", map[string]any{"id": "p"})))
 }
 
 // TestDeletedAccountsLoseTheirReviews: identity.user.deleted removes the
@@ -112,7 +113,7 @@ func TestDeletedAccountsLoseTheirReviews(t *testing.T) {
 			deleted := userEvent(t, identityapi.UserDeleted, ann.id, "Ann", 2, true)
 			require.NoError(t, e.apply(reviews.ConsumerAuthors, deleted))
 			out := e.outbox()[before:]
-			require.ElementsMatch(t, []string{reviewsapi.ReviewDeleted, reviewsapi.ReviewDeleted, reviewsapi.MovieRatingChanged, reviewsapi.MovieRatingChanged}, types(out))
+			require.ElementsMatch(t, []string{reviewsapi.ReviewDeleted, reviewsapi.ReviewDeleted, reviewsapi.MovieRatingChanged, reviewsapi.MovieRatingChanged}, servicetest.EventTypes(out))
 			summaries := map[string]reviewsapi.RatingChangedEvent{}
 			for _, ev := range out {
 				if ev.Type == reviewsapi.MovieRatingChanged {
@@ -130,8 +131,8 @@ func TestDeletedAccountsLoseTheirReviews(t *testing.T) {
 			require.Equal(t, 0, summaries[alien].Count)
 			require.Nil(t, summaries[alien].Average)
 
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/reviews/"+r1.ID, "", nil).status)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+ann.id+"/reviews", "", nil).status)
+			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/reviews/"+r1.ID, "", nil).Status)
+			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+ann.id+"/reviews", "", nil).Status)
 			require.Len(t, e.listPage("/api/movies/"+heat+"/reviews").Items, 1)
 
 			// the same event again, or an older one late: nothing changes
@@ -139,10 +140,10 @@ func TestDeletedAccountsLoseTheirReviews(t *testing.T) {
 			require.NoError(t, e.apply(reviews.ConsumerAuthors, deleted))
 			require.NoError(t, e.apply(reviews.ConsumerAuthors, userEvent(t, identityapi.UserUpdated, ann.id, "Ann again", 1, false)))
 			require.Len(t, e.outbox(), n)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+ann.id+"/reviews", "", nil).status)
+			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+ann.id+"/reviews", "", nil).Status)
 			// a token issued before the deletion cannot write any more
 			r := e.call(http.MethodPost, "/api/movies/"+alien+"/reviews", ann.token, reviewsapi.ReviewWrite{Rating: 5})
-			require.Equal(t, http.StatusForbidden, r.status)
+			require.Equal(t, http.StatusForbidden, r.Status)
 		})
 	}
 }

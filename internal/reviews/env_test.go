@@ -1,14 +1,11 @@
 package reviews_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +20,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews"
@@ -45,21 +43,7 @@ type env struct {
 	client   *http.Client
 	minter   *authtest.Minter
 	handlers map[string]events.Handler
-	clock    *clock
-}
-
-// clock is a settable time source: each reading moves it on by a millisecond,
-// so reviews written one after the other have distinct, ordered times.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
+	clock    *servicetest.Clock
 }
 
 func newEnv(t testing.TB, engine sqldb.Engine, opts ...reviews.Option) *env {
@@ -69,8 +53,8 @@ func newEnv(t testing.TB, engine sqldb.Engine, opts ...reviews.Option) *env {
 	// the way the composition root migrates
 	require.NoError(t, sqldb.Migrate(ctx, db, "events", events.Migrations))
 	require.NoError(t, sqldb.Migrate(ctx, db, "reviews", reviews.Migrations))
-	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	opts = append([]reviews.Option{reviews.WithClock(clk.now)}, opts...)
+	clk := servicetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	opts = append([]reviews.Option{reviews.WithClock(clk.Now)}, opts...)
 	outbox := events.NewOutbox(db)
 	svc := reviews.New(db, outbox, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
 	minter := authtest.New(t)
@@ -80,87 +64,22 @@ func newEnv(t testing.TB, engine sqldb.Engine, opts ...reviews.Option) *env {
 	t.Cleanup(srv.Close)
 	c, err := checker()
 	require.NoError(t, err)
-	handlers := map[string]events.Handler{}
-	for _, sub := range svc.Subscriptions() {
-		handlers[sub.Config.Name] = sub.Handler
-	}
-	return &env{t: t, ctx: ctx, db: db, svc: svc, evOutbox: outbox, router: rt, srv: srv, client: c.Client(t), minter: minter, handlers: handlers, clock: clk}
+	return &env{t: t, ctx: ctx, db: db, svc: svc, evOutbox: outbox, router: rt, srv: srv, client: c.Client(t), minter: minter,
+		handlers: servicetest.HandlersByConsumer(svc.Subscriptions()), clock: clk}
 }
 
-// response is an answer already checked against the OpenAPI document.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) decode(t testing.TB, v any) {
-	t.Helper()
-	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
-}
-
-func (r response) problem(t testing.TB) httpx.Problem {
-	t.Helper()
-	require.Equal(t, "application/problem+json", r.header.Get("Content-Type"), "body: %s", r.body)
-	var p httpx.Problem
-	r.decode(t, &p)
-	require.Equal(t, r.status, p.Status)
-	return p
-}
-
-// fields lists the field names of a validation problem.
-func (r response) fields(t testing.TB) []string {
-	t.Helper()
-	var out []string
-	for _, fe := range r.problem(t).Errors {
-		out = append(out, fe.Field)
-	}
-	return out
-}
-
-// call sends a request (body is JSON-encoded unless it is a string).
-func (e *env) call(method, path, token string, body any) response {
+// call sends a request (body is JSON-encoded unless it is a string); the
+// client checks the answer against the OpenAPI document.
+func (e *env) call(method, path, token string, body any) servicetest.Response {
 	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		if s, ok := body.(string); ok {
-			rd = strings.NewReader(s)
-		} else {
-			raw, err := json.Marshal(body)
-			require.NoError(e.t, err)
-			rd = bytes.NewReader(raw)
-		}
-	}
-	req, err := http.NewRequestWithContext(e.ctx, method, e.srv.URL+path, rd)
-	require.NoError(e.t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := e.client.Do(req)
-	require.NoError(e.t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(e.t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	return servicetest.Send(e.t, e.client, servicetest.NewRequest(e.t, e.ctx, method, e.srv.URL+path, token, body))
 }
 
 // apply runs a consumer's handler on env in one transaction, as the
 // Consumer does (without the inbox).
 func (e *env) apply(consumer string, ev events.Envelope) error {
 	e.t.Helper()
-	h := e.handlers[consumer]
-	require.NotNil(e.t, h, "no consumer %s", consumer)
-	return e.db.InTx(e.ctx, func(tx *sqldb.Tx) error { return h(e.ctx, tx, ev) })
-}
-
-func newEnvelope(t testing.TB, source, typ, subject string, data any) events.Envelope {
-	t.Helper()
-	ev, err := events.New(source, typ, subject, data)
-	require.NoError(t, err)
-	return ev
+	return servicetest.Apply(e.t, e.ctx, e.db, e.handlers, consumer, ev)
 }
 
 // movieEvent is a catalog.movie.* event; deleted sets deleted_at.
@@ -172,7 +91,7 @@ func movieEvent(t testing.TB, typ, id, title string, version int64, deleted bool
 	if deleted {
 		m.DeletedAt = &now
 	}
-	return newEnvelope(t, catalogapi.Source, typ, id, catalogapi.MovieEvent(m))
+	return servicetest.NewEnvelope(t, catalogapi.Source, typ, id, catalogapi.MovieEvent(m))
 }
 
 // userEvent is an identity.user.* event; deleted sets deleted_at.
@@ -184,7 +103,7 @@ func userEvent(t testing.TB, typ, id, name string, version int64, deleted bool) 
 	if deleted {
 		u.DeletedAt, u.TokensRevokedAt = &now, &now
 	}
-	return newEnvelope(t, identityapi.Source, typ, id, u)
+	return servicetest.NewEnvelope(t, identityapi.Source, typ, id, u)
 }
 
 // addMovie makes a movie known (catalog.movie.created, version 1).
@@ -214,45 +133,25 @@ func (e *env) admin() string { return e.minter.Admin(e.t) }
 func (e *env) submit(u user, movieID string, rating int, body string) reviewsapi.Review {
 	e.t.Helper()
 	r := e.call(http.MethodPost, "/api/movies/"+movieID+"/reviews", u.token, reviewsapi.ReviewWrite{Rating: rating, Body: body})
-	require.Equal(e.t, http.StatusCreated, r.status, "%s", r.body)
+	require.Equal(e.t, http.StatusCreated, r.Status, "%s", r.Body)
 	var rev reviewsapi.Review
-	r.decode(e.t, &rev)
+	r.Decode(e.t, &rev)
 	return rev
 }
 
 func (e *env) listPage(path string) reviewsapi.ReviewPage {
 	e.t.Helper()
 	r := e.call(http.MethodGet, path, "", nil)
-	require.Equal(e.t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(e.t, http.StatusOK, r.Status, "%s", r.Body)
 	var p reviewsapi.ReviewPage
-	r.decode(e.t, &p)
+	r.Decode(e.t, &p)
 	return p
 }
 
 // outbox returns the events in the outbox, in order.
 func (e *env) outbox() []events.Envelope {
 	e.t.Helper()
-	rows, err := e.db.QueryContext(e.ctx, `SELECT envelope FROM outbox ORDER BY id`)
-	require.NoError(e.t, err)
-	defer rows.Close()
-	var out []events.Envelope
-	for rows.Next() {
-		var raw string
-		require.NoError(e.t, rows.Scan(&raw))
-		var ev events.Envelope
-		require.NoError(e.t, json.Unmarshal([]byte(raw), &ev))
-		out = append(out, ev)
-	}
-	require.NoError(e.t, rows.Err())
-	return out
-}
-
-func types(envs []events.Envelope) []string {
-	out := make([]string, len(envs))
-	for i, ev := range envs {
-		out[i] = ev.Type
-	}
-	return out
+	return servicetest.OutboxEvents(e.t, e.db)
 }
 
 func ratingOf(t testing.TB, ev events.Envelope) reviewsapi.RatingChangedEvent {

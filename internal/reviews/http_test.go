@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"sort"
 	"strings"
 	"testing"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews"
@@ -33,43 +32,14 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		"DELETE /api/reviews/{id}":      auth.Owner,
 		"GET /api/users/{id}/reviews":   auth.Anyone,
 	}
-	var fromRouter []string
-	for _, r := range e.router.Routes() {
-		fromRouter = append(fromRouter, r.Pattern)
-		require.Equal(t, access[r.Pattern], r.Access, r.Pattern)
-	}
-	fromSpec := c.Operations()
-	sort.Strings(fromSpec)
-	require.Equal(t, fromRouter, fromSpec)
+	servicetest.RequireRoutesMatchDocument(t, e.router.Routes(), c, access)
 
 	// the gateway merges components and refuses differing definitions
-	ours := components(t, reviews.OpenAPI)
-	for _, other := range []string{"../catalog/openapi.json", "../identity/openapi.json"} {
-		raw, err := os.ReadFile(other)
-		require.NoError(t, err)
-		theirs := components(t, raw)
-		for kind, entries := range ours {
-			for name, def := range entries {
-				if prev, ok := theirs[kind][name]; ok {
-					require.Equal(t, prev, def, "components/%s/%s differs from %s", kind, name, other)
-				}
-			}
-		}
-	}
+	ours := servicetest.RequireSameComponents(t, reviews.OpenAPI, "../catalog/openapi.json", "../identity/openapi.json")
 	require.Contains(t, ours["securitySchemes"], "bearerAuth")
 	for _, name := range []string{"Problem", "FieldError", "Review", "ReviewWrite", "ReviewPage"} {
 		require.Contains(t, ours["schemas"], name)
 	}
-}
-
-// components returns an OpenAPI document's components by kind and name.
-func components(t *testing.T, spec []byte) map[string]map[string]any {
-	t.Helper()
-	var doc struct {
-		Components map[string]map[string]any `json:"components"`
-	}
-	require.NoError(t, json.Unmarshal(spec, &doc))
-	return doc.Components
 }
 
 // TestSubmitAndRead runs a review through HTTP on both engines and checks
@@ -84,10 +54,10 @@ func TestSubmitAndRead(t *testing.T) {
 			ann := e.addUser("Ann")
 
 			r := e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", ann.token, reviewsapi.ReviewWrite{Rating: 8, Body: "  Tense.\nGreat score.  "})
-			require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 			var rev reviewsapi.Review
-			r.decode(t, &rev)
-			require.Equal(t, "/api/reviews/"+rev.ID, r.header.Get("Location"))
+			r.Decode(t, &rev)
+			require.Equal(t, "/api/reviews/"+rev.ID, r.Header.Get("Location"))
 			id, err := uuid.Parse(rev.ID)
 			require.NoError(t, err)
 			require.Equal(t, uuid.Version(7), id.Version())
@@ -96,15 +66,15 @@ func TestSubmitAndRead(t *testing.T) {
 				CreatedAt: rev.CreatedAt, UpdatedAt: rev.CreatedAt}, rev)
 
 			r = e.call(http.MethodGet, "/api/reviews/"+rev.ID, "", nil)
-			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, http.StatusOK, r.Status)
 			var got reviewsapi.Review
-			r.decode(t, &got)
+			r.Decode(t, &got)
 			require.Equal(t, rev, got)
 			require.Equal(t, []reviewsapi.Review{rev}, e.listPage("/api/movies/"+movie+"/reviews").Items)
 			require.Equal(t, []reviewsapi.Review{rev}, e.listPage("/api/users/"+ann.id+"/reviews").Items)
 
 			out := e.outbox()
-			require.Equal(t, []string{reviewsapi.ReviewSubmitted, reviewsapi.MovieRatingChanged}, types(out))
+			require.Equal(t, []string{reviewsapi.ReviewSubmitted, reviewsapi.MovieRatingChanged}, servicetest.EventTypes(out))
 			require.Equal(t, reviewsapi.ReviewEvent{ID: rev.ID, MovieID: movie, MovieTitle: "Heat", AuthorID: ann.id, AuthorDisplayName: "Ann",
 				Rating: 8, Body: "Tense.\nGreat score.", Version: 1, CreatedAt: rev.CreatedAt, UpdatedAt: rev.UpdatedAt}, reviewOf(t, out[0]))
 			summary := ratingOf(t, out[1])
@@ -116,16 +86,16 @@ func TestSubmitAndRead(t *testing.T) {
 
 			// a second review of the same movie by the same user
 			r = e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", ann.token, reviewsapi.ReviewWrite{Rating: 2})
-			require.Equal(t, http.StatusConflict, r.status)
-			require.Contains(t, r.problem(t).Detail, rev.ID, "the conflict names the existing review")
+			require.Equal(t, http.StatusConflict, r.Status)
+			require.Contains(t, r.Problem(t).Detail, rev.ID, "the conflict names the existing review")
 			require.Len(t, e.outbox(), 2, "a refused write emits nothing")
 
 			// a user identity has not told us about yet may review: the token proves the account
 			stranger := e.minter.User(t)
 			r = e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", stranger, reviewsapi.ReviewWrite{Rating: 4})
-			require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 			var early reviewsapi.Review
-			r.decode(t, &early)
+			r.Decode(t, &early)
 			require.Equal(t, "", early.Author.DisplayName, "no name until identity's event arrives")
 		})
 	}
@@ -163,9 +133,9 @@ func TestReviewValidation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			u := e.addUser("V " + name)
 			r := e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", u.token, tc.body)
-			require.Equal(t, tc.status, r.status, "%s", r.body)
+			require.Equal(t, tc.status, r.Status, "%s", r.Body)
 			if tc.status >= 400 {
-				require.Equal(t, tc.fields, r.fields(t))
+				require.Equal(t, tc.fields, r.Fields(t))
 			}
 		})
 	}
@@ -173,16 +143,16 @@ func TestReviewValidation(t *testing.T) {
 	u := e.addUser("Editor")
 	rev := e.submit(u, e.addMovie("Alien"), 5, "")
 	r := e.call(http.MethodPut, "/api/reviews/"+rev.ID, u.token, `{"rating":42}`)
-	require.Equal(t, http.StatusUnprocessableEntity, r.status)
-	require.Equal(t, []string{"rating"}, r.fields(t))
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	require.Equal(t, []string{"rating"}, r.Fields(t))
 	r = e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", u.token, `{"rating":5}`+"\n"+`{"rating":5}`)
-	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Equal(t, http.StatusBadRequest, r.Status)
 	r = e.call(http.MethodGet, "/api/movies/"+movie+"/reviews?limit=0", "", nil)
-	require.Equal(t, http.StatusBadRequest, r.status)
-	require.Equal(t, []string{"limit"}, r.fields(t))
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	require.Equal(t, []string{"limit"}, r.Fields(t))
 	r = e.call(http.MethodGet, "/api/movies/"+movie+"/reviews?cursor=garbage", "", nil)
-	require.Equal(t, http.StatusBadRequest, r.status)
-	require.Equal(t, []string{"cursor"}, r.fields(t))
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	require.Equal(t, []string{"cursor"}, r.Fields(t))
 }
 
 func TestUnknownAndDeletedMovies(t *testing.T) {
@@ -192,16 +162,16 @@ func TestUnknownAndDeletedMovies(t *testing.T) {
 	bob := e.addUser("Bob")
 	for _, path := range []string{"/api/movies/" + uuid.NewString() + "/reviews", "/api/movies/not-an-id/reviews"} {
 		r := e.call(http.MethodPost, path, ann.token, reviewsapi.ReviewWrite{Rating: 5})
-		require.Equal(t, http.StatusNotFound, r.status)
-		require.Equal(t, "movie not found", r.problem(t).Detail)
-		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, path, "", nil).status)
+		require.Equal(t, http.StatusNotFound, r.Status)
+		require.Equal(t, "movie not found", r.Problem(t).Detail)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, path, "", nil).Status)
 	}
 	for _, path := range []string{"/api/reviews/" + uuid.NewString(), "/api/reviews/nope"} {
-		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, path, "", nil).status)
-		require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, path, ann.token, reviewsapi.ReviewWrite{Rating: 1}).status)
-		require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, path, ann.token, nil).status)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, path, "", nil).Status)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, path, ann.token, reviewsapi.ReviewWrite{Rating: 1}).Status)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, path, ann.token, nil).Status)
 	}
-	require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/nope/reviews", "", nil).status)
+	require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/nope/reviews", "", nil).Status)
 	require.Empty(t, e.listPage("/api/users/"+uuid.NewString()+"/reviews").Items, "a user not heard of has no reviews")
 
 	movie := e.addMovie("Heat")
@@ -211,14 +181,14 @@ func TestUnknownAndDeletedMovies(t *testing.T) {
 	before := len(e.outbox())
 
 	// a deleted movie takes no reviews and hides the ones it has
-	require.Equal(t, http.StatusNotFound, e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", e.addUser("Cy").token, reviewsapi.ReviewWrite{Rating: 5}).status)
-	require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/movies/"+movie+"/reviews", "", nil).status)
-	require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/reviews/"+rev.ID, "", nil).status)
-	require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/reviews/"+rev.ID, ann.token, reviewsapi.ReviewWrite{Rating: 1}).status)
+	require.Equal(t, http.StatusNotFound, e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", e.addUser("Cy").token, reviewsapi.ReviewWrite{Rating: 5}).Status)
+	require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/movies/"+movie+"/reviews", "", nil).Status)
+	require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/reviews/"+rev.ID, "", nil).Status)
+	require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/reviews/"+rev.ID, ann.token, reviewsapi.ReviewWrite{Rating: 1}).Status)
 	require.Empty(t, e.listPage("/api/users/"+ann.id+"/reviews").Items)
 	require.Len(t, e.outbox(), before, "hiding is not a change of the reviews")
 	// ... but its author may still delete one
-	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+bobs.ID, bob.token, nil).status)
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+bobs.ID, bob.token, nil).Status)
 
 	// restored: the reviews come back
 	require.NoError(t, e.apply(reviews.ConsumerMovies, movieEvent(t, catalogapi.MovieRestored, movie, "Heat (1995)", 3, false)))
@@ -253,35 +223,35 @@ func TestOnlyTheAuthorEditsAndTheAuthorOrAnAdminDeletes(t *testing.T) {
 		{"other user deletes", http.MethodDelete, bob.token, http.StatusForbidden},
 	} {
 		r := e.call(tc.method, "/api/reviews/"+rev.ID, tc.token, reviewsapi.ReviewWrite{Rating: 1})
-		require.Equal(t, tc.status, r.status, tc.name)
-		r.problem(t)
+		require.Equal(t, tc.status, r.Status, tc.name)
+		r.Problem(t)
 	}
-	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", "", reviewsapi.ReviewWrite{Rating: 1}).status)
+	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", "", reviewsapi.ReviewWrite{Rating: 1}).Status)
 	require.Len(t, e.outbox(), before, "refused writes emit nothing")
 
 	// an update that changes nothing answers the review and emits nothing
 	r := e.call(http.MethodPut, "/api/reviews/"+rev.ID, ann.token, reviewsapi.ReviewWrite{Rating: 6, Body: " ok "})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	var same reviewsapi.Review
-	r.decode(t, &same)
+	r.Decode(t, &same)
 	require.Equal(t, rev, same)
 	require.Len(t, e.outbox(), before)
 
 	r = e.call(http.MethodPut, "/api/reviews/"+rev.ID, ann.token, reviewsapi.ReviewWrite{Rating: 6, Body: "better"})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	var edited reviewsapi.Review
-	r.decode(t, &edited)
+	r.Decode(t, &edited)
 	require.Equal(t, "better", edited.Body)
 	require.Equal(t, rev.CreatedAt, edited.CreatedAt)
 	require.True(t, edited.UpdatedAt.After(rev.UpdatedAt))
 	out := e.outbox()[before:]
-	require.Equal(t, []string{reviewsapi.ReviewUpdated}, types(out), "the rating did not change: no new summary")
+	require.Equal(t, []string{reviewsapi.ReviewUpdated}, servicetest.EventTypes(out), "the rating did not change: no new summary")
 	require.Equal(t, int64(2), reviewOf(t, out[0]).Version)
 
-	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+rev.ID, admin, nil).status)
-	require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/api/reviews/"+rev.ID, admin, nil).status)
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+rev.ID, admin, nil).Status)
+	require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/api/reviews/"+rev.ID, admin, nil).Status)
 	out = e.outbox()[before+1:]
-	require.Equal(t, []string{reviewsapi.ReviewDeleted, reviewsapi.MovieRatingChanged}, types(out))
+	require.Equal(t, []string{reviewsapi.ReviewDeleted, reviewsapi.MovieRatingChanged}, servicetest.EventTypes(out))
 	deleted := reviewOf(t, out[0])
 	require.Equal(t, int64(3), deleted.Version)
 	require.NotNil(t, deleted.DeletedAt)
@@ -289,7 +259,7 @@ func TestOnlyTheAuthorEditsAndTheAuthorOrAnAdminDeletes(t *testing.T) {
 
 	// the author may review the movie again after a deletion
 	again := e.submit(ann, movie, 2, "")
-	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+again.ID, ann.token, nil).status)
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+again.ID, ann.token, nil).Status)
 }
 
 // TestSummaryFollowsEveryChange: an average that falls is emitted falling;
@@ -315,11 +285,11 @@ func TestSummaryFollowsEveryChange(t *testing.T) {
 				{func() reviewsapi.Review { cyRev = e.submit(cy, movie, 1, "meh"); return cyRev }, ptr(19.0 / 3), 3}, // falls
 				{func() reviewsapi.Review {
 					r := e.call(http.MethodPut, "/api/reviews/"+annRev.ID, ann.token, reviewsapi.ReviewWrite{Rating: 3})
-					require.Equal(t, http.StatusOK, r.status)
+					require.Equal(t, http.StatusOK, r.Status)
 					return annRev
 				}, ptr(13.0 / 3), 3},
 				{func() reviewsapi.Review {
-					require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+cyRev.ID, cy.token, nil).status)
+					require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+cyRev.ID, cy.token, nil).Status)
 					return cyRev
 				}, ptr(6.0), 2},
 			}
@@ -366,7 +336,7 @@ func TestRenameShowsOnEveryReview(t *testing.T) {
 	for _, id := range ids {
 		r := e.call(http.MethodGet, "/api/reviews/"+id, "", nil)
 		var rev reviewsapi.Review
-		r.decode(t, &rev)
+		r.Decode(t, &rev)
 		require.Equal(t, "Ann Z.", rev.Author.DisplayName)
 	}
 	require.Equal(t, page.Items[2].ID, ids[0], "newest first")

@@ -83,7 +83,7 @@ func TestImportSynthetic(t *testing.T) {
 			require.NoError(t, e.apply(reviews.ConsumerMovies, movieEvent(t, catalogapi.MovieCreated, movies[25], "The Real Title", 1, false)))
 			require.Equal(t, "The Real Title", e.listPage("/api/movies/" + movies[25] + "/reviews?limit=1").Items[0].MovieTitle)
 			r := e.call(http.MethodGet, "/api/movies/"+movies[3]+"/reviews?limit=1", "", nil)
-			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, http.StatusOK, r.Status)
 
 			// a second run skips everything
 			res, err = e.svc.ImportSynthetic(e.ctx, in)

@@ -12,6 +12,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
@@ -94,16 +95,16 @@ func TestBadEventsArePermanentFailures(t *testing.T) {
 		ev       events.Envelope
 	}{
 		{social.ConsumerUsers, events.Envelope{ID: "x1", Type: identityapi.UserUpdated, Data: []byte(`"nope"`)}},
-		{social.ConsumerUsers, newEnvelope(t, identityapi.Source, identityapi.UserUpdated, "u", map[string]any{"display_name": "no id"})},
+		{social.ConsumerUsers, servicetest.NewEnvelope(t, identityapi.Source, identityapi.UserUpdated, "u", map[string]any{"display_name": "no id"})},
 		{social.ConsumerReviews, events.Envelope{ID: "x2", Type: reviewsapi.ReviewSubmitted, Data: []byte(`[]`)}},
-		{social.ConsumerReviews, newEnvelope(t, reviewsapi.Source, reviewsapi.ReviewSubmitted, "r", map[string]any{"id": "r", "version": 1})},
-		{social.ConsumerMovies, newEnvelope(t, catalogapi.Source, catalogapi.MovieCreated, "m", map[string]any{"id": "m"})},
+		{social.ConsumerReviews, servicetest.NewEnvelope(t, reviewsapi.Source, reviewsapi.ReviewSubmitted, "r", map[string]any{"id": "r", "version": 1})},
+		{social.ConsumerMovies, servicetest.NewEnvelope(t, catalogapi.Source, catalogapi.MovieCreated, "m", map[string]any{"id": "m"})},
 	} {
 		err := e.apply(tc.consumer, tc.ev)
 		require.Error(t, err, "%s %s", tc.consumer, tc.ev.Type)
 		require.True(t, events.IsPermanent(err), "%v", err)
 	}
-	require.NoError(t, e.apply(social.ConsumerReviews, newEnvelope(t, reviewsapi.Source, reviewsapi.MovieRatingChanged, "m", map[string]any{"movie_id": "m"})),
+	require.NoError(t, e.apply(social.ConsumerReviews, servicetest.NewEnvelope(t, reviewsapi.Source, reviewsapi.MovieRatingChanged, "m", map[string]any{"movie_id": "m"})),
 		"other event types are acknowledged and ignored")
 }
 
@@ -144,7 +145,7 @@ func TestDeletedAccountsEndTheirFollows(t *testing.T) {
 			require.Equal(t, 1, f.FolloweeFollowersCount, "bob keeps ann")
 
 			require.Empty(t, e.feed(ann.token, "").Items, "a deleted user's reviews leave the feed")
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+gone.id+"/followers", "", nil).status)
+			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+gone.id+"/followers", "", nil).Status)
 			require.Empty(t, e.list("/api/users/"+cy.id+"/following").Items)
 			for _, u := range []user{ann, bob, cy} {
 				c, err := e.svc.Counts(e.ctx, u.id)
@@ -164,7 +165,7 @@ func TestDeletedAccountsEndTheirFollows(t *testing.T) {
 			require.NoError(t, e.apply(social.ConsumerUsers, deleted))
 			require.NoError(t, e.apply(social.ConsumerUsers, userEvent(t, identityapi.UserUpdated, gone.id, "Back?", 1, false)))
 			require.Len(t, e.outbox(), n)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/users/"+gone.id+"/follow", ann.token, nil).status)
+			require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/users/"+gone.id+"/follow", ann.token, nil).Status)
 		})
 	}
 }
@@ -187,7 +188,7 @@ func TestCountsRuleSurvivesAnyOrder(t *testing.T) {
 			continue
 		}
 		if rng.IntN(3) == 0 {
-			require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+b.id+"/follow", a.token, nil).status)
+			require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+b.id+"/follow", a.token, nil).Status)
 		} else {
 			e.follow(a, b)
 		}

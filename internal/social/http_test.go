@@ -1,12 +1,9 @@
 package social_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"sort"
 	"testing"
 	"time"
 
@@ -15,22 +12,13 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 	"github.com/marquee-dev/marquee/internal/social"
 	"github.com/marquee-dev/marquee/internal/social/socialapi"
 )
-
-// components returns an OpenAPI document's components by kind and name.
-func components(t *testing.T, spec []byte) map[string]map[string]any {
-	t.Helper()
-	var doc struct {
-		Components map[string]map[string]any `json:"components"`
-	}
-	require.NoError(t, json.Unmarshal(spec, &doc))
-	return doc.Components
-}
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	t.Parallel()
@@ -44,29 +32,10 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		"GET /api/users/{id}/following": auth.Anyone,
 		"GET /api/feed":                 auth.Signed,
 	}
-	var fromRouter []string
-	for _, r := range e.router.Routes() {
-		fromRouter = append(fromRouter, r.Pattern)
-		require.Equal(t, access[r.Pattern], r.Access, r.Pattern)
-	}
-	fromSpec := c.Operations()
-	sort.Strings(fromSpec)
-	require.Equal(t, fromRouter, fromSpec)
+	servicetest.RequireRoutesMatchDocument(t, e.router.Routes(), c, access)
 
 	// the gateway merges components and refuses differing definitions
-	ours := components(t, social.OpenAPI)
-	for _, other := range []string{"../catalog/openapi.json", "../identity/openapi.json", "../reviews/openapi.json"} {
-		raw, err := os.ReadFile(other)
-		require.NoError(t, err)
-		theirs := components(t, raw)
-		for kind, entries := range ours {
-			for name, def := range entries {
-				if prev, ok := theirs[kind][name]; ok {
-					require.Equal(t, prev, def, "components/%s/%s differs from %s", kind, name, other)
-				}
-			}
-		}
-	}
+	ours := servicetest.RequireSameComponents(t, social.OpenAPI, "../catalog/openapi.json", "../identity/openapi.json", "../reviews/openapi.json")
 	for _, name := range []string{"Problem", "FieldError", "Follow", "FollowPage", "FeedItem", "FeedPage"} {
 		require.Contains(t, ours["schemas"], name)
 	}
@@ -88,7 +57,7 @@ func TestFollowIsIdempotent(t *testing.T) {
 			require.Equal(t, "Bob", first.DisplayName)
 			require.Equal(t, first, e.follow(ann, bob), "the same answer the second time")
 			out := e.outbox()
-			require.Equal(t, []string{socialapi.FollowCreated}, types(out), "one event for two PUTs")
+			require.Equal(t, []string{socialapi.FollowCreated}, servicetest.EventTypes(out), "one event for two PUTs")
 			ev := followOf(t, out[0])
 			require.Equal(t, socialapi.FollowEvent{FollowerID: ann.id, FolloweeID: bob.id, Version: 1, FollowedAt: first.FollowedAt,
 				FollowerFollowingCount: 1, FollowerCountsVersion: 1, FolloweeFollowersCount: 1, FolloweeCountsVersion: 1}, ev)
@@ -102,10 +71,10 @@ func TestFollowIsIdempotent(t *testing.T) {
 
 			for range 2 {
 				r := e.call(http.MethodDelete, "/api/users/"+bob.id+"/follow", ann.token, nil)
-				require.Equal(t, http.StatusNoContent, r.status)
+				require.Equal(t, http.StatusNoContent, r.Status)
 			}
 			out = e.outbox()
-			require.Equal(t, []string{socialapi.FollowCreated, socialapi.FollowCreated, socialapi.FollowDeleted}, types(out))
+			require.Equal(t, []string{socialapi.FollowCreated, socialapi.FollowCreated, socialapi.FollowDeleted}, servicetest.EventTypes(out))
 			ev = followOf(t, out[2])
 			require.NotNil(t, ev.DeletedAt)
 			require.Equal(t, int64(2), ev.Version)
@@ -132,8 +101,8 @@ func TestFollowRefusals(t *testing.T) {
 	require.NoError(t, e.apply(social.ConsumerUsers, userEvent(t, identityapi.UserDeleted, gone.id, "Gone", 2, true)))
 
 	r := e.call(http.MethodPut, "/api/users/"+ann.id+"/follow", ann.token, nil)
-	require.Equal(t, http.StatusUnprocessableEntity, r.status)
-	p := r.problem(t)
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	p := r.Problem(t)
 	require.Equal(t, "id", p.Errors[0].Field)
 
 	for name, path := range map[string]string{
@@ -142,35 +111,35 @@ func TestFollowRefusals(t *testing.T) {
 		"deleted":   "/api/users/" + gone.id + "/follow",
 	} {
 		r := e.call(http.MethodPut, path, ann.token, nil)
-		require.Equal(t, http.StatusNotFound, r.status, name)
-		r.problem(t)
+		require.Equal(t, http.StatusNotFound, r.Status, name)
+		r.Problem(t)
 	}
-	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodPut, "/api/users/"+gone.id+"/follow", "", nil).status)
-	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodDelete, "/api/users/"+gone.id+"/follow", "", nil).status)
-	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodGet, "/api/feed", "", nil).status)
-	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodGet, "/api/feed", "garbage", nil).status)
-	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+uuid.NewString()+"/follow", ann.token, nil).status,
+	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodPut, "/api/users/"+gone.id+"/follow", "", nil).Status)
+	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodDelete, "/api/users/"+gone.id+"/follow", "", nil).Status)
+	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodGet, "/api/feed", "", nil).Status)
+	require.Equal(t, http.StatusUnauthorized, e.call(http.MethodGet, "/api/feed", "garbage", nil).Status)
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+uuid.NewString()+"/follow", ann.token, nil).Status,
 		"unfollowing someone never followed is a no-op")
-	require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/api/users/nobody/follow", ann.token, nil).status)
+	require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/api/users/nobody/follow", ann.token, nil).Status)
 	for _, path := range []string{"/api/users/" + uuid.NewString() + "/followers", "/api/users/" + gone.id + "/following", "/api/users/x/followers"} {
-		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, path, "", nil).status, path)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, path, "", nil).Status, path)
 	}
 	r = e.call(http.MethodGet, "/api/users/"+ann.id+"/followers?limit=101", "", nil)
-	require.Equal(t, http.StatusBadRequest, r.status)
-	require.Equal(t, "limit", r.problem(t).Errors[0].Field)
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	require.Equal(t, "limit", r.Problem(t).Errors[0].Field)
 	r = e.call(http.MethodGet, "/api/feed?cursor=AAAA", ann.token, nil)
-	require.Equal(t, http.StatusBadRequest, r.status)
-	require.Equal(t, "cursor", r.problem(t).Errors[0].Field)
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	require.Equal(t, "cursor", r.Problem(t).Errors[0].Field)
 	require.Empty(t, e.outbox(), "refusals emit nothing")
 
 	// a deleted account cannot follow any more
 	r = e.call(http.MethodPut, "/api/users/"+ann.id+"/follow", gone.token, nil)
-	require.Equal(t, http.StatusForbidden, r.status)
+	require.Equal(t, http.StatusForbidden, r.Status)
 
 	// someone identity has not told us about yet may follow: the token proves the account
 	early := e.minter.User(t)
 	r = e.call(http.MethodPut, "/api/users/"+ann.id+"/follow", early, nil)
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	followers := e.list("/api/users/" + ann.id + "/followers")
 	require.Len(t, followers.Items, 1)
 	require.Equal(t, "", followers.Items[0].DisplayName, "no name until identity's event arrives")
@@ -284,8 +253,8 @@ func TestFeed(t *testing.T) {
 			require.Empty(t, e.feed(me.token, "").Items)
 			require.NoError(t, e.apply(social.ConsumerMovies, movieEvent(t, "catalog.movie.restored", movie, "Heat", 4, false)))
 
-			require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+ann.id+"/follow", me.token, nil).status)
-			require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+bob.id+"/follow", me.token, nil).status)
+			require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+ann.id+"/follow", me.token, nil).Status)
+			require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+bob.id+"/follow", me.token, nil).Status)
 			require.Empty(t, e.feed(me.token, "").Items)
 			require.Empty(t, e.feed(e.minter.User(t), "").Items, "someone following nobody")
 		})

@@ -1,0 +1,88 @@
+package servicetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
+)
+
+// Response is an answer read in full, so a test can look at it as often as
+// it likes after the connection is gone.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Decode unmarshals the JSON body into v; a failure shows the body.
+func (r Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(r.Body, v), "body: %s", r.Body)
+}
+
+// Problem decodes the answer as a problem, checking it is served as
+// application/problem+json and names the status it came with, as every
+// service's errors must.
+func (r Response) Problem(t testing.TB) httpx.Problem {
+	t.Helper()
+	require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"), "body: %s", r.Body)
+	var p httpx.Problem
+	r.Decode(t, &p)
+	require.Equal(t, r.Status, p.Status)
+	return p
+}
+
+// Fields lists the field names of a validation problem.
+func (r Response) Fields(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, fe := range r.Problem(t).Errors {
+		out = append(out, fe.Field)
+	}
+	return out
+}
+
+// NewRequest builds a request the way the web app sends one: body is
+// JSON-encoded, unless it is a string, which goes as it is so tests can send
+// malformed JSON; token, when not empty, goes as a bearer token.
+func NewRequest(t testing.TB, ctx context.Context, method, url, token string, body any) *http.Request {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		if s, ok := body.(string); ok {
+			rd = strings.NewReader(s)
+		} else {
+			raw, err := json.Marshal(body)
+			require.NoError(t, err)
+			rd = bytes.NewReader(raw)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req
+}
+
+// Send sends req with client and reads the whole answer.
+func Send(t testing.TB, client *http.Client, req *http.Request) Response {
+	t.Helper()
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
