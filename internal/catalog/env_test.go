@@ -74,20 +74,6 @@ func newEnv(t testing.TB, engine sqldb.Engine, opts ...catalog.Option) *env {
 	return &env{t: t, ctx: ctx, db: db, svc: svc, srv: srv, router: rt, minter: minter, admin: minter.Admin(t), user: minter.User(t)}
 }
 
-// validationFields lists the field names of a validation problem. Unlike
-// servicetest.Response.Fields it checks neither the problem's content type
-// nor its status: the catalog's tests never asked it to.
-func validationFields(t testing.TB, r servicetest.Response) []string {
-	t.Helper()
-	var p httpx.Problem
-	r.Decode(t, &p)
-	var out []string
-	for _, fe := range p.Errors {
-		out = append(out, fe.Field)
-	}
-	return out
-}
-
 // call sends a request (body is JSON-encoded unless it is a string) and
 // validates the answer against the OpenAPI document.
 func (e *env) call(method, path, token string, body any, headers ...string) servicetest.Response {

@@ -327,7 +327,7 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 
 	r := e.call(http.MethodPost, "/api/movies", e.admin, catalogapi.MovieWrite{Title: "X", Cast: []catalogapi.CastWrite{{PersonID: ann.ID}, {PersonID: uuid.NewString()}}})
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status)
-	require.Equal(t, []string{"cast[1].person_id"}, validationFields(t, r))
+	require.Equal(t, []string{"cast[1].person_id"}, r.Fields(t))
 	require.Equal(t, movies, e.count("movies"))
 	require.Zero(t, e.count("credits"))
 	require.Len(t, e.outbox(), events)
@@ -393,7 +393,7 @@ func TestValidationAnswers(t *testing.T) {
 			require.Equal(t, tc.status, r.Status, "%s", r.Body)
 			require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
 			if tc.fields != nil {
-				require.Equal(t, tc.fields, validationFields(t, r))
+				require.Equal(t, tc.fields, r.Fields(t))
 			}
 		})
 	}
@@ -428,7 +428,7 @@ func TestListParameters(t *testing.T) {
 		t.Run(tc.query, func(t *testing.T) {
 			r := e.call(http.MethodGet, "/api/admin/catalog/movies?"+tc.query, e.admin, nil)
 			require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
-			require.Contains(t, validationFields(t, r), tc.field)
+			require.Contains(t, r.Fields(t), tc.field)
 		})
 	}
 	for _, path := range []string{"/api/admin/catalog/people?actors=true", "/api/admin/catalog/people?actors=false"} {
