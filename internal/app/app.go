@@ -68,6 +68,12 @@ type consumer interface {
 	Subscriptions() []events.Subscription
 }
 
+// worker is a service with background work (identity's key rotation,
+// browse's weighted ratings) that runs while the process serves.
+type worker interface {
+	Run(ctx context.Context) error
+}
+
 // accessTTL is the lifetime of access tokens, and so how long a revocation must be remembered.
 const accessTTL = 15 * time.Minute
 
@@ -98,6 +104,7 @@ type unit struct {
 	relay     *events.Relay
 	consumers []*events.Consumer
 	router    *httpx.Router
+	worker    worker // the service's background work, if it has some
 }
 
 // Mode says whether the process serves (bus, relays, HTTP) or only works on
@@ -185,6 +192,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		}
 		u.router = httpx.NewRouter(verifier)
 		svc.Routes(u.router)
+		u.worker, _ = svc.(worker)
 		if c, ok := svc.(consumer); ok && a.bus != nil {
 			for _, sub := range c.Subscriptions() {
 				if err := a.Consume(name, sub); err != nil {
@@ -366,10 +374,10 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 				}
 			})
 		}
-		if u.name == "identity" {
+		if u.worker != nil {
 			wg.Go(func() {
-				if err := a.identity.Run(workers); err != nil && !errors.Is(err, context.Canceled) {
-					a.log.Error("identity maintenance stopped", "error", err.Error())
+				if err := u.worker.Run(workers); err != nil && !errors.Is(err, context.Canceled) {
+					a.log.Error("background work stopped", "service", u.name, "error", err.Error())
 				}
 			})
 		}

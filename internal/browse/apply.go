@@ -41,9 +41,10 @@ import (
 //   - The weighted rating of the top-rated list, WR = (v·R + m·C)/(v + m),
 //     is stored per movie with the C (mean of all ratings of listed movies)
 //     and m in browse_stats. The totals behind C move with every change;
-//     when C drifts from the one used by more than cDrift, or m changed,
-//     every movie's WR is recomputed in that transaction. A movie's own WR
-//     is updated with its rating, so a new rating moves it at once.
+//     when C drifts from the one in use by more than cDrift, or m changed,
+//     the batch switches to the current C and Run recomputes every other
+//     movie's WR in the background, a chunk per transaction. A movie's own
+//     WR is updated with its rating, so a new rating moves it at once.
 
 // cDrift is how far the mean rating C may move before every weighted rating is recomputed.
 const cDrift = 0.01
@@ -326,7 +327,7 @@ func (s *Service) applyPerson(ctx context.Context, tx *sqldb.Tx, p catalogapi.Pe
 // events have moved it.
 type statsChange struct {
 	before, now store.Stats
-	recompute   bool // every weighted rating is recomputed before saving
+	reweigh     bool // C or m changed: every weighted rating is recomputed after the commit
 }
 
 // lockStats locks the browse_stats row; every change of movies, ratings or
@@ -345,20 +346,15 @@ func (s *Service) lockStats(ctx context.Context, tx *sqldb.Tx) (*statsChange, er
 func (s *Service) weights(sc *statsChange) (m int, c float64) {
 	m = s.cfg.TopRatedMinVotes
 	if sc.now.MUsed != m || math.Abs(sc.now.C()-sc.now.CUsed) > cDrift {
-		sc.now.MUsed, sc.now.CUsed, sc.recompute = m, sc.now.C(), true
+		sc.now.MUsed, sc.now.CUsed, sc.reweigh = m, sc.now.C(), true
 	}
 	return sc.now.MUsed, sc.now.CUsed
 }
 
-// finishBatch recomputes every weighted rating when needed, saves the
-// totals and, once committed, drops the cached documents of the movies the
-// batch changed and the cached top-rated pages.
+// finishBatch saves the totals and, once committed, drops the cached
+// documents of the movies the batch changed and the cached top-rated pages,
+// and wakes Run when every weighted rating must be recomputed.
 func (s *Service) finishBatch(ctx context.Context, tx *sqldb.Tx, sc *statsChange, movieIDs []string) error {
-	if sc.recompute {
-		if err := s.store.RecomputeWeightedRatings(ctx, tx, sc.now.MUsed, sc.now.CUsed); err != nil {
-			return err
-		}
-	}
 	if sc.now != sc.before {
 		if err := s.store.SaveStats(ctx, tx, sc.now); err != nil {
 			return err
@@ -369,6 +365,9 @@ func (s *Service) finishBatch(ctx context.Context, tx *sqldb.Tx, sc *statsChange
 			s.cache.Invalidate(id)
 		}
 		s.top.InvalidateAll()
+		if sc.reweigh {
+			s.wakeReweigh()
+		}
 	})
 	return nil
 }
@@ -384,7 +383,7 @@ func (s *Service) RefreshTopRated(ctx context.Context) error {
 			return err
 		}
 		m, c := s.cfg.TopRatedMinVotes, st.C()
-		if err := s.store.RecomputeWeightedRatings(ctx, tx, m, c); err != nil {
+		if _, err := s.store.RecomputeWeightedRatings(ctx, tx, m, c, "", 0); err != nil {
 			return err
 		}
 		st.MUsed, st.CUsed = m, c

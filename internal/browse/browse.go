@@ -14,6 +14,7 @@
 //	for _, sub := range svc.Subscriptions() {
 //		app.Consume("browse", sub) // browse-catalog, browse-ratings
 //	}
+//	go svc.Run(ctx)                         // keeps the weighted ratings in step with the mean rating
 //	browse.OpenAPI                          // its OpenAPI 3 document
 //	svc.Rebuild(ctx, bus)                   // marquee rebuild browse
 package browse
@@ -22,12 +23,12 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"io/fs"
 	"log/slog"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/browse/store"
+	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -102,6 +103,8 @@ type Service struct {
 	top   *cache.Responses // pages of GET /api/movies/top-rated
 	log   *slog.Logger
 	cfg   Config
+	// reweigh wakes Run to recompute every weighted rating
+	reweigh chan struct{}
 }
 
 // New returns the browse service on db (migrated with events.Migrations and
@@ -119,7 +122,7 @@ func New(db *sqldb.DB, log *slog.Logger, cfg Config) *Service {
 	}
 	cfg = cfg.withDefaults()
 	return &Service{db: db, store: st, cache: cache.NewResponses(cfg.CacheTTL, cfg.CacheMaxBytes),
-		top: cache.NewResponses(cfg.CacheTTL, 8<<20), log: log, cfg: cfg}
+		top: cache.NewResponses(cfg.CacheTTL, 8<<20), log: log, cfg: cfg, reweigh: make(chan struct{}, 1)}
 }
 
 // FuzzySearch reports whether search tolerates typos on this database

@@ -95,7 +95,16 @@ func (e *env) applyBatch(consumer string, envs ...events.Envelope) {
 	require.NoError(e.t, e.tryApplyBatch(consumer, envs...))
 }
 
+// tryApplyBatch applies envs as one batch and then lets the background
+// recomputation of weighted ratings catch up, as Run does in a running service.
 func (e *env) tryApplyBatch(consumer string, envs ...events.Envelope) error {
+	if err := e.applyBatchOnly(consumer, envs...); err != nil {
+		return err
+	}
+	return e.svc.Reweigh(e.ctx)
+}
+
+func (e *env) applyBatchOnly(consumer string, envs ...events.Envelope) error {
 	var h events.BatchHandler
 	for _, sub := range e.svc.Subscriptions() {
 		if sub.Config.Name == consumer {

@@ -128,14 +128,26 @@ func (s *sqlStore) RecomputeStats(ctx context.Context, q sqldb.Querier) (Stats, 
 	return st, s.SaveStats(ctx, q, st)
 }
 
-func (s *sqlStore) RecomputeWeightedRatings(ctx context.Context, q sqldb.Querier, m int, c float64) error {
-	// the same arithmetic, in the same order, as the service's weightedRating
-	_, err := q.ExecContext(ctx, `UPDATE browse_top SET wr = (rating_count * rating_avg + ?) / (rating_count + ?)`,
-		float64(m)*c, float64(m))
-	if err != nil {
-		return fmt.Errorf("recompute weighted ratings: %w", err)
+func (s *sqlStore) RecomputeWeightedRatings(ctx context.Context, q sqldb.Querier, m int, c float64, after string, limit int) (string, error) {
+	var last sql.NullString
+	window := ""
+	if limit > 0 {
+		window = " LIMIT " + strconv.Itoa(limit)
 	}
-	return nil
+	if err := q.QueryRowContext(ctx, `SELECT MAX(movie_id) FROM
+		(SELECT movie_id FROM browse_top WHERE movie_id > ? ORDER BY movie_id`+window+`) w`, after).Scan(&last); err != nil {
+		return "", fmt.Errorf("recompute weighted ratings: %w", err)
+	}
+	if !last.Valid {
+		return "", nil
+	}
+	// the same arithmetic, in the same order, as the service's weightedRating
+	_, err := q.ExecContext(ctx, `UPDATE browse_top SET wr = (rating_count * rating_avg + ?) / (rating_count + ?)
+		WHERE movie_id > ? AND movie_id <= ?`, float64(m)*c, float64(m), after, last.String)
+	if err != nil {
+		return "", fmt.Errorf("recompute weighted ratings: %w", err)
+	}
+	return last.String, nil
 }
 
 // ---- movies: writes

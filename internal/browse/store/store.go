@@ -243,8 +243,11 @@ type Store interface {
 	SaveStats(ctx context.Context, q sqldb.Querier, s Stats) error
 	// RecomputeStats sets the rating totals from the movie rows (exact).
 	RecomputeStats(ctx context.Context, q sqldb.Querier) (Stats, error)
-	// RecomputeWeightedRatings sets wr = (v·R + m·C)/(v + m) on every row of the top-rated list.
-	RecomputeWeightedRatings(ctx context.Context, q sqldb.Querier, m int, c float64) error
+	// RecomputeWeightedRatings sets wr = (v·R + m·C)/(v + m) on the rows of
+	// the top-rated list after movie id `after` ("" from the first), at most
+	// limit of them (0: all), and returns the last movie id it set ("" when
+	// there was none left).
+	RecomputeWeightedRatings(ctx context.Context, q sqldb.Querier, m int, c float64, after string, limit int) (last string, err error)
 
 	// LockMovie makes sure a row exists for id (a placeholder if none),
 	// locks it on PostgreSQL and returns its state.

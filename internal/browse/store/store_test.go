@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -222,7 +223,16 @@ func TestWeightedRatings(t *testing.T) {
 		require.Equal(t, int64(10+60+3), st.RatingSum)
 		require.Equal(t, int64(10), st.RatingCount)
 		m, c := 3, st.C()
-		require.NoError(t, f.st.RecomputeWeightedRatings(f.ctx, f.db, m, c))
+		// in two ranges, as the background recomputation goes
+		last, err := f.st.RecomputeWeightedRatings(f.ctx, f.db, m, c, "", 2)
+		require.NoError(t, err)
+		require.Equal(t, slices.Sorted(slices.Values(ids))[1], last)
+		last, err = f.st.RecomputeWeightedRatings(f.ctx, f.db, m, c, last, 2)
+		require.NoError(t, err)
+		require.Equal(t, slices.Max(ids), last)
+		last, err = f.st.RecomputeWeightedRatings(f.ctx, f.db, m, c, last, 2)
+		require.NoError(t, err)
+		require.Empty(t, last, "nothing left")
 		top, err := f.st.TopRated(f.ctx, f.db, nil, 10)
 		require.NoError(t, err)
 		require.Len(t, top, 3)
