@@ -386,7 +386,7 @@ func (s *Service) RefreshTopRated(ctx context.Context) error {
 		if _, err := s.store.RecomputeWeightedRatings(ctx, tx, m, c, "", 0); err != nil {
 			return err
 		}
-		st.MUsed, st.CUsed = m, c
+		st.MUsed, st.CUsed, st.MDone, st.CDone = m, c, m, c
 		return s.store.SaveStats(ctx, tx, st)
 	})
 }

@@ -40,8 +40,10 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // Reweigh recomputes every weighted rating with the m and C in use, a chunk
-// per transaction. When a consumer switches to a new C during the pass, the
-// pass starts over with it, so at the end every row has the same C.
+// per transaction, unless the last complete pass used them already. When a
+// consumer switches to a new C during the pass, the pass starts over with
+// it, so at the end every row has the same C; the last transaction records
+// that C as done.
 func (s *Service) Reweigh(ctx context.Context) error {
 	var (
 		m       int
@@ -56,15 +58,22 @@ func (s *Service) Reweigh(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			if st.Reweighed() || st.MUsed == 0 {
+				return nil // done already, or nothing was ever rated
+			}
 			if !started || st.MUsed != m || st.CUsed != c {
 				m, c, after, started = st.MUsed, st.CUsed, "", true
 			}
-			if m == 0 {
-				return nil // nothing was ever rated
-			}
 			last, err = s.store.RecomputeWeightedRatings(ctx, tx, m, c, after, reweighChunk)
+			if err != nil {
+				return err
+			}
 			tx.AfterCommit(s.top.InvalidateAll)
-			return err
+			if last != "" {
+				return nil
+			}
+			st.MDone, st.CDone = m, c
+			return s.store.SaveStats(ctx, tx, st)
 		})
 		if err != nil || last == "" {
 			return err

@@ -99,8 +99,8 @@ func (s *sqlStore) Stats(ctx context.Context, q sqldb.Querier) (Stats, error) {
 
 func (s *sqlStore) readStats(ctx context.Context, q sqldb.Querier, suffix string) (Stats, error) {
 	var st Stats
-	err := q.QueryRowContext(ctx, `SELECT rating_sum, rating_count, c_used, m_used FROM browse_stats WHERE id = 1`+suffix).
-		Scan(&st.RatingSum, &st.RatingCount, &st.CUsed, &st.MUsed)
+	err := q.QueryRowContext(ctx, `SELECT rating_sum, rating_count, c_used, m_used, c_done, m_done FROM browse_stats WHERE id = 1`+suffix).
+		Scan(&st.RatingSum, &st.RatingCount, &st.CUsed, &st.MUsed, &st.CDone, &st.MDone)
 	if err != nil {
 		return st, fmt.Errorf("read browse stats: %w", err)
 	}
@@ -108,8 +108,8 @@ func (s *sqlStore) readStats(ctx context.Context, q sqldb.Querier, suffix string
 }
 
 func (s *sqlStore) SaveStats(ctx context.Context, q sqldb.Querier, st Stats) error {
-	_, err := q.ExecContext(ctx, `UPDATE browse_stats SET rating_sum = ?, rating_count = ?, c_used = ?, m_used = ? WHERE id = 1`,
-		st.RatingSum, st.RatingCount, st.CUsed, st.MUsed)
+	_, err := q.ExecContext(ctx, `UPDATE browse_stats SET rating_sum = ?, rating_count = ?, c_used = ?, m_used = ?, c_done = ?, m_done = ?
+		WHERE id = 1`, st.RatingSum, st.RatingCount, st.CUsed, st.MUsed, st.CDone, st.MDone)
 	if err != nil {
 		return fmt.Errorf("save browse stats: %w", err)
 	}

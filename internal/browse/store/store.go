@@ -118,9 +118,14 @@ type SearchEntry struct {
 type Stats struct {
 	RatingSum   int64   // sum of every rating of live movies
 	RatingCount int64   // number of those ratings
-	CUsed       float64 // the C the stored weighted ratings were computed with
-	MUsed       int     // the m they were computed with (0: never computed)
+	CUsed       float64 // the C weighted ratings are computed with now
+	MUsed       int     // the m they are computed with now (0: never computed)
+	CDone       float64 // the C every stored weighted rating was computed with by the last full pass (-1: unknown)
+	MDone       int     // the m of that pass
 }
+
+// Reweighed reports whether every stored weighted rating uses the C and m in use.
+func (s Stats) Reweighed() bool { return s.CDone == s.CUsed && s.MDone == s.MUsed }
 
 // C is the mean of every rating of live movies (0 when there is none).
 func (s Stats) C() float64 {

@@ -250,7 +250,9 @@ func TestWeightedRatings(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, top[1:], page)
 
-		st.CUsed, st.MUsed = c, m
+		require.False(t, st.Reweighed(), "a fresh model has no complete pass on record")
+		st.CUsed, st.MUsed, st.CDone, st.MDone = c, m, c, m
+		require.True(t, st.Reweighed())
 		require.NoError(t, f.st.SaveStats(f.ctx, f.db, st))
 		got, err := f.st.Stats(f.ctx, f.db)
 		require.NoError(t, err)

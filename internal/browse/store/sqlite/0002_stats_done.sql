@@ -1,0 +1,5 @@
+-- c_done and m_done: the C and m every stored wr was computed with by the
+-- last complete recomputation (-1: not known, so the next one runs); while
+-- they differ from c_used and m_used, browse's background work recomputes.
+ALTER TABLE browse_stats ADD COLUMN c_done REAL NOT NULL DEFAULT -1;
+ALTER TABLE browse_stats ADD COLUMN m_done INTEGER NOT NULL DEFAULT -1;
