@@ -43,6 +43,8 @@ type DB struct {
 	engine Engine
 	// Name identifies the database in health checks and metrics (the service name).
 	Name string
+	// writers holds the one SQLite write slot of this process (nil on PostgreSQL)
+	writers chan struct{}
 }
 
 // Open opens a database from a URL:
@@ -88,7 +90,7 @@ func openSQLite(ctx context.Context, name, path string) (*DB, error) {
 		raw.Close()
 		return nil, fmt.Errorf("open %s sqlite database %s: %w", name, path, err)
 	}
-	return &DB{raw: raw, engine: SQLite, Name: name}, nil
+	return &DB{raw: raw, engine: SQLite, Name: name, writers: make(chan struct{}, 1)}, nil
 }
 
 func openPostgres(ctx context.Context, name, rawURL string) (*DB, error) {
@@ -178,11 +180,34 @@ func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise
-// (and on panic, which is re-raised).
-func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+// (and on panic, which is re-raised). Functions fn registered with
+// tx.AfterCommit run after the commit.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := db.runTx(ctx, fn)
+	if err != nil {
+		return err
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) (*Tx, error) {
+	if db.writers != nil {
+		// SQLite has one writer at a time: queue here rather than in
+		// SQLite's busy handler, whose back-off sleeps (up to 100 ms) made a
+		// short transaction wait far longer than the one ahead of it
+		select {
+		case db.writers <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("begin transaction: %w", ctx.Err())
+		}
+		defer func() { <-db.writers }()
+	}
 	raw, err := db.raw.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -193,15 +218,12 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	tx := &Tx{raw: raw, engine: db.engine}
 	if err := fn(tx); err != nil {
 		_ = raw.Rollback()
-		return err
+		return nil, err
 	}
 	if err := raw.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", err)
+		return nil, fmt.Errorf("commit transaction: %w", err)
 	}
-	for _, f := range tx.afterCommit {
-		f()
-	}
-	return nil
+	return tx, nil
 }
 
 // Rebind turns `?` placeholders into `$1, $2, ...` for PostgreSQL. Question

@@ -3,8 +3,12 @@ package sqldb_test
 import (
 	"context"
 	"errors"
+	"github.com/stretchr/testify/assert"
+	"path/filepath"
+	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -50,4 +54,50 @@ func TestMigrateAndTx(t *testing.T) {
 		_, err = db.ExecContext(ctx, `INSERT INTO items (id, n) VALUES (?, ?)`, "a", 3)
 		require.True(t, sqldb.IsUniqueViolation(err), "duplicate key is recognised: %v", err)
 	})
+}
+
+// SQLite writers of one process queue for the write lock in Go: many
+// concurrent transactions all commit, a transaction's after-commit callback
+// may start another one, and a caller whose context ends while queued gets
+// an error instead of waiting.
+func TestSQLiteWritersQueue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, "queue", "sqlite://"+filepath.Join(t.TempDir(), "queue.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	_, err = db.ExecContext(ctx, `CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0)`)
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			assert.NoError(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
+				tx.AfterCommit(func() {
+					assert.NoError(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
+						_, err := tx.ExecContext(ctx, `UPDATE counter SET n = n + 100`)
+						return err
+					}))
+				})
+				_, err := tx.ExecContext(ctx, `UPDATE counter SET n = n + 1`)
+				time.Sleep(time.Millisecond)
+				return err
+			}))
+		})
+	}
+	wg.Wait()
+	var n int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT n FROM counter`).Scan(&n))
+	require.Equal(t, 20*101, n)
+
+	holding, release := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = db.InTx(ctx, func(*sqldb.Tx) error { close(holding); <-release; return nil })
+	}()
+	<-holding
+	waitCtx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	err = db.InTx(waitCtx, func(*sqldb.Tx) error { return nil })
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	close(release)
 }
