@@ -3,13 +3,13 @@ package sqldb_test
 import (
 	"context"
 	"errors"
-	"github.com/stretchr/testify/assert"
 	"path/filepath"
 	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
