@@ -9,6 +9,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
@@ -29,7 +30,7 @@ func TestBatchesEqualOneAtATime(t *testing.T) {
 		}
 		var steps []step
 		catalogEvent := func(typ, id string, doc any) {
-			steps = append(steps, step{catalogConsumer, envelope(t, catalogapi.Source, typ, id, doc)})
+			steps = append(steps, step{catalogConsumer, servicetest.NewEnvelope(t, catalogapi.Source, typ, id, doc)})
 		}
 		var people []catalogapi.Person
 		for i := range 6 {
@@ -55,7 +56,7 @@ func TestBatchesEqualOneAtATime(t *testing.T) {
 				for range 1 + rng.IntN(8) {
 					rs = append(rs, 1+rng.IntN(10))
 				}
-				steps = append(steps, step{ratingsConsumer, envelope(t, reviewsapi.Source, reviewsapi.MovieRatingChanged, m.ID, ratingEvent(m.ID, ratingVersion[m.ID], rs...))})
+				steps = append(steps, step{ratingsConsumer, servicetest.NewEnvelope(t, reviewsapi.Source, reviewsapi.MovieRatingChanged, m.ID, ratingEvent(m.ID, ratingVersion[m.ID], rs...))})
 			case n < 7: // deleted or restored
 				if m.DeletedAt == nil {
 					movies[i] = single.deleted(m)
@@ -107,8 +108,8 @@ func TestBatchWithPoisonFails(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sqldb.SQLite)
 	m := e.movie("Heat")
-	good := envelope(t, catalogapi.Source, catalogapi.MovieCreated, m.ID, m)
-	bad := envelope(t, catalogapi.Source, catalogapi.MovieCreated, m.ID, map[string]any{"id": m.ID}) // no version
+	good := servicetest.NewEnvelope(t, catalogapi.Source, catalogapi.MovieCreated, m.ID, m)
+	bad := servicetest.NewEnvelope(t, catalogapi.Source, catalogapi.MovieCreated, m.ID, map[string]any{"id": m.ID}) // no version
 	err := e.tryApplyBatch(catalogConsumer, good, bad)
 	require.True(t, isPermanent(err), "%v", err)
 	_, status := e.getMovie(m.ID)

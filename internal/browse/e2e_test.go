@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,25 +17,11 @@ import (
 	"github.com/marquee-dev/marquee/internal/browse/browseapi"
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 )
-
-// startBus starts an embedded NATS with the CATALOG and REVIEWS streams.
-func startBus(t *testing.T) *events.Bus {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	bus, err := events.StartEmbedded(ctx, t.TempDir())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = bus.Close() })
-	for _, svc := range []string{catalogapi.Source, reviewsapi.Source} {
-		name, subject := events.StreamFor(svc)
-		require.NoError(t, bus.EnsureStream(ctx, name, subject))
-	}
-	return bus
-}
 
 // publish puts envelopes on the bus the way the relay does (Nats-Msg-Id = event id).
 func publish(t *testing.T, bus *events.Bus, envs ...events.Envelope) {
@@ -53,15 +38,11 @@ func publish(t *testing.T, bus *events.Bus, envs ...events.Envelope) {
 // its background work, until the test ends.
 func runConsumers(t *testing.T, db *sqldb.DB, bus *events.Bus, svc *browse.Service) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = svc.Run(ctx) })
+	servicetest.Background(t, svc.Run)
 	for _, sub := range svc.Subscriptions() {
 		sub.Config.NakDelay = 20 * time.Millisecond
-		c := events.NewConsumer(db, bus, sub, quietLog())
-		wg.Go(func() { _ = c.Run(ctx) })
+		servicetest.Background(t, events.NewConsumer(db, bus, sub, quietLog()).Run)
 	}
-	t.Cleanup(func() { cancel(); wg.Wait() })
 }
 
 // TestEndToEnd: events published on a real embedded JetStream, consumed by
@@ -70,12 +51,12 @@ func runConsumers(t *testing.T, db *sqldb.DB, bus *events.Bus, svc *browse.Servi
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
-		bus := startBus(t)
+		bus := servicetest.StartBus(t, context.Background(), catalogapi.Source, reviewsapi.Source)
 		e := newEnvOn(t, db)
 		runConsumers(t, db, bus, e.svc)
 		ev := func(typ, subject string, data any) events.Envelope {
 			src, _, _ := strings.Cut(typ, ".")
-			return envelope(t, src, typ, subject, data)
+			return servicetest.NewEnvelope(t, src, typ, subject, data)
 		}
 
 		ann, bob := e.person("Ann Actor"), e.person("Bob Director")
@@ -167,9 +148,7 @@ func inboxHas(t *testing.T, db *sqldb.DB, eventID string) bool {
 func TestRebuildOfEmptyStreams(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	bus, err := events.StartEmbedded(ctx, t.TempDir())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = bus.Close() })
+	bus := servicetest.StartBus(t, ctx)
 	e := newEnv(t, sqldb.SQLite)
 	e.putMovie(e.movie("Will be gone"))
 	require.NoError(t, e.svc.Rebuild(ctx, bus))

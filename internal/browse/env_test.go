@@ -2,7 +2,6 @@ package browse_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,6 +22,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
@@ -135,13 +135,6 @@ const (
 	ratingsConsumer = "browse-ratings"
 )
 
-func envelope(t testing.TB, source, typ, subject string, data any) events.Envelope {
-	t.Helper()
-	env, err := events.New(source, typ, subject, data)
-	require.NoError(t, err)
-	return env
-}
-
 // putMovie applies a catalog movie event with doc (its type from the document).
 func (e *env) putMovie(doc catalogapi.Movie) events.Envelope {
 	e.t.Helper()
@@ -152,7 +145,7 @@ func (e *env) putMovie(doc catalogapi.Movie) events.Envelope {
 	case doc.Version == 1:
 		typ = catalogapi.MovieCreated
 	}
-	env := envelope(e.t, catalogapi.Source, typ, doc.ID, doc)
+	env := servicetest.NewEnvelope(e.t, catalogapi.Source, typ, doc.ID, doc)
 	e.apply(catalogConsumer, env)
 	return env
 }
@@ -166,7 +159,7 @@ func (e *env) putPerson(p catalogapi.Person) events.Envelope {
 	case p.Version == 1:
 		typ = catalogapi.PersonCreated
 	}
-	env := envelope(e.t, catalogapi.Source, typ, p.ID, p)
+	env := servicetest.NewEnvelope(e.t, catalogapi.Source, typ, p.ID, p)
 	e.apply(catalogConsumer, env)
 	return env
 }
@@ -174,7 +167,7 @@ func (e *env) putPerson(p catalogapi.Person) events.Envelope {
 // rate applies a rating_changed with the given ratings (1..10) as the whole summary.
 func (e *env) rate(movieID string, version int64, ratings ...int) events.Envelope {
 	e.t.Helper()
-	env := envelope(e.t, reviewsapi.Source, reviewsapi.MovieRatingChanged, movieID, ratingEvent(movieID, version, ratings...))
+	env := servicetest.NewEnvelope(e.t, reviewsapi.Source, reviewsapi.MovieRatingChanged, movieID, ratingEvent(movieID, version, ratings...))
 	e.apply(ratingsConsumer, env)
 	return env
 }
@@ -267,64 +260,33 @@ func (e *env) person(name string) catalogapi.Person {
 	return catalogapi.Person{ID: newID(e.t), Name: name, Filmography: []catalogapi.FilmographyEntry{}, Version: 1, CreatedAt: e.now, UpdatedAt: e.now}
 }
 
-// response is an answer already checked against the OpenAPI document.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) decode(t testing.TB, v any) {
-	t.Helper()
-	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
-}
-
-// fields lists the field names of a validation problem.
-func (r response) fields(t testing.TB) []string {
-	t.Helper()
-	var p httpx.Problem
-	r.decode(t, &p)
-	var out []string
-	for _, fe := range p.Errors {
-		out = append(out, fe.Field)
-	}
-	return out
-}
-
-func (e *env) call(path, token string, headers ...string) response {
+// call GETs path with token and the given header pairs; the answer has
+// been checked against the OpenAPI document (by e.client).
+func (e *env) call(path, token string, headers ...string) servicetest.Response {
 	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.ctx, http.MethodGet, e.srv.URL+path, nil)
-	require.NoError(e.t, err)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	req := servicetest.NewRequest(e.t, e.ctx, http.MethodGet, e.srv.URL+path, token, nil)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := e.client.Do(req)
-	require.NoError(e.t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(e.t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	return servicetest.Send(e.t, e.client, req)
 }
 
 // get fetches path, requires 200 and decodes into v.
 func (e *env) get(path string, v any) {
 	e.t.Helper()
 	r := e.call(path, "")
-	require.Equal(e.t, http.StatusOK, r.status, "%s: %s", path, r.body)
-	r.decode(e.t, v)
+	require.Equal(e.t, http.StatusOK, r.Status, "%s: %s", path, r.Body)
+	r.Decode(e.t, v)
 }
 
 func (e *env) getMovie(id string) (catalogapi.Movie, int) {
 	e.t.Helper()
 	r := e.call("/api/movies/"+id, "")
 	var m catalogapi.Movie
-	if r.status == http.StatusOK {
-		r.decode(e.t, &m)
+	if r.Status == http.StatusOK {
+		r.Decode(e.t, &m)
 	}
-	return m, r.status
+	return m, r.Status
 }
 
 // ids walks every page of path (following next_cursor) and returns the ids in order.

@@ -155,7 +155,7 @@ func TestMovieFilters(t *testing.T) {
 	e.get("/api/movies?q=bad", &page)
 	require.Equal(t, []catalogapi.Genre{drama, western}, page.Items[0].Genres, "list items carry genres")
 	require.Equal(t, 2, page.Items[0].RatingSummary.Count, "and the rating summary")
-	require.NotContains(t, string(e.call("/api/movies?q=bad", "").body), `"cast"`, "but not cast and crew")
+	require.NotContains(t, string(e.call("/api/movies?q=bad", "").Body), `"cast"`, "but not cast and crew")
 }
 
 func TestListParameters(t *testing.T) {
@@ -198,14 +198,14 @@ func TestListParameters(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
 			r := e.call(tc.path, "")
-			require.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
-			require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
-			require.Contains(t, r.fields(t), tc.field)
+			require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+			require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
+			require.Contains(t, r.Fields(t), tc.field)
 		})
 	}
-	require.Equal(t, http.StatusOK, e.call("/api/movies?limit=1&limit=100", "").status)
-	require.Equal(t, http.StatusOK, e.call("/api/movies?include_deleted=true", e.admin).status, "lists take no include_deleted: ignored")
-	require.Equal(t, http.StatusUnauthorized, e.call("/api/movies", "garbage").status, "an invalid token is refused even on public routes")
+	require.Equal(t, http.StatusOK, e.call("/api/movies?limit=1&limit=100", "").Status)
+	require.Equal(t, http.StatusOK, e.call("/api/movies?include_deleted=true", e.admin).Status, "lists take no include_deleted: ignored")
+	require.Equal(t, http.StatusUnauthorized, e.call("/api/movies", "garbage").Status, "an invalid token is refused even on public routes")
 }
 
 // TestPeopleAndActors: actors are people with a cast credit on a live
@@ -270,13 +270,13 @@ func TestPeopleAndActors(t *testing.T) {
 		require.Equal(t, []string{"Dee Rector", "Nobody Yet"}, names("/api/people"))
 		e.get("/api/search?q=ann", &search)
 		require.Empty(t, search.Items)
-		require.Equal(t, http.StatusNotFound, e.call("/api/people/"+ann.ID, "").status)
-		require.Equal(t, http.StatusNotFound, e.call("/api/actors/"+ann.ID+"?include_deleted=true", e.user).status)
+		require.Equal(t, http.StatusNotFound, e.call("/api/people/"+ann.ID, "").Status)
+		require.Equal(t, http.StatusNotFound, e.call("/api/actors/"+ann.ID+"?include_deleted=true", e.user).Status)
 		r := e.call("/api/people/"+ann.ID+"?include_deleted=true", e.admin)
-		require.Equal(t, http.StatusOK, r.status)
-		r.decode(t, &p)
+		require.Equal(t, http.StatusOK, r.Status)
+		r.Decode(t, &p)
 		require.NotNil(t, p.DeletedAt)
-		require.Equal(t, http.StatusNotFound, e.call("/api/people/"+newID(t), "").status)
+		require.Equal(t, http.StatusNotFound, e.call("/api/people/"+newID(t), "").Status)
 
 		// restored
 		back := gone

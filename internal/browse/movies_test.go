@@ -11,6 +11,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/browse"
 	"github.com/marquee-dev/marquee/internal/browse/browseapi"
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
@@ -34,9 +35,9 @@ func TestMovieDocument(t *testing.T) {
 		require.Equal(t, http.StatusOK, status)
 		require.Equal(t, m, got, "the catalog's document, empty rating summary")
 		r := e.call("/api/movies/"+m.ID, "")
-		etag := r.header.Get("ETag")
+		etag := r.Header.Get("ETag")
 		require.NotEmpty(t, etag)
-		require.Equal(t, http.StatusNotModified, e.call("/api/movies/"+m.ID, "", "If-None-Match", etag).status)
+		require.Equal(t, http.StatusNotModified, e.call("/api/movies/"+m.ID, "", "If-None-Match", etag).Status)
 
 		e.rate(m.ID, 1, 8, 9, 10)
 		got, _ = e.getMovie(m.ID)
@@ -46,8 +47,8 @@ func TestMovieDocument(t *testing.T) {
 		got.RatingSummary = m.RatingSummary
 		require.Equal(t, m, got, "the rest of the document is untouched")
 		r = e.call("/api/movies/"+m.ID, "", "If-None-Match", etag)
-		require.Equal(t, http.StatusOK, r.status, "a new rating changes the ETag")
-		require.NotEqual(t, etag, r.header.Get("ETag"))
+		require.Equal(t, http.StatusOK, r.Status, "a new rating changes the ETag")
+		require.NotEqual(t, etag, r.Header.Get("ETag"))
 
 		// an update of the catalog document keeps the rating
 		m2 := e.next(m, func(m *catalogapi.Movie) { m.Title = "Heat (1995)" })
@@ -145,13 +146,13 @@ func TestWeightedRating(t *testing.T) {
 
 	// pages come from memory with an ETag until a rating or movie event is applied
 	r := e.call("/api/movies/top-rated", "")
-	etag := r.header.Get("ETag")
+	etag := r.Header.Get("ETag")
 	require.NotEmpty(t, etag)
-	require.Equal(t, http.StatusNotModified, e.call("/api/movies/top-rated", "", "If-None-Match", etag).status)
+	require.Equal(t, http.StatusNotModified, e.call("/api/movies/top-rated", "", "If-None-Match", etag).Status)
 	e.rate(few.ID, 2, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10)
 	r = e.call("/api/movies/top-rated", "", "If-None-Match", etag)
-	require.Equal(t, http.StatusOK, r.status)
-	r.decode(t, &top)
+	require.Equal(t, http.StatusOK, r.Status)
+	r.Decode(t, &top)
 	require.Equal(t, few.ID, top.Items[0].ID, "21 perfect votes now")
 }
 
@@ -203,11 +204,11 @@ func TestSoftDeleteAndRestore(t *testing.T) {
 		del := e.deleted(m)
 		e.putMovie(del)
 		require.Equal(t, all(false), visible())
-		require.Equal(t, http.StatusNotFound, e.call("/api/movies/"+m.ID+"?include_deleted=true", e.user).status)
+		require.Equal(t, http.StatusNotFound, e.call("/api/movies/"+m.ID+"?include_deleted=true", e.user).Status)
 		r := e.call("/api/movies/"+m.ID+"?include_deleted=true", e.admin)
-		require.Equal(t, http.StatusOK, r.status)
+		require.Equal(t, http.StatusOK, r.Status)
 		var flagged catalogapi.Movie
-		r.decode(t, &flagged)
+		r.Decode(t, &flagged)
 		require.NotNil(t, flagged.DeletedAt)
 		require.Equal(t, 1, flagged.RatingSummary.Count)
 
@@ -342,7 +343,7 @@ func TestBadEventsArePermanent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src, _, _ := strings.Cut(tc.typ, ".")
-			err := e.tryApply(tc.consumer, envelope(t, src, tc.typ, tc.subject, tc.data))
+			err := e.tryApply(tc.consumer, servicetest.NewEnvelope(t, src, tc.typ, tc.subject, tc.data))
 			require.Error(t, err)
 			require.True(t, isPermanent(err), "%v", err)
 		})

@@ -1,7 +1,6 @@
 package browse_test
 
 import (
-	"context"
 	"math"
 	"testing"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/browse/browseapi"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
@@ -26,7 +26,7 @@ func TestDriftRecomputedInBackground(t *testing.T) {
 		e.putMovie(b)
 		rate := func(id string, version int64, ratings ...int) {
 			t.Helper()
-			env := envelope(t, reviewsapi.Source, reviewsapi.MovieRatingChanged, id, ratingEvent(id, version, ratings...))
+			env := servicetest.NewEnvelope(t, reviewsapi.Source, reviewsapi.MovieRatingChanged, id, ratingEvent(id, version, ratings...))
 			require.NoError(t, e.applyBatchOnly(ratingsConsumer, env)) // without the catch-up of e.apply
 		}
 		wr := func(id string) float64 {
@@ -56,10 +56,7 @@ func TestDriftRecomputedInBackground(t *testing.T) {
 		require.InDelta(t, weighted(2, 4, 3.5), wr(b.ID), 1e-9)
 
 		// a running service wakes its background work itself
-		ctx, cancel := context.WithCancel(e.ctx)
-		done := make(chan error, 1)
-		go func() { done <- e.svc.Run(ctx) }()
-		t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+		servicetest.Background(t, e.svc.Run)
 		rate(b.ID, 2, 4, 4, 10, 10) // C = 48 / 10 = 4.8
 		require.InDelta(t, weighted(4, 7, 4.8), wr(b.ID), 1e-9)
 		require.Eventually(t, func() bool { return math.Abs(wr(a.ID)-weighted(6, 20.0/6, 4.8)) < 1e-9 }, 10*time.Second, time.Millisecond)

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
@@ -24,8 +25,6 @@ import (
 const (
 	testStream  = "TEST"
 	testSubject = "test.thing.happened"
-	waitFor     = 15 * time.Second
-	tick        = 5 * time.Millisecond
 )
 
 // startBus starts an embedded NATS with the test stream, closed at cleanup.
@@ -61,37 +60,12 @@ func applyEffect(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
 
 func newEvent(t testing.TB, subject string) events.Envelope {
 	t.Helper()
-	env, err := events.New("test", testSubject, subject, map[string]string{"subject": subject})
-	require.NoError(t, err)
-	return env
+	return servicetest.NewEnvelope(t, "test", testSubject, subject, map[string]string{"subject": subject})
 }
 
 func addEvents(t testing.TB, ctx context.Context, db *sqldb.DB, outbox *events.Outbox, envs ...events.Envelope) {
 	t.Helper()
 	require.NoError(t, db.InTx(ctx, func(tx *sqldb.Tx) error { return outbox.Add(ctx, tx, envs...) }))
-}
-
-// run runs fn in the background; the returned stop (also called at cleanup)
-// cancels it and checks it returned nil.
-func run(t *testing.T, fn func(ctx context.Context) error) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- fn(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				require.NoError(t, err)
-			case <-time.After(10 * time.Second):
-				t.Error("runner did not stop")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
 }
 
 func effectCount(t *testing.T, db *sqldb.DB, eventID string) int {
@@ -126,7 +100,7 @@ func waitLagZero(t *testing.T, c *events.Consumer) {
 	require.Eventually(t, func() bool {
 		lag, err := c.Lag(context.Background())
 		return err == nil && lag == 0
-	}, waitFor, tick, "consumer %s never caught up", c.Name())
+	}, servicetest.WaitFor, servicetest.Tick, "consumer %s never caught up", c.Name())
 }
 
 // waitPublished waits until the relay has marked every outbox row: marking
@@ -136,7 +110,7 @@ func waitPublished(t *testing.T, outbox *events.Outbox) {
 	require.Eventually(t, func() bool {
 		n, err := outbox.Backlog(context.Background())
 		return err == nil && n == 0
-	}, waitFor, tick, "the outbox never drained")
+	}, servicetest.WaitFor, servicetest.Tick, "the outbox never drained")
 }
 
 type traceKey struct{}
@@ -169,7 +143,7 @@ func TestOutboxRelayConsumerEndToEnd(t *testing.T) {
 		var order []string
 		traces := map[string]string{}
 		var published atomic.Int64
-		run(t, events.NewRelay(db, outbox, bus, nil, events.RelayOnPublished(func(n int) { published.Add(int64(n)) })).Run)
+		servicetest.Background(t, events.NewRelay(db, outbox, bus, nil, events.RelayOnPublished(func(n int) { published.Add(int64(n)) })).Run)
 		consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{
 			Name: "test-e2e", Stream: testStream, FilterSubjects: []string{"test.thing.>"}, Trace: testPropagator{},
 		}, Handler: func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
@@ -188,7 +162,7 @@ func TestOutboxRelayConsumerEndToEnd(t *testing.T) {
 			})
 			return applyEffect(ctx, tx, env)
 		}}, nil)
-		run(t, consumer.Run)
+		servicetest.Background(t, consumer.Run)
 
 		first := []events.Envelope{newEvent(t, "a"), newEvent(t, "b"), newEvent(t, "c")}
 		addEvents(t, context.WithValue(ctx, traceKey{}, "trace-1"), db, outbox, first...)
@@ -206,7 +180,7 @@ func TestOutboxRelayConsumerEndToEnd(t *testing.T) {
 		all := append(first, second...)
 		require.Eventually(t, func() bool {
 			return countRows(t, db, `SELECT COUNT(*) FROM effects`) == len(all)
-		}, waitFor, tick)
+		}, servicetest.WaitFor, servicetest.Tick)
 		for _, env := range all {
 			require.Equal(t, 1, effectCount(t, db, env.ID), "effect of %s", env.Subject)
 		}
@@ -262,13 +236,13 @@ func TestEventsSurviveCrashBeforePublish(t *testing.T) {
 			require.Equal(t, 3, backlog, "the committed events survived the crash")
 			require.Zero(t, streamMsgs(t, bus), "nothing was published before the crash")
 
-			run(t, events.NewRelay(db2, outbox, bus, nil).Run)
+			servicetest.Background(t, events.NewRelay(db2, outbox, bus, nil).Run)
 			consumer := events.NewConsumer(db2, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-restart", Stream: testStream}, Handler: applyEffect}, nil)
-			run(t, consumer.Run)
+			servicetest.Background(t, consumer.Run)
 
 			require.Eventually(t, func() bool {
 				return countRows(t, db2, `SELECT COUNT(*) FROM effects`) == len(envs)
-			}, waitFor, tick)
+			}, servicetest.WaitFor, servicetest.Tick)
 			waitLagZero(t, consumer)
 			for _, env := range envs {
 				require.Equal(t, 1, effectCount(t, db2, env.ID))
@@ -293,7 +267,7 @@ func TestDeliveredTwiceAppliedOnce(t *testing.T) {
 			calls.Add(1)
 			return applyEffect(ctx, tx, env)
 		}}, nil)
-		run(t, consumer.Run)
+		servicetest.Background(t, consumer.Run)
 
 		env, other := newEvent(t, "twice"), newEvent(t, "once")
 		for i, e := range []events.Envelope{env, env, other} {
@@ -304,7 +278,7 @@ func TestDeliveredTwiceAppliedOnce(t *testing.T) {
 			require.False(t, ack.Duplicate)
 		}
 		require.Equal(t, uint64(3), streamMsgs(t, bus), "both copies are in the stream")
-		require.Eventually(t, func() bool { return effectCount(t, db, other.ID) == 1 }, waitFor, tick)
+		require.Eventually(t, func() bool { return effectCount(t, db, other.ID) == 1 }, servicetest.WaitFor, servicetest.Tick)
 		waitLagZero(t, consumer)
 		require.Equal(t, 1, effectCount(t, db, env.ID), "the duplicate was skipped")
 		require.Equal(t, int64(2), calls.Load(), "the handler ran once per distinct event")
@@ -322,7 +296,7 @@ func TestPoisonAndTransientFailures(t *testing.T) {
 		prepare(t, db)
 		bus := startBus(t, t.TempDir())
 		outbox := events.NewOutbox(db)
-		run(t, events.NewRelay(db, outbox, bus, nil).Run)
+		servicetest.Background(t, events.NewRelay(db, outbox, bus, nil).Run)
 
 		var flakyCalls, flakyFailures, stubbornCalls atomic.Int64
 		consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{
@@ -348,7 +322,7 @@ func TestPoisonAndTransientFailures(t *testing.T) {
 			}
 			return nil
 		}}, nil)
-		run(t, consumer.Run)
+		servicetest.Background(t, consumer.Run)
 
 		poison, flaky, stubborn, panics := newEvent(t, "poison"), newEvent(t, "flaky"), newEvent(t, "stubborn"), newEvent(t, "panics")
 		ok1, ok2 := newEvent(t, "ok1"), newEvent(t, "ok2")
@@ -360,7 +334,7 @@ func TestPoisonAndTransientFailures(t *testing.T) {
 		require.Eventually(t, func() bool {
 			return effectCount(t, db, ok2.ID) == 1 && effectCount(t, db, flaky.ID) == 1 &&
 				countRows(t, db, `SELECT COUNT(*) FROM dead_letters`) == 4
-		}, waitFor, tick)
+		}, servicetest.WaitFor, servicetest.Tick)
 		waitLagZero(t, consumer)
 
 		require.Equal(t, 1, effectCount(t, db, ok1.ID))
@@ -419,11 +393,11 @@ func TestRelayCrashBetweenPublishAndMark(t *testing.T) {
 		require.NoError(t, err)
 
 		var published atomic.Int64
-		run(t, events.NewRelay(db, outbox, bus, nil, events.RelayOnPublished(func(n int) { published.Add(int64(n)) })).Run)
+		servicetest.Background(t, events.NewRelay(db, outbox, bus, nil, events.RelayOnPublished(func(n int) { published.Add(int64(n)) })).Run)
 		consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-remark", Stream: testStream}, Handler: applyEffect}, nil)
-		run(t, consumer.Run)
+		servicetest.Background(t, consumer.Run)
 
-		require.Eventually(t, func() bool { return effectCount(t, db, next.ID) == 1 }, waitFor, tick)
+		require.Eventually(t, func() bool { return effectCount(t, db, next.ID) == 1 }, servicetest.WaitFor, servicetest.Tick)
 		waitLagZero(t, consumer)
 		waitPublished(t, outbox)
 		require.Equal(t, int64(2), published.Load(), "the relay published both rows again")
@@ -457,9 +431,9 @@ func TestTwoRelaysOnPostgres(t *testing.T) {
 	addEvents(t, ctx, db1, outbox, envs[:total/2]...)
 
 	var published1, published2 atomic.Int64
-	run(t, events.NewRelay(db1, outbox, bus, nil, events.RelayBatchSize(7),
+	servicetest.Background(t, events.NewRelay(db1, outbox, bus, nil, events.RelayBatchSize(7),
 		events.RelayOnPublished(func(n int) { published1.Add(int64(n)) })).Run)
-	run(t, events.NewRelay(db2, nil, bus, nil, events.RelayBatchSize(7), events.RelayPollInterval(20*time.Millisecond),
+	servicetest.Background(t, events.NewRelay(db2, nil, bus, nil, events.RelayBatchSize(7), events.RelayPollInterval(20*time.Millisecond),
 		events.RelayOnPublished(func(n int) { published2.Add(int64(n)) })).Run)
 	for _, env := range envs[total/2:] {
 		addEvents(t, ctx, db1, outbox, env)
@@ -551,11 +525,11 @@ func TestRelayPurgesOldPublishedRows(t *testing.T) {
 		recent := newEvent(t, "recent")
 		addEvents(t, ctx, db, outbox, recent)
 
-		run(t, events.NewRelay(db, outbox, bus, nil, events.RelayRetention(time.Hour)).Run)
+		servicetest.Background(t, events.NewRelay(db, outbox, bus, nil, events.RelayRetention(time.Hour)).Run)
 		waitPublished(t, outbox)
 		require.Eventually(t, func() bool {
 			return countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE event_id = 'old'`) == 0
-		}, waitFor, tick)
+		}, servicetest.WaitFor, servicetest.Tick)
 		require.Equal(t, 1, countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE event_id = ?`, recent.ID),
 			"a row published within the retention is kept")
 	})
@@ -605,7 +579,7 @@ func TestBatchHandler(t *testing.T) {
 				}
 				return nil
 			}}, nil)
-		run(t, consumer.Run)
+		servicetest.Background(t, consumer.Run)
 		waitLagZero(t, consumer)
 
 		for _, e := range published {
@@ -653,10 +627,10 @@ func TestRelayStopsAtARefusedRow(t *testing.T) {
 		require.NoError(t, err)
 		addEvents(t, ctx, db, outbox, after)
 
-		run(t, events.NewRelay(db, outbox, bus, nil).Run)
+		servicetest.Background(t, events.NewRelay(db, outbox, bus, nil).Run)
 		require.Eventually(t, func() bool {
 			return countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE event_id = 'refused-1' AND last_error IS NOT NULL`) == 1
-		}, waitFor, tick)
+		}, servicetest.WaitFor, servicetest.Tick)
 		require.Equal(t, 1, countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE published_at IS NOT NULL AND event_id = ?`, before.ID))
 		require.Equal(t, 2, countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`))
 		var lastErr string
@@ -675,16 +649,16 @@ func TestConsumerRecreatedWhenServerDropsIt(t *testing.T) {
 	prepare(t, db)
 	bus := startBus(t, t.TempDir())
 	outbox := events.NewOutbox(db)
-	run(t, events.NewRelay(db, outbox, bus, nil).Run)
+	servicetest.Background(t, events.NewRelay(db, outbox, bus, nil).Run)
 	consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-dropped", Stream: testStream}, Handler: applyEffect}, nil)
-	run(t, consumer.Run)
+	servicetest.Background(t, consumer.Run)
 
 	first, second := newEvent(t, "first"), newEvent(t, "second")
 	addEvents(t, ctx, db, outbox, first)
-	require.Eventually(t, func() bool { return effectCount(t, db, first.ID) == 1 }, waitFor, tick)
+	require.Eventually(t, func() bool { return effectCount(t, db, first.ID) == 1 }, servicetest.WaitFor, servicetest.Tick)
 	require.NoError(t, bus.JetStream().DeleteConsumer(ctx, testStream, "test-dropped"))
 	addEvents(t, ctx, db, outbox, second)
-	require.Eventually(t, func() bool { return effectCount(t, db, second.ID) == 1 }, waitFor, tick)
+	require.Eventually(t, func() bool { return effectCount(t, db, second.ID) == 1 }, servicetest.WaitFor, servicetest.Tick)
 	waitLagZero(t, consumer)
 	require.Equal(t, 1, effectCount(t, db, first.ID), "the replayed first event was skipped")
 }
