@@ -3,11 +3,12 @@ package catalog
 import (
 	"errors"
 	"fmt"
-	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"net/http"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/marquee-dev/marquee/internal/platform/cache"
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
@@ -111,37 +112,6 @@ var movieSorts = map[string]struct {
 
 const maxQueryLen = 200
 
-func parseOrder(v *httpx.Validator, s string, def bool) (desc bool, name string) {
-	switch s {
-	case "":
-		desc = def
-	case "asc":
-		desc = false
-	case "desc":
-		desc = true
-	default:
-		v.Add("order", "must be asc or desc")
-		desc = def
-	}
-	if desc {
-		return true, "desc"
-	}
-	return false, "asc"
-}
-
-func parseYear(v *httpx.Validator, qv map[string][]string, field string) int {
-	vals := qv[field]
-	if len(vals) == 0 || vals[0] == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(vals[0])
-	if err != nil || n < 1800 || n > 3000 {
-		v.Add(field, "must be a year from 1800 to 3000")
-		return 0
-	}
-	return n
-}
-
 func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error {
 	limit, err := httpx.ParseLimit(r)
 	if err != nil {
@@ -156,13 +126,13 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 		v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
 	}
 	mq.Genre = strings.TrimSpace(qv.Get("genre"))
-	mq.YearFrom = parseYear(&v, qv, "year_from")
-	mq.YearTo = parseYear(&v, qv, "year_to")
+	mq.YearFrom = httpx.ParseYear(&v, qv, "year_from")
+	mq.YearTo = httpx.ParseYear(&v, qv, "year_to")
 	if mq.YearFrom != 0 && mq.YearTo != 0 && mq.YearTo < mq.YearFrom {
 		v.Add("year_to", "must not be before year_from")
 	}
 	if p := strings.TrimSpace(qv.Get("person")); p != "" {
-		if !isUUID(p) {
+		if !httpx.IsUUID(p) {
 			v.Add("person", "must be a person id")
 		}
 		mq.PersonID = p
@@ -193,7 +163,7 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	}
 	mq.Sort = sortDef.sort
 	var orderName string
-	mq.Desc, orderName = parseOrder(&v, qv.Get("order"), sortDef.desc)
+	mq.Desc, orderName = httpx.ParseOrder(&v, qv.Get("order"), sortDef.desc)
 	mq.IncludeDeleted = includeDeleted(r, &v)
 	if err := v.Err(); err != nil {
 		return err
@@ -247,7 +217,7 @@ func (s *Service) handleListPeople(w http.ResponseWriter, r *http.Request) error
 		v.Add("sort", "must be name or created")
 	}
 	var orderName string
-	pq.Desc, orderName = parseOrder(&v, qv.Get("order"), def)
+	pq.Desc, orderName = httpx.ParseOrder(&v, qv.Get("order"), def)
 	pq.IncludeDeleted = includeDeleted(r, &v)
 	if err := v.Err(); err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 
 // GetMovie returns a movie; soft-deleted ones only with includeDeleted.
 func (s *Service) GetMovie(ctx context.Context, id string, includeDeleted bool) (catalogapi.Movie, error) {
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return catalogapi.Movie{}, notFound("movie", fmt.Errorf("movie %q: %w", id, store.ErrNotFound))
 	}
 	m, err := s.store.GetMovie(ctx, s.db, id, includeDeleted)
@@ -66,7 +66,7 @@ func (s *Service) CreateMovie(ctx context.Context, w catalogapi.MovieWrite) (cat
 // UpdateMovie replaces a (non-deleted) movie and emits catalog.movie.updated.
 func (s *Service) UpdateMovie(ctx context.Context, id string, w catalogapi.MovieWrite) (catalogapi.Movie, error) {
 	now := s.now()
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return catalogapi.Movie{}, notFound("movie", store.ErrNotFound)
 	}
 	if err := validateMovie(&w, now); err != nil {
@@ -96,7 +96,7 @@ func (s *Service) UpdateMovie(ctx context.Context, id string, w catalogapi.Movie
 // document, deleted_at set). Deleting a deleted movie is ErrNotFound.
 func (s *Service) DeleteMovie(ctx context.Context, id string) error {
 	now := s.now()
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return notFound("movie", store.ErrNotFound)
 	}
 	return s.db.InTx(ctx, func(tx *sqldb.Tx) error {
@@ -116,7 +116,7 @@ func (s *Service) DeleteMovie(ctx context.Context, id string) error {
 // Restoring a movie that is not deleted changes nothing and emits nothing.
 func (s *Service) RestoreMovie(ctx context.Context, id string) (catalogapi.Movie, error) {
 	now := s.now()
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return catalogapi.Movie{}, notFound("movie", store.ErrNotFound)
 	}
 	var doc catalogapi.Movie
@@ -167,7 +167,7 @@ func (s *Service) checkMovieRefs(ctx context.Context, q sqldb.Querier, w catalog
 	var v httpx.Validator
 	var genres []string
 	for i, g := range w.GenreIDs {
-		if isUUID(g) && !flagged[fmt.Sprintf("genre_ids[%d]", i)] {
+		if httpx.IsUUID(g) && !flagged[fmt.Sprintf("genre_ids[%d]", i)] {
 			genres = append(genres, g)
 		}
 	}
@@ -184,12 +184,12 @@ func (s *Service) checkMovieRefs(ctx context.Context, q sqldb.Querier, w catalog
 	}
 	var people []string
 	for _, c := range w.Cast {
-		if isUUID(c.PersonID) {
+		if httpx.IsUUID(c.PersonID) {
 			people = append(people, c.PersonID)
 		}
 	}
 	for _, c := range w.Crew {
-		if isUUID(c.PersonID) {
+		if httpx.IsUUID(c.PersonID) {
 			people = append(people, c.PersonID)
 		}
 	}

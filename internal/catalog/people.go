@@ -7,12 +7,13 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
 // GetPerson returns a person with filmography; soft-deleted ones only with includeDeleted.
 func (s *Service) GetPerson(ctx context.Context, id string, includeDeleted bool) (catalogapi.Person, error) {
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return catalogapi.Person{}, notFound("person", fmt.Errorf("person %q: %w", id, store.ErrNotFound))
 	}
 	p, err := s.store.GetPerson(ctx, s.db, id, includeDeleted)
@@ -58,7 +59,7 @@ func (s *Service) CreatePerson(ctx context.Context, w catalogapi.PersonWrite) (c
 // (its cast or crew shows the new name), in the same transaction.
 func (s *Service) UpdatePerson(ctx context.Context, id string, w catalogapi.PersonWrite) (catalogapi.Person, error) {
 	now := s.now()
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return catalogapi.Person{}, notFound("person", store.ErrNotFound)
 	}
 	if err := validatePerson(&w, now); err != nil {
@@ -95,7 +96,7 @@ func (s *Service) UpdatePerson(ctx context.Context, id string, w catalogapi.Pers
 // movies crediting them are re-emitted as catalog.movie.updated.
 func (s *Service) DeletePerson(ctx context.Context, id string) error {
 	now := s.now()
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return notFound("person", store.ErrNotFound)
 	}
 	return s.db.InTx(ctx, func(tx *sqldb.Tx) error {
@@ -121,7 +122,7 @@ func (s *Service) DeletePerson(ctx context.Context, id string) error {
 // Restoring a person who is not deleted changes nothing and emits nothing.
 func (s *Service) RestorePerson(ctx context.Context, id string) (catalogapi.Person, error) {
 	now := s.now()
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return catalogapi.Person{}, notFound("person", store.ErrNotFound)
 	}
 	var doc catalogapi.Person

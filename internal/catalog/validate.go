@@ -9,8 +9,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 )
@@ -119,14 +117,6 @@ func checkText(v *httpx.Validator, field, s string, max int, multiline bool) {
 	}
 }
 
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	_, err := uuid.Parse(s)
-	return err == nil
-}
-
 // validateMovie trims and checks w in place. References (genre and person
 // ids) are only checked for shape here; their existence is checked in the
 // write's transaction.
@@ -193,7 +183,7 @@ func validateMovie(w *catalogapi.MovieWrite, now time.Time) error {
 		g = strings.TrimSpace(g)
 		w.GenreIDs[i] = g
 		switch {
-		case !isUUID(g):
+		case !httpx.IsUUID(g):
 			v.Add(field, "is not a known genre")
 		case seenGenre[g]:
 			v.Add(field, "is listed twice")
@@ -210,7 +200,7 @@ func validateMovie(w *catalogapi.MovieWrite, now time.Time) error {
 		switch {
 		case c.PersonID == "":
 			v.Add(fmt.Sprintf("cast[%d].person_id", i), "is required")
-		case !isUUID(c.PersonID):
+		case !httpx.IsUUID(c.PersonID):
 			v.Add(fmt.Sprintf("cast[%d].person_id", i), "is not a known person")
 		}
 		c.Character = strings.TrimSpace(c.Character)
@@ -231,7 +221,7 @@ func validateMovie(w *catalogapi.MovieWrite, now time.Time) error {
 		switch {
 		case c.PersonID == "":
 			v.Add(fmt.Sprintf("crew[%d].person_id", i), "is required")
-		case !isUUID(c.PersonID):
+		case !httpx.IsUUID(c.PersonID):
 			v.Add(fmt.Sprintf("crew[%d].person_id", i), "is not a known person")
 		}
 		c.Job = strings.TrimSpace(c.Job)

@@ -32,7 +32,7 @@ func (s *Service) Submit(ctx context.Context, authorID, movieID string, w review
 	if err := validateReview(&w); err != nil {
 		return reviewsapi.Review{}, err
 	}
-	if !isUUID(movieID) {
+	if !httpx.IsUUID(movieID) {
 		return reviewsapi.Review{}, movieNotFound()
 	}
 	id, err := newID()
@@ -89,7 +89,7 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, id string, 
 	if err := validateReview(&w); err != nil {
 		return reviewsapi.Review{}, err
 	}
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return reviewsapi.Review{}, reviewNotFound()
 	}
 	var r store.Review
@@ -128,7 +128,7 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, id string, 
 // movie again afterwards. A review of a movie deleted in the catalog can
 // still be deleted.
 func (s *Service) Delete(ctx context.Context, caller auth.Principal, id string) error {
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return reviewNotFound()
 	}
 	return s.inWriteTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
@@ -226,7 +226,7 @@ func (s *Service) adjustRating(ctx context.Context, tx *sqldb.Tx, movieID string
 
 // Get returns a review; reviews of deleted movies or authors are not found.
 func (s *Service) Get(ctx context.Context, id string) (reviewsapi.Review, error) {
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return reviewsapi.Review{}, reviewNotFound()
 	}
 	r, err := s.store.GetReview(ctx, s.db, id, false)
@@ -242,7 +242,7 @@ func (s *Service) Get(ctx context.Context, id string) (reviewsapi.Review, error)
 // ListByMovie returns up to limit reviews of a movie, newest first, after
 // the position (nil: from the newest). An unknown or deleted movie is not found.
 func (s *Service) ListByMovie(ctx context.Context, movieID string, after *store.Position, limit int) ([]reviewsapi.Review, error) {
-	if !isUUID(movieID) {
+	if !httpx.IsUUID(movieID) {
 		return nil, movieNotFound()
 	}
 	m, err := s.store.GetMovie(ctx, s.db, movieID)
@@ -260,7 +260,7 @@ func (s *Service) ListByMovie(ctx context.Context, movieID string, after *store.
 // out reviews of deleted movies. A deleted user is not found; a user the
 // service has not heard of has no reviews.
 func (s *Service) ListByAuthor(ctx context.Context, authorID string, after *store.Position, limit int) ([]reviewsapi.Review, error) {
-	if !isUUID(authorID) {
+	if !httpx.IsUUID(authorID) {
 		return nil, notFound("user", store.ErrNotFound)
 	}
 	a, err := s.store.GetAuthor(ctx, s.db, authorID, false)

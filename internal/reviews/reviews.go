@@ -239,14 +239,6 @@ func newID() (string, error) {
 	return id.String(), nil
 }
 
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	_, err := uuid.Parse(s)
-	return err == nil
-}
-
 // notFound is the error of a missing review or movie: a 404 for the HTTP
 // layer that still matches ErrNotFound.
 func notFound(what string, cause error) error {

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 	"github.com/marquee-dev/marquee/internal/reviews/store"
@@ -37,7 +38,7 @@ func (s *Service) ImportSynthetic(ctx context.Context, in []reviewsapi.Synthetic
 		if err := validateReview(&w); err != nil {
 			return res, fmt.Errorf("synthetic review %d: %w", i, err)
 		}
-		if !isUUID(sr.MovieID) || !isUUID(sr.AuthorID) {
+		if !httpx.IsUUID(sr.MovieID) || !httpx.IsUUID(sr.AuthorID) {
 			return res, fmt.Errorf("synthetic review %d: movie_id and author_id must be UUIDs", i)
 		}
 		id := sr.ID
@@ -47,7 +48,7 @@ func (s *Service) ImportSynthetic(ctx context.Context, in []reviewsapi.Synthetic
 				return res, fmt.Errorf("synthetic review %d: %w", i, err)
 			}
 			id = u.String()
-		} else if !isUUID(id) {
+		} else if !httpx.IsUUID(id) {
 			return res, fmt.Errorf("synthetic review %d: id must be a UUID", i)
 		}
 		created := now

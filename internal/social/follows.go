@@ -25,7 +25,7 @@ func userNotFound() error {
 // id; an unknown or deleted user a 404. A change emits social.follow.created
 // with both users' new counts, in the same transaction.
 func (s *Service) Follow(ctx context.Context, followerID, followeeID string) (socialapi.Follow, error) {
-	if !isUUID(followeeID) {
+	if !httpx.IsUUID(followeeID) {
 		return socialapi.Follow{}, userNotFound()
 	}
 	if followerID == followeeID {
@@ -69,7 +69,7 @@ func (s *Service) Follow(ctx context.Context, followerID, followeeID string) (so
 // when there was no follow nothing changes and nothing is emitted. A change
 // emits social.follow.deleted with both users' new counts.
 func (s *Service) Unfollow(ctx context.Context, followerID, followeeID string) error {
-	if !isUUID(followeeID) {
+	if !httpx.IsUUID(followeeID) {
 		return userNotFound()
 	}
 	return s.inWriteTx(ctx, func(tx *sqldb.Tx) error {
@@ -127,7 +127,7 @@ func (s *Service) recordEdges(ctx context.Context, tx *sqldb.Tx, edges []store.E
 
 // knownUser returns nil when id is a user who is not deleted, else a 404.
 func (s *Service) knownUser(ctx context.Context, id string) error {
-	if !isUUID(id) {
+	if !httpx.IsUUID(id) {
 		return userNotFound()
 	}
 	u, err := s.store.GetUser(ctx, s.db, id, false)

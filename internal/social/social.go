@@ -26,8 +26,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/social/store"
@@ -124,11 +122,3 @@ func (s *Service) inWriteTx(ctx context.Context, fn func(tx *sqldb.Tx) error) er
 
 // now is the current time as the store keeps it.
 func (s *Service) now() time.Time { return store.Timestamp(s.opts.now()) }
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	_, err := uuid.Parse(s)
-	return err == nil
-}

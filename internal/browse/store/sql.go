@@ -36,14 +36,6 @@ func valuesList(rows, width int) string {
 	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
 }
 
-func stringArgs(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
 // escapeLike escapes the LIKE wildcards of s for ESCAPE '\'.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -377,7 +369,7 @@ func (s *sqlStore) RecountGenres(ctx context.Context, q sqldb.Querier, ids []str
 	for _, part := range chunks(ids, 500) {
 		_, err := q.ExecContext(ctx, `UPDATE browse_genres SET movie_count =
 			(SELECT COUNT(*) FROM browse_movie_genres g WHERE g.genre_id = browse_genres.id)
-			WHERE id IN (`+sqldb.Placeholders(len(part))+`)`, stringArgs(part)...)
+			WHERE id IN (`+sqldb.Placeholders(len(part))+`)`, sqldb.StringArgs(part)...)
 		if err != nil {
 			return fmt.Errorf("recount genres: %w", err)
 		}
@@ -427,7 +419,7 @@ func (s *sqlStore) RecountPeople(ctx context.Context, q sqldb.Querier, ids []str
 	for _, part := range chunks(ids, 500) {
 		_, err := q.ExecContext(ctx, `UPDATE browse_search SET popularity =
 			(SELECT COUNT(DISTINCT c.movie_id) FROM browse_credits c WHERE c.person_id = browse_search.ref_id)
-			WHERE kind = 'person' AND ref_id IN (`+sqldb.Placeholders(len(part))+`)`, stringArgs(part)...)
+			WHERE kind = 'person' AND ref_id IN (`+sqldb.Placeholders(len(part))+`)`, sqldb.StringArgs(part)...)
 		if err != nil {
 			return fmt.Errorf("recount people: %w", err)
 		}

@@ -122,7 +122,7 @@ func (s *sqliteStore) RecountPeople(ctx context.Context, q sqldb.Querier, ids []
 	for _, part := range chunks(ids, 500) {
 		rows, err := q.QueryContext(ctx, `SELECT key, text, popularity,
 			(SELECT COUNT(DISTINCT c.movie_id) FROM browse_credits c WHERE c.person_id = s.ref_id)
-			FROM browse_search s WHERE kind = 'person' AND ref_id IN (`+sqldb.Placeholders(len(part))+`)`, stringArgs(part)...)
+			FROM browse_search s WHERE kind = 'person' AND ref_id IN (`+sqldb.Placeholders(len(part))+`)`, sqldb.StringArgs(part)...)
 		if err != nil {
 			return fmt.Errorf("recount people: %w", err)
 		}

@@ -46,14 +46,6 @@ func nullable(s string) any {
 	return s
 }
 
-func stringArgs(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
 // escapeLike escapes the LIKE wildcards of s for ESCAPE '\'.
 func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -112,7 +104,7 @@ func (s *sqlStore) missing(ctx context.Context, q sqldb.Querier, query string, i
 		missing[id] = true
 	}
 	for _, part := range chunks(ids, 500) {
-		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, sqldb.Placeholders(len(part))), stringArgs(part)...)
+		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, sqldb.Placeholders(len(part))), sqldb.StringArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("check references: %w", err)
 		}
@@ -284,7 +276,7 @@ func (s *sqlStore) TouchMovies(ctx context.Context, q sqldb.Querier, ids []strin
 	if s.forUpdate != "" {
 		// take the row locks in id order before updating
 		for _, part := range chunks(ids, 500) {
-			rows, err := q.QueryContext(ctx, `SELECT id FROM movies WHERE id IN (`+sqldb.Placeholders(len(part))+`) ORDER BY id`+s.forUpdate, stringArgs(part)...)
+			rows, err := q.QueryContext(ctx, `SELECT id FROM movies WHERE id IN (`+sqldb.Placeholders(len(part))+`) ORDER BY id`+s.forUpdate, sqldb.StringArgs(part)...)
 			if err != nil {
 				return fmt.Errorf("lock movies: %w", err)
 			}
@@ -295,7 +287,7 @@ func (s *sqlStore) TouchMovies(ctx context.Context, q sqldb.Querier, ids []strin
 		}
 	}
 	for _, part := range chunks(ids, 500) {
-		args := append([]any{s.timeArg(now)}, stringArgs(part)...)
+		args := append([]any{s.timeArg(now)}, sqldb.StringArgs(part)...)
 		if _, err := q.ExecContext(ctx, `UPDATE movies SET version = version + 1, updated_at = ?
 			WHERE deleted_at IS NULL AND id IN (`+sqldb.Placeholders(len(part))+`)`, args...); err != nil {
 			return fmt.Errorf("touch movies: %w", err)
@@ -451,7 +443,7 @@ func (s *sqlStore) genresOf(ctx context.Context, q sqldb.Querier, movieIDs []str
 	for _, part := range chunks(movieIDs, 500) {
 		rows, err := q.QueryContext(ctx, `SELECT mg.movie_id, g.id, g.slug, g.name
 			FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-			WHERE mg.movie_id IN (`+sqldb.Placeholders(len(part))+`) ORDER BY mg.movie_id, mg.seq`, stringArgs(part)...)
+			WHERE mg.movie_id IN (`+sqldb.Placeholders(len(part))+`) ORDER BY mg.movie_id, mg.seq`, sqldb.StringArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("genres of movies: %w", err)
 		}

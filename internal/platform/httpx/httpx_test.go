@@ -234,3 +234,29 @@ func TestSortedCursorBelongsToItsSortAndOrder(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, key)
 }
+
+func TestQueryParameterHelpers(t *testing.T) {
+	require.True(t, httpx.IsUUID("01a1fd79-97ef-7207-9ec7-5861e9a04b44"))
+	for _, s := range []string{"", "nobody", "01a1fd7997ef72079ec75861e9a04b44", "{01a1fd79-97ef-7207-9ec7-5861e9a04b44}"} {
+		require.False(t, httpx.IsUUID(s), s)
+	}
+
+	v := &httpx.Validator{}
+	desc, name := httpx.ParseOrder(v, "", true)
+	require.True(t, desc)
+	require.Equal(t, "desc", name)
+	desc, name = httpx.ParseOrder(v, "asc", true)
+	require.False(t, desc)
+	require.Equal(t, "asc", name)
+	require.Equal(t, 1999, httpx.ParseYear(v, map[string][]string{"year": {"1999"}}, "year"))
+	require.Zero(t, httpx.ParseYear(v, map[string][]string{}, "year"))
+	require.NoError(t, v.Err())
+
+	httpx.ParseOrder(v, "sideways", false)
+	httpx.ParseYear(v, map[string][]string{"year_min": {"1700"}}, "year_min")
+	var verr *httpx.ValidationError
+	require.ErrorAs(t, v.Err(), &verr)
+	require.Len(t, verr.Errors, 2)
+	require.Equal(t, "order", verr.Errors[0].Field)
+	require.Equal(t, "year_min", verr.Errors[1].Field)
+}

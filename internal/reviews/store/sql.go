@@ -59,14 +59,6 @@ func chunks[T any](items []T, n int) [][]T {
 	return out
 }
 
-func stringArgs(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
 // ---- movies and authors (from events)
 
 func (s *sqlStore) ApplyMovie(ctx context.Context, q sqldb.Querier, m Movie) (bool, error) {
@@ -180,7 +172,7 @@ func (s *sqlStore) EnsureAuthors(ctx context.Context, q sqldb.Querier, as []Auth
 func (s *sqlStore) Movies(ctx context.Context, q sqldb.Querier, ids []string) (map[string]Movie, error) {
 	out := make(map[string]Movie, len(ids))
 	for _, part := range chunks(ids, 500) {
-		rows, err := q.QueryContext(ctx, `SELECT id, title, deleted, version FROM movies WHERE id IN (`+sqldb.Placeholders(len(part))+`)`, stringArgs(part)...)
+		rows, err := q.QueryContext(ctx, `SELECT id, title, deleted, version FROM movies WHERE id IN (`+sqldb.Placeholders(len(part))+`)`, sqldb.StringArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("read movies: %w", err)
 		}
@@ -206,7 +198,7 @@ func (s *sqlStore) Movies(ctx context.Context, q sqldb.Querier, ids []string) (m
 func (s *sqlStore) Authors(ctx context.Context, q sqldb.Querier, ids []string) (map[string]Author, error) {
 	out := make(map[string]Author, len(ids))
 	for _, part := range chunks(ids, 500) {
-		rows, err := q.QueryContext(ctx, `SELECT id, display_name, deleted, version FROM authors WHERE id IN (`+sqldb.Placeholders(len(part))+`)`, stringArgs(part)...)
+		rows, err := q.QueryContext(ctx, `SELECT id, display_name, deleted, version FROM authors WHERE id IN (`+sqldb.Placeholders(len(part))+`)`, sqldb.StringArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("read authors: %w", err)
 		}
