@@ -41,26 +41,6 @@ var jsonContentType = []string{"application/json"}
 
 const maxQueryLen = 200
 
-func isAdmin(r *http.Request) bool {
-	p, ok := auth.FromContext(r.Context())
-	return ok && p.IsAdmin()
-}
-
-// includeDeleted reads ?include_deleted= (a boolean, else 400). It is true
-// only for administrators: for anyone else deleted documents stay invisible.
-func includeDeleted(r *http.Request, v *httpx.Validator) bool {
-	s := r.URL.Query().Get("include_deleted")
-	if s == "" {
-		return false
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		v.Add("include_deleted", "must be true or false")
-		return false
-	}
-	return b && isAdmin(r)
-}
-
 func notFound(what string) error {
 	return &httpx.StatusError{Status: http.StatusNotFound, Detail: what + " not found", Err: errors.Join(httpx.ErrNotFound, ErrNotFound)}
 }
@@ -71,7 +51,7 @@ func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	if r.URL.RawQuery != "" {
 		// lenient here, like the catalog: only an administrator's include_deleted=true counts
-		if b, err := strconv.ParseBool(r.URL.Query().Get("include_deleted")); err == nil && b && isAdmin(r) {
+		if b, err := strconv.ParseBool(r.URL.Query().Get("include_deleted")); err == nil && b && httpx.IsAdmin(r) {
 			d, err := s.store.MovieDoc(r.Context(), s.db, id)
 			if errors.Is(err, store.ErrNotFound) {
 				return notFound("movie")
@@ -385,7 +365,7 @@ func (s *Service) handleListPeople(actorsOnly bool) httpx.HandlerFunc {
 
 func (s *Service) handleGetPerson(w http.ResponseWriter, r *http.Request) error {
 	v := httpx.Validator{Status: http.StatusBadRequest}
-	incl := includeDeleted(r, &v)
+	incl := httpx.IncludeDeleted(r, &v)
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.RawQuery != "" {
 		// lenient here: only an administrator's include_deleted=true counts
 		if b, err := strconv.ParseBool(r.URL.Query().Get("include_deleted")); err == nil && b {
-			includeDeleted = isAdmin(r)
+			includeDeleted = httpx.IsAdmin(r)
 		}
 	}
 	token := s.cache.Begin()
@@ -69,26 +69,6 @@ func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
 	}
 	doc.Write(w, r)
 	return nil
-}
-
-func isAdmin(r *http.Request) bool {
-	p, ok := auth.FromContext(r.Context())
-	return ok && p.IsAdmin()
-}
-
-// includeDeleted reads ?include_deleted= (a boolean, else 400). It is true
-// only for administrators: for anyone else deleted rows stay invisible.
-func includeDeleted(r *http.Request, v *httpx.Validator) bool {
-	s := r.URL.Query().Get("include_deleted")
-	if s == "" {
-		return false
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		v.Add("include_deleted", "must be true or false")
-		return false
-	}
-	return b && isAdmin(r)
 }
 
 func listError(err error) error {
@@ -164,7 +144,7 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	mq.Sort = sortDef.sort
 	var orderName string
 	mq.Desc, orderName = httpx.ParseOrder(&v, qv.Get("order"), sortDef.desc)
-	mq.IncludeDeleted = includeDeleted(r, &v)
+	mq.IncludeDeleted = httpx.IncludeDeleted(r, &v)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -218,7 +198,7 @@ func (s *Service) handleListPeople(w http.ResponseWriter, r *http.Request) error
 	}
 	var orderName string
 	pq.Desc, orderName = httpx.ParseOrder(&v, qv.Get("order"), def)
-	pq.IncludeDeleted = includeDeleted(r, &v)
+	pq.IncludeDeleted = httpx.IncludeDeleted(r, &v)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -285,7 +265,7 @@ func (s *Service) handleRestoreMovie(w http.ResponseWriter, r *http.Request) err
 
 func (s *Service) handleGetPerson(w http.ResponseWriter, r *http.Request) error {
 	v := httpx.Validator{Status: http.StatusBadRequest}
-	incl := includeDeleted(r, &v)
+	incl := httpx.IncludeDeleted(r, &v)
 	if err := v.Err(); err != nil {
 		return err
 	}

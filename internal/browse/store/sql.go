@@ -495,35 +495,6 @@ func movieSortKeys(sort MovieSort, desc bool) (keys []string, conv func(i int, v
 	}
 }
 
-// keyset builds the WHERE part and ORDER BY of a keyset page over keys.
-func keyset(keys []string, after []string, desc bool, conv func(i int, v string) (any, error)) (where string, args []any, orderBy string, err error) {
-	dir, cmp := " ASC", ">"
-	if desc {
-		dir, cmp = " DESC", "<"
-	}
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + dir
-	}
-	orderBy = strings.Join(parts, ", ")
-	if after == nil {
-		return "", nil, orderBy, nil
-	}
-	if len(after) != len(keys) {
-		return "", nil, "", ErrBadPosition
-	}
-	args = make([]any, len(after))
-	for i, v := range after {
-		a, err := conv(i, v)
-		if err != nil {
-			return "", nil, "", fmt.Errorf("%w: %v", ErrBadPosition, err)
-		}
-		args[i] = a
-	}
-	where = "(" + strings.Join(keys, ", ") + ") " + cmp + " (" + sqldb.Placeholders(len(keys)) + ")"
-	return where, args, orderBy, nil
-}
-
 func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuery) ([]MovieRow, error) {
 	cols, conv, err := movieSortKeys(mq.Sort, mq.Desc)
 	if err != nil {
@@ -586,7 +557,7 @@ func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuer
 	for i, c := range cols {
 		keys[i] = col(c)
 	}
-	kw, kargs, orderBy, err := keyset(keys, mq.After, mq.Desc, conv)
+	kw, kargs, orderBy, err := sqldb.Keyset(keys, mq.After, mq.Desc, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -763,7 +734,7 @@ func (s *sqlStore) ListPeople(ctx context.Context, q sqldb.Querier, pq PersonQue
 	default:
 		return nil, fmt.Errorf("unknown person sort %q", pq.Sort)
 	}
-	kw, kargs, orderBy, err := keyset(keys, pq.After, pq.Desc, func(_ int, v string) (any, error) { return v, nil })
+	kw, kargs, orderBy, err := sqldb.Keyset(keys, pq.After, pq.Desc, func(_ int, v string) (any, error) { return v, nil })
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,6 @@ package store
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -37,7 +36,7 @@ var Migrations embed.FS
 var ErrNotFound = sqldb.ErrNotFound
 
 // ErrBadPosition is returned by the list methods when After does not fit the sort.
-var ErrBadPosition = errors.New("list position does not fit the sort")
+var ErrBadPosition = sqldb.ErrBadPosition
 
 // Search entry kinds.
 const (

@@ -15,8 +15,8 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
-// ErrBadPosition is returned by the list methods when After does not fit the sort.
-var ErrBadPosition = errors.New("list position does not fit the sort")
+// ErrBadPosition: the list position (a decoded cursor) does not fit the sort.
+var ErrBadPosition = sqldb.ErrBadPosition
 
 // sqlStore is the SQL both engines share. The engine-specific parts are the
 // fields set by newSQLite and newPostgres.
@@ -467,36 +467,6 @@ func (s *sqlStore) genresOf(ctx context.Context, q sqldb.Querier, movieIDs []str
 	return out, nil
 }
 
-// keyset builds the WHERE part and ORDER BY of a keyset page over keys.
-// conv converts each position value into its SQL argument.
-func keyset(keys []string, after []string, desc bool, conv func(i int, v string) (any, error)) (where string, args []any, orderBy string, err error) {
-	dir, cmp := " ASC", ">"
-	if desc {
-		dir, cmp = " DESC", "<"
-	}
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + dir
-	}
-	orderBy = strings.Join(parts, ", ")
-	if after == nil {
-		return "", nil, orderBy, nil
-	}
-	if len(after) != len(keys) {
-		return "", nil, "", ErrBadPosition
-	}
-	args = make([]any, len(after))
-	for i, v := range after {
-		a, err := conv(i, v)
-		if err != nil {
-			return "", nil, "", fmt.Errorf("%w: %v", ErrBadPosition, err)
-		}
-		args[i] = a
-	}
-	where = "(" + strings.Join(keys, ", ") + ") " + cmp + " (" + sqldb.Placeholders(len(keys)) + ")"
-	return where, args, orderBy, nil
-}
-
 func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuery) ([]catalogapi.MovieSummary, error) {
 	var (
 		where []string
@@ -553,7 +523,7 @@ func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuer
 	default:
 		return nil, fmt.Errorf("unknown movie sort %q", mq.Sort)
 	}
-	kw, kargs, orderBy, err := keyset(keys, mq.After, desc, conv)
+	kw, kargs, orderBy, err := sqldb.Keyset(keys, mq.After, desc, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -754,7 +724,7 @@ func (s *sqlStore) ListPeople(ctx context.Context, q sqldb.Querier, pq PersonQue
 	default:
 		return nil, fmt.Errorf("unknown person sort %q", pq.Sort)
 	}
-	kw, kargs, orderBy, err := keyset(keys, pq.After, pq.Desc, conv)
+	kw, kargs, orderBy, err := sqldb.Keyset(keys, pq.After, pq.Desc, conv)
 	if err != nil {
 		return nil, err
 	}

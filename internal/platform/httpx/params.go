@@ -1,9 +1,12 @@
 package httpx
 
 import (
+	"net/http"
 	"strconv"
 
 	"github.com/google/uuid"
+
+	"github.com/marquee-dev/marquee/internal/platform/auth"
 )
 
 // IsUUID reports whether s is a UUID in its canonical 36-character form
@@ -49,4 +52,26 @@ func ParseYear(v *Validator, qv map[string][]string, field string) int {
 		return 0
 	}
 	return n
+}
+
+// IsAdmin reports whether the request's caller is an administrator.
+func IsAdmin(r *http.Request) bool {
+	p, ok := auth.FromContext(r.Context())
+	return ok && p.IsAdmin()
+}
+
+// IncludeDeleted reads ?include_deleted= (a boolean, else a field error). It
+// is true only for administrators: for anyone else deleted documents stay
+// invisible.
+func IncludeDeleted(r *http.Request, v *Validator) bool {
+	s := r.URL.Query().Get("include_deleted")
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		v.Add("include_deleted", "must be true or false")
+		return false
+	}
+	return b && IsAdmin(r)
 }

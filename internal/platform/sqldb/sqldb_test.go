@@ -101,3 +101,23 @@ func TestSQLiteWritersQueue(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	close(release)
 }
+
+func TestKeyset(t *testing.T) {
+	asIs := func(_ int, v string) (any, error) { return v, nil }
+	where, args, orderBy, err := sqldb.Keyset([]string{"title_key", "id"}, nil, false, asIs)
+	require.NoError(t, err)
+	require.Empty(t, where)
+	require.Empty(t, args)
+	require.Equal(t, "title_key ASC, id ASC", orderBy)
+
+	where, args, orderBy, err = sqldb.Keyset([]string{"title_key", "id"}, []string{"heat", "42"}, true, asIs)
+	require.NoError(t, err)
+	require.Equal(t, "(title_key, id) < (?, ?)", where)
+	require.Equal(t, []any{"heat", "42"}, args)
+	require.Equal(t, "title_key DESC, id DESC", orderBy)
+
+	_, _, _, err = sqldb.Keyset([]string{"title_key", "id"}, []string{"heat"}, false, asIs)
+	require.ErrorIs(t, err, sqldb.ErrBadPosition, "a position of another sort")
+	_, _, _, err = sqldb.Keyset([]string{"year"}, []string{"x"}, false, func(int, string) (any, error) { return nil, errors.New("not a number") })
+	require.ErrorIs(t, err, sqldb.ErrBadPosition)
+}
