@@ -65,6 +65,11 @@ func TestScaledOutServicesInSeparateProcesses(t *testing.T) {
 	require.Equal(t, 200, status, "%v", tokens)
 	adminToken := tokens["access_token"].(string)
 
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("catalog:\n%s\nreviews,social,browse:\n%s", catalogProc.out.String(), readSide.out.String())
+		}
+	})
 	status, movie := post("/api/movies", adminToken, map[string]any{"title": "Distributed"})
 	require.Equal(t, 201, status, "the catalog process verified the token with identity's JWKS: %v", movie)
 	require.Eventually(t, func() bool {
