@@ -12,18 +12,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"time"
+
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
+	"github.com/marquee-dev/marquee/internal/platform/cache"
 
 	"github.com/google/uuid"
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
 	"github.com/marquee-dev/marquee/internal/platform/events"
-	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
@@ -126,13 +126,12 @@ func newID() (string, error) {
 	return id.String(), nil
 }
 
-// notFound is the error of a missing movie or person: a 404 for the HTTP
-// layer that still matches ErrNotFound.
+// notFound is the error of a missing movie or person, still matching ErrNotFound.
 func notFound(what string, cause error) error {
 	if !errors.Is(cause, store.ErrNotFound) {
 		return cause
 	}
-	return &httpx.StatusError{Status: http.StatusNotFound, Detail: what + " not found", Err: errors.Join(httpx.ErrNotFound, cause)}
+	return apperr.NotFound(what).WithCause(cause)
 }
 
 // emit adds one event about a document to the outbox, in tx.

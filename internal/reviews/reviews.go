@@ -17,15 +17,14 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/events"
-	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
@@ -232,7 +231,7 @@ func notFound(what string, cause error) error {
 	if !errors.Is(cause, store.ErrNotFound) {
 		return cause
 	}
-	return &httpx.StatusError{Status: http.StatusNotFound, Detail: what + " not found", Err: errors.Join(httpx.ErrNotFound, cause)}
+	return apperr.NotFound(what).WithCause(cause)
 }
 
 // ratingEvent is the reviews.movie.rating_changed event of a summary.
