@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		u.parts, err = m.Build(ctx, kit.Env{DB: u.db, Outbox: u.outbox, Log: log.With("service", m.Name()),
 			Config: cfg, Revocations: a.revocations})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", m.Name(), err)
+			return nil, err
 		}
 		if u.parts.Keys != nil {
 			keys = u.parts.Keys

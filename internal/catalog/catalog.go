@@ -16,13 +16,12 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/marquee-dev/marquee/internal/platform/apperr"
-	"github.com/marquee-dev/marquee/internal/platform/cache"
-
 	"github.com/google/uuid"
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
+	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
