@@ -382,7 +382,7 @@ func (s *Service) finishBatch(ctx context.Context, tx *sqldb.Tx, sc *statsChange
 // weighted rating with the exact mean and the configured m. Rebuild ends
 // with it; it may also run any time (e.g. after changing m).
 func (s *Service) RefreshTopRated(ctx context.Context) error {
-	return s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	return s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		tx.AfterCommit(s.top.InvalidateAll)
 		st, err := s.store.RecomputeStats(ctx, tx)
 		if err != nil {

@@ -37,7 +37,7 @@ func Rebuild(ctx context.Context, db *sqldb.DB, bus *events.Bus, log *slog.Logge
 // (older than their retention) are lost to the rebuilt model.
 func (s *Service) Rebuild(ctx context.Context, bus *events.Bus) error {
 	start := time.Now()
-	if err := s.db.InTx(ctx, func(tx *sqldb.Tx) error { return s.store.Truncate(ctx, tx) }); err != nil {
+	if err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error { return s.store.Truncate(ctx, tx) }); err != nil {
 		return fmt.Errorf("rebuild browse: %w", err)
 	}
 	s.cache.InvalidateAll()
@@ -148,11 +148,11 @@ func (s *Service) applyBatch(ctx context.Context, h events.BatchHandler, envs []
 	if len(envs) == 0 {
 		return nil
 	}
-	if s.db.InTx(ctx, func(tx *sqldb.Tx) error { return h(ctx, tx, envs) }) == nil {
+	if s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error { return h(ctx, tx, envs) }) == nil {
 		return nil
 	}
 	for _, env := range envs {
-		err := s.db.InTx(ctx, func(tx *sqldb.Tx) error { return h(ctx, tx, []events.Envelope{env}) })
+		err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error { return h(ctx, tx, []events.Envelope{env}) })
 		if events.IsPermanent(err) {
 			s.log.Warn("rebuild: event skipped", "event_id", env.ID, "type", env.Type, "reason", err.Error())
 			continue

@@ -53,7 +53,7 @@ func (s *Service) Reweigh(ctx context.Context) error {
 	)
 	for {
 		var last string
-		err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 			st, err := s.store.LockStats(ctx, tx)
 			if err != nil {
 				return err

@@ -205,7 +205,7 @@ func (s *Service) LoadSynthetic(ctx context.Context, spec SyntheticSpec) (Synthe
 	for i, g := range genres {
 		ids[i] = g.ID
 	}
-	if err := s.db.InTx(ctx, func(tx *sqldb.Tx) error { return s.store.RecountGenres(ctx, tx, ids) }); err != nil {
+	if err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error { return s.store.RecountGenres(ctx, tx, ids) }); err != nil {
 		return data, err
 	}
 	if err := s.RefreshTopRated(ctx); err != nil {

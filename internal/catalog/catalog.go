@@ -115,7 +115,7 @@ var Module = kit.Define("catalog", OpenAPI, Migrations, func(_ context.Context, 
 })
 
 // now is the current time as the store keeps it.
-func (s *Service) now() time.Time { return store.Timestamp(s.opts.now()) }
+func (s *Service) now() time.Time { return sqldb.Timestamp(s.opts.now()) }
 
 func newID() (string, error) {
 	id, err := uuid.NewV7()

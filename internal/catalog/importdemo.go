@@ -87,7 +87,7 @@ func (s *Service) ImportDemo(ctx context.Context, rows []demo.Row) (ImportReport
 	for start := 0; start < len(items); start += s.opts.importBatch {
 		part := items[start:min(start+s.opts.importBatch, len(items))]
 		var t importTally
-		err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 			t = importTally{}
 			for _, it := range part {
 				if err := s.importOne(ctx, tx, it, &t); err != nil {
@@ -106,7 +106,7 @@ func (s *Service) ImportDemo(ctx context.Context, rows []demo.Row) (ImportReport
 		s.log.Warn("demo import: a batch failed; writing its rows one by one", "first_line", part[0].line, "error", err.Error())
 		for _, it := range part {
 			var t importTally
-			err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+			err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 				t = importTally{}
 				return s.importOne(ctx, tx, it, &t)
 			})

@@ -47,7 +47,7 @@ func (s *Service) CreateMovie(ctx context.Context, w catalogapi.MovieWrite) (cat
 		return catalogapi.Movie{}, err
 	}
 	var doc catalogapi.Movie
-	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		if err := s.checkMovieRefs(ctx, tx, w, nil); err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (s *Service) UpdateMovie(ctx context.Context, id string, w catalogapi.Movie
 		return catalogapi.Movie{}, s.withRefErrors(ctx, w, err)
 	}
 	var doc catalogapi.Movie
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		// references first: a credit of an unknown person must be a 422, not a
 		// foreign-key error (which would also abort a PostgreSQL transaction)
 		if err := s.checkMovieRefs(ctx, tx, w, nil); err != nil {
@@ -100,7 +100,7 @@ func (s *Service) DeleteMovie(ctx context.Context, id string) error {
 	if !httpx.IsUUID(id) {
 		return notFound("movie", store.ErrNotFound)
 	}
-	return s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	return s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		if err := s.store.SoftDeleteMovie(ctx, tx, id, now); err != nil {
 			return notFound("movie", err)
 		}
@@ -121,7 +121,7 @@ func (s *Service) RestoreMovie(ctx context.Context, id string) (catalogapi.Movie
 		return catalogapi.Movie{}, notFound("movie", store.ErrNotFound)
 	}
 	var doc catalogapi.Movie
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		restored, err := s.store.RestoreMovie(ctx, tx, id, now)
 		if err != nil {
 			return notFound("movie", err)

@@ -40,7 +40,7 @@ func (s *Service) CreatePerson(ctx context.Context, w catalogapi.PersonWrite) (c
 		return catalogapi.Person{}, err
 	}
 	var doc catalogapi.Person
-	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		if err := s.store.CreatePerson(ctx, tx, store.NewPerson{ID: id, Fields: w, ListedAsActor: true, Now: now}); err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (s *Service) UpdatePerson(ctx context.Context, id string, w catalogapi.Pers
 		return catalogapi.Person{}, err
 	}
 	var doc catalogapi.Person
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		before, err := s.store.LockPerson(ctx, tx, id)
 		if err != nil {
 			return notFound("person", err)
@@ -99,7 +99,7 @@ func (s *Service) DeletePerson(ctx context.Context, id string) error {
 	if !httpx.IsUUID(id) {
 		return notFound("person", store.ErrNotFound)
 	}
-	return s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	return s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		if _, err := s.store.LockPerson(ctx, tx, id); err != nil {
 			return notFound("person", err)
 		}
@@ -126,7 +126,7 @@ func (s *Service) RestorePerson(ctx context.Context, id string) (catalogapi.Pers
 		return catalogapi.Person{}, notFound("person", store.ErrNotFound)
 	}
 	var doc catalogapi.Person
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		if _, err := s.store.LockPerson(ctx, tx, id); err != nil {
 			return notFound("person", err)
 		}

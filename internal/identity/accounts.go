@@ -66,8 +66,8 @@ func (s *Service) createUser(ctx context.Context, email, name, pw, role string) 
 	now := s.now()
 	u := store.User{ID: uuid.Must(uuid.NewV7()).String(), Email: email, DisplayName: name, Role: role,
 		PasswordHash: hash, Version: 1, CreatedAt: now, UpdatedAt: now}
-	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if err := store.New(tx).CreateUser(ctx, u); err != nil {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		if err := s.store.CreateUser(ctx, tx, u); err != nil {
 			return err
 		}
 		return s.emit(ctx, tx, identityapi.UserRegistered, u, nil)
@@ -93,7 +93,7 @@ func (s *Service) Login(ctx context.Context, req identityapi.LoginRequest) (iden
 		return identityapi.AuthTokens{}, err
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	u, err := store.New(s.db).UserByEmail(ctx, email)
+	u, err := s.store.UserByEmail(ctx, s.db, email)
 	if errors.Is(err, store.ErrNotFound) {
 		if err := s.hasher.VerifyDummy(ctx, req.Password); err != nil {
 			return identityapi.AuthTokens{}, err
@@ -115,13 +115,12 @@ func (s *Service) Login(ctx context.Context, req identityapi.LoginRequest) (iden
 	}
 	now := s.now()
 	refresh, refreshHash := newRefreshToken()
-	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		st := store.New(tx)
+	err = s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		family := store.RefreshFamily{ID: uuid.Must(uuid.NewV7()).String(), UserID: u.ID, CreatedAt: now, LastUsedAt: now}
-		if err := st.CreateRefreshFamily(ctx, family); err != nil {
+		if err := s.store.CreateRefreshFamily(ctx, tx, family); err != nil {
 			return err
 		}
-		return st.AddRefreshToken(ctx, store.RefreshToken{Hash: refreshHash, FamilyID: family.ID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL)})
+		return s.store.AddRefreshToken(ctx, tx, store.RefreshToken{Hash: refreshHash, FamilyID: family.ID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL)})
 	})
 	if err != nil {
 		return identityapi.AuthTokens{}, err
@@ -136,7 +135,7 @@ func (s *Service) rehash(ctx context.Context, u store.User, pw string) {
 	if err == nil {
 		next := u
 		next.PasswordHash = hash
-		err = store.New(s.db).UpdateUser(ctx, next, u.Version) // not a change of the account document: same version
+		err = s.store.UpdateUser(ctx, s.db, next, u.Version) // not a change of the account document: same version
 	}
 	if err != nil && !errors.Is(err, store.ErrVersionConflict) {
 		s.log.Warn("rehashing a password failed", "user_id", u.ID, "error", err.Error())
@@ -158,9 +157,8 @@ func (s *Service) Refresh(ctx context.Context, token string) (identityapi.AuthTo
 		reused *store.RefreshToken
 		next   string
 	)
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		st := store.New(tx)
-		t, err := st.RefreshToken(ctx, hash)
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		t, err := s.store.RefreshToken(ctx, tx, hash)
 		if errors.Is(err, store.ErrNotFound) {
 			return errBadRefresh
 		}
@@ -172,22 +170,22 @@ func (s *Service) Refresh(ctx context.Context, token string) (identityapi.AuthTo
 		}
 		rotated := false
 		if t.RotatedAt == nil {
-			if rotated, err = st.RotateRefreshToken(ctx, hash, now); err != nil {
+			if rotated, err = s.store.RotateRefreshToken(ctx, tx, hash, now); err != nil {
 				return err
 			}
 		}
 		if !rotated { // reuse: revoke the family, and commit that
 			reused = &t
-			return st.RevokeRefreshFamily(ctx, t.FamilyID, now)
+			return s.store.RevokeRefreshFamily(ctx, tx, t.FamilyID, now)
 		}
-		live, err := st.UseRefreshFamily(ctx, t.FamilyID, now)
+		live, err := s.store.UseRefreshFamily(ctx, tx, t.FamilyID, now)
 		if err != nil {
 			return err
 		}
 		if !live {
 			return errBadRefresh
 		}
-		if u, err = st.UserByID(ctx, t.UserID); err != nil {
+		if u, err = s.store.UserByID(ctx, tx, t.UserID); err != nil {
 			return err
 		}
 		if u.Deleted() {
@@ -195,7 +193,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (identityapi.AuthTo
 		}
 		var nextHash string
 		next, nextHash = newRefreshToken()
-		return st.AddRefreshToken(ctx, store.RefreshToken{Hash: nextHash, FamilyID: t.FamilyID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL)})
+		return s.store.AddRefreshToken(ctx, tx, store.RefreshToken{Hash: nextHash, FamilyID: t.FamilyID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL)})
 	})
 	if err != nil {
 		return identityapi.AuthTokens{}, err
@@ -214,15 +212,14 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	st := store.New(s.db)
-	t, err := st.RefreshToken(ctx, hashRefreshToken(token))
+	t, err := s.store.RefreshToken(ctx, s.db, hashRefreshToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	return st.RevokeRefreshFamily(ctx, t.FamilyID, s.now())
+	return s.store.RevokeRefreshFamily(ctx, s.db, t.FamilyID, s.now())
 }
 
 // tokens signs an access token for u and builds the login/refresh answer.
@@ -263,7 +260,7 @@ func (s *Service) Me(ctx context.Context, p auth.Principal) (identityapi.Me, err
 // liveUser is the caller's account; a token whose account was deleted (and
 // that this process has not learnt is revoked) gets a 401.
 func (s *Service) liveUser(ctx context.Context, id string) (store.User, error) {
-	u, err := store.New(s.db).UserByID(ctx, id)
+	u, err := s.store.UserByID(ctx, s.db, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Deleted()) {
 		return store.User{}, errAccountGone
 	}
@@ -356,7 +353,7 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id string, r
 	}
 	target := caller
 	if id != caller.ID {
-		target, err = store.New(s.db).UserByID(ctx, id)
+		target, err = s.store.UserByID(ctx, s.db, id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && target.Deleted()) {
 			return identityapi.Me{}, errUserNotFound
 		}
@@ -407,7 +404,7 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id string, r
 
 // DeleteUser soft-deletes an account (administrators; the route says so).
 func (s *Service) DeleteUser(ctx context.Context, id string) error {
-	u, err := store.New(s.db).UserByID(ctx, id)
+	u, err := s.store.UserByID(ctx, s.db, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Deleted()) {
 		return errUserNotFound
 	}
@@ -455,13 +452,12 @@ func (s *Service) save(ctx context.Context, prev, next store.User) (store.User, 
 	if public {
 		next.Version = prev.Version + 1
 	}
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		st := store.New(tx)
-		if err := st.UpdateUser(ctx, next, prev.Version); err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		if err := s.store.UpdateUser(ctx, tx, next, prev.Version); err != nil {
 			return err
 		}
 		if (deleting || demoting) && prev.Role == store.RoleAdmin {
-			n, err := st.CountAdmins(ctx)
+			n, err := s.store.CountAdmins(ctx, tx)
 			if err != nil {
 				return err
 			}
@@ -470,7 +466,7 @@ func (s *Service) save(ctx context.Context, prev, next store.User) (store.User, 
 			}
 		}
 		if deleting || newPassword {
-			if _, err := st.RevokeUserRefreshFamilies(ctx, next.ID, now); err != nil {
+			if _, err := s.store.RevokeUserRefreshFamilies(ctx, tx, next.ID, now); err != nil {
 				return err
 			}
 		}
@@ -505,7 +501,7 @@ func (s *Service) save(ctx context.Context, prev, next store.User) (store.User, 
 
 // ListUsers returns a page of accounts (administrators).
 func (s *Service) ListUsers(ctx context.Context, f store.UserFilter) ([]identityapi.Me, error) {
-	users, err := store.New(s.db).ListUsers(ctx, f)
+	users, err := s.store.ListUsers(ctx, s.db, f)
 	if err != nil {
 		return nil, err
 	}
@@ -518,7 +514,7 @@ func (s *Service) ListUsers(ctx context.Context, f store.UserFilter) ([]identity
 
 // GetUser returns a public profile; deleted accounts are not found.
 func (s *Service) GetUser(ctx context.Context, id string) (identityapi.User, error) {
-	u, err := store.New(s.db).UserByID(ctx, id)
+	u, err := s.store.UserByID(ctx, s.db, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Deleted()) {
 		return identityapi.User{}, errUserNotFound
 	}
@@ -540,7 +536,7 @@ func (s *Service) CreateAdmin(ctx context.Context, email, pw, displayName string
 		return false, apperr.Invalid("email", reason)
 	}
 	for attempt := 0; ; attempt++ {
-		u, err := store.New(s.db).UserByEmail(ctx, email)
+		u, err := s.store.UserByEmail(ctx, s.db, email)
 		switch {
 		case err == nil:
 			if u.Role == store.RoleAdmin {

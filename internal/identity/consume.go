@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 
-	"github.com/marquee-dev/marquee/internal/identity/store"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/social/socialapi"
@@ -20,9 +19,8 @@ func (s *Service) Subscriptions() []events.Subscription {
 }
 
 func (s *Service) applyFollowEvent(ctx context.Context, tx *sqldb.Tx, _ events.Envelope, ev socialapi.FollowEvent) error {
-	st := store.New(tx)
 	for _, c := range ev.Counts() {
-		if err := st.ApplyFollowCounts(ctx, c.UserID, c.FollowersCount, c.FollowingCount, c.CountsVersion); err != nil {
+		if err := s.store.ApplyFollowCounts(ctx, tx, c.UserID, c.FollowersCount, c.FollowingCount, c.CountsVersion); err != nil {
 			return err
 		}
 	}

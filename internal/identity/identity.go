@@ -146,6 +146,7 @@ func (c *Config) defaults() error {
 // Service is the identity service.
 type Service struct {
 	db          *sqldb.DB
+	store       store.Store
 	outbox      *events.Outbox
 	cfg         Config
 	revocations *auth.Revocations
@@ -174,8 +175,9 @@ func New(db *sqldb.DB, outbox *events.Outbox, cfg Config, revocations *auth.Revo
 	if err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
-	s := &Service{db: db, outbox: outbox, cfg: cfg, revocations: revocations, log: log, hasher: hasher}
-	s.keys = &keyRing{db: db, accessTTL: cfg.AccessTTL, maxAge: cfg.KeyMaxAge, reloadEvery: cfg.MaintainEvery, now: s.now}
+	st := store.New(db)
+	s := &Service{db: db, store: st, outbox: outbox, cfg: cfg, revocations: revocations, log: log, hasher: hasher}
+	s.keys = &keyRing{db: db, store: st, accessTTL: cfg.AccessTTL, maxAge: cfg.KeyMaxAge, reloadEvery: cfg.MaintainEvery, now: s.now}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.keys.load(ctx); err != nil {
@@ -231,7 +233,7 @@ func (s *Service) maintain(ctx context.Context) {
 		kid, _, _ := s.keys.signer()
 		s.log.Info("signing key rotated (max age reached)", "kid", kid, "max_age", s.cfg.KeyMaxAge.String())
 	}
-	n, err := store.New(s.db).PurgeRefreshTokens(ctx, s.now())
+	n, err := s.store.PurgeRefreshTokens(ctx, s.db, s.now())
 	if err != nil && ctx.Err() == nil {
 		s.log.Error("purging expired refresh tokens failed", "error", err.Error())
 	} else if n > 0 {

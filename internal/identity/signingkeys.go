@@ -24,6 +24,7 @@ import (
 // notice the rotation (they reload every reloadEvery) + clock leeway.
 type keyRing struct {
 	db          *sqldb.DB
+	store       store.Store
 	accessTTL   time.Duration
 	maxAge      time.Duration
 	reloadEvery time.Duration
@@ -48,7 +49,7 @@ func (k *keyRing) retention() time.Duration {
 
 // load reads the keys; when there are none yet it creates the first one.
 func (k *keyRing) load(ctx context.Context) error {
-	keys, err := store.New(k.db).SigningKeys(ctx)
+	keys, err := k.store.SigningKeys(ctx, k.db)
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func (k *keyRing) PublicKey(ctx context.Context, kid string) (ed25519.PublicKey,
 	k.reloadMu.Lock()
 	if now := k.now(); k.missReloadAt.IsZero() || now.Sub(k.missReloadAt) >= time.Second {
 		k.missReloadAt = now
-		if keys, err := store.New(k.db).SigningKeys(ctx); err == nil {
+		if keys, err := k.store.SigningKeys(ctx, k.db); err == nil {
 			k.install(keys)
 		}
 	}
@@ -137,19 +138,18 @@ func (k *keyRing) rotate(ctx context.Context) (string, error) {
 	now := k.now()
 	key := store.SigningKey{Kid: "k-" + uuid.Must(uuid.NewV7()).String(), PrivateKey: priv, CreatedAt: now}
 	var keys []store.SigningKey
-	err = k.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		st := store.New(tx)
-		if err := st.AddSigningKey(ctx, key); err != nil {
+	err = k.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		if err := k.store.AddSigningKey(ctx, tx, key); err != nil {
 			return err
 		}
-		if err := st.RetireSigningKeys(ctx, key.Kid, now); err != nil {
+		if err := k.store.RetireSigningKeys(ctx, tx, key.Kid, now); err != nil {
 			return err
 		}
 		// keys whose every token has expired are of no use any more
-		if _, err := st.DeleteSigningKeysRetiredBefore(ctx, now.Add(-k.retention())); err != nil {
+		if _, err := k.store.DeleteSigningKeysRetiredBefore(ctx, tx, now.Add(-k.retention())); err != nil {
 			return err
 		}
-		keys, err = st.SigningKeys(ctx)
+		keys, err = k.store.SigningKeys(ctx, tx)
 		return err
 	})
 	if err != nil {
@@ -161,7 +161,7 @@ func (k *keyRing) rotate(ctx context.Context) (string, error) {
 
 // maintain reloads the keys and rotates when the signing key is older than maxAge.
 func (k *keyRing) maintain(ctx context.Context) (rotated bool, err error) {
-	keys, err := store.New(k.db).SigningKeys(ctx)
+	keys, err := k.store.SigningKeys(ctx, k.db)
 	if err != nil {
 		return false, err
 	}

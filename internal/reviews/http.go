@@ -8,6 +8,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 	"github.com/marquee-dev/marquee/internal/reviews/store"
 )
@@ -134,7 +135,7 @@ func readPage(r *http.Request) (limit int, after *store.Position, err error) {
 	if err != nil || !ok {
 		return limit, nil, err
 	}
-	t, perr := store.ParseTime(c.CreatedAt)
+	t, perr := sqldb.ParseTime(c.CreatedAt)
 	if perr != nil || c.ID == "" {
 		return 0, nil, httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
 	}
@@ -143,7 +144,7 @@ func readPage(r *http.Request) (limit int, after *store.Position, err error) {
 
 func writePage(w http.ResponseWriter, items []reviewsapi.Review, limit int) error {
 	page, err := httpx.NewPage(items, limit, func(last reviewsapi.Review) any {
-		return listCursor{CreatedAt: store.FormatTime(last.CreatedAt), ID: last.ID}
+		return listCursor{CreatedAt: sqldb.FormatTime(last.CreatedAt), ID: last.ID}
 	})
 	if err != nil {
 		return err

@@ -42,7 +42,7 @@ func (s *Service) Submit(ctx context.Context, authorID, movieID string, w review
 	now := s.now()
 	r := store.Review{ID: id, MovieID: movieID, AuthorID: authorID, Rating: w.Rating, Body: w.Body,
 		Version: 1, CreatedAt: now, UpdatedAt: now}
-	err = s.inWriteTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		m, a, known, err := s.store.MovieAndAuthor(ctx, tx, movieID, authorID)
 		if err != nil {
 			return notFound("movie", err)
@@ -93,9 +93,9 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, id string, 
 		return reviewsapi.Review{}, reviewNotFound()
 	}
 	var r store.Review
-	err := s.inWriteTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		var err error
-		if r, err = s.store.GetReview(ctx, tx, id, true); err != nil {
+		if r, err = s.store.LockReview(ctx, tx, id); err != nil {
 			return notFound("review", err)
 		}
 		if !r.Visible() {
@@ -131,8 +131,8 @@ func (s *Service) Delete(ctx context.Context, caller auth.Principal, id string) 
 	if !httpx.IsUUID(id) {
 		return reviewNotFound()
 	}
-	return s.inWriteTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
-		r, err := s.store.GetReview(ctx, tx, id, true)
+	return s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		r, err := s.store.LockReview(ctx, tx, id)
 		if err != nil {
 			return notFound("review", err)
 		}
@@ -229,7 +229,7 @@ func (s *Service) Get(ctx context.Context, id string) (reviewsapi.Review, error)
 	if !httpx.IsUUID(id) {
 		return reviewsapi.Review{}, reviewNotFound()
 	}
-	r, err := s.store.GetReview(ctx, s.db, id, false)
+	r, err := s.store.GetReview(ctx, s.db, id)
 	if err != nil {
 		return reviewsapi.Review{}, notFound("review", err)
 	}
@@ -263,7 +263,7 @@ func (s *Service) ListByAuthor(ctx context.Context, authorID string, after *stor
 	if !httpx.IsUUID(authorID) {
 		return nil, notFound("user", store.ErrNotFound)
 	}
-	a, err := s.store.GetAuthor(ctx, s.db, authorID, false)
+	a, err := s.store.GetAuthor(ctx, s.db, authorID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return []reviewsapi.Review{}, nil

@@ -17,8 +17,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -70,11 +68,6 @@ type Service struct {
 	outbox *events.Outbox
 	log    *slog.Logger
 	opts   options
-	// writeGate, queueMu and queue group this process's write transactions on
-	// SQLite (group commit, see inWriteTx).
-	writeGate chan struct{}
-	queueMu   sync.Mutex
-	queue     []*queuedWrite
 }
 
 // New returns the reviews service on db (migrated with Migrations and
@@ -101,7 +94,7 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, store: st, outbox: outbox, log: log, opts: o, writeGate: make(chan struct{}, 1)}
+	return &Service{db: db, store: st, outbox: outbox, log: log, opts: o}
 }
 
 // Module is the reviews service for the composition root (internal/app/modules.go).
@@ -110,112 +103,8 @@ var Module = kit.Define("reviews", OpenAPI, Migrations, func(_ context.Context, 
 	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions()}, nil
 })
 
-// inWriteTx runs fn in a write transaction and returns its error.
-//
-// On PostgreSQL every call is its own transaction (row locks order
-// concurrent writers where they meet).
-//
-// SQLite has one writer at a time, and a transaction that finds the write
-// lock taken waits in SQLite's busy handler, which sleeps in growing steps (1,
-// 2, 5, 10 ms, ...) rather than waking when the lock is free. So this
-// process's writers queue here instead, and commit in groups (group commit):
-// whoever takes the write gate runs every write queued so far in one
-// transaction, each in its own SAVEPOINT — a write that fails is rolled back
-// alone and gets its own error — and commits once for all of them. Under
-// concurrent load this spreads the commit (and the pages every write
-// touches, such as the outbox's) over the group: about a third more reviews
-// per second with 8 clients. A write learns its outcome after the commit.
-//
-// fn runs with ctx's values but not its cancellation (on SQLite an
-// interrupted statement would roll the whole group back): a caller that gives
-// up before its write joined a group withdraws it; after that, the write may
-// still commit.
-func (s *Service) inWriteTx(ctx context.Context, fn func(ctx context.Context, tx *sqldb.Tx) error) error {
-	if s.db.Engine() != sqldb.SQLite {
-		return s.db.InTx(ctx, func(tx *sqldb.Tx) error { return fn(ctx, tx) })
-	}
-	w := &queuedWrite{ctx: context.WithoutCancel(ctx), fn: fn, done: make(chan error, 1)}
-	s.queueMu.Lock()
-	s.queue = append(s.queue, w)
-	s.queueMu.Unlock()
-	select {
-	case err := <-w.done: // another writer's group took it
-		return err
-	case s.writeGate <- struct{}{}:
-		s.queueMu.Lock()
-		group := s.queue
-		s.queue = nil
-		s.queueMu.Unlock()
-		s.commitGroup(group)
-		<-s.writeGate
-		return <-w.done // in this group, or (already) in an earlier one
-	case <-ctx.Done():
-		s.queueMu.Lock()
-		i := slices.Index(s.queue, w)
-		if i >= 0 { // no group has taken it yet: withdraw it
-			s.queue = slices.Delete(s.queue, i, i+1)
-		}
-		s.queueMu.Unlock()
-		if i >= 0 {
-			return ctx.Err()
-		}
-		return <-w.done // a group has it: its outcome is the answer
-	}
-}
-
-// queuedWrite is a write waiting for its group (SQLite).
-type queuedWrite struct {
-	ctx  context.Context // the caller's, without cancellation
-	fn   func(ctx context.Context, tx *sqldb.Tx) error
-	done chan error // receives the outcome once the group committed or failed
-}
-
-// commitGroup runs a group of writes in one transaction, each in a savepoint,
-// and tells each its outcome.
-func (s *Service) commitGroup(group []*queuedWrite) {
-	if len(group) == 0 {
-		return
-	}
-	ctx := group[0].ctx
-	errs := make([]error, len(group))
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		for i, w := range group {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT write`); err != nil {
-				return fmt.Errorf("group commit: %w", err)
-			}
-			if errs[i] = runWrite(w.ctx, tx, w.fn); errs[i] != nil {
-				if _, err := tx.ExecContext(ctx, `ROLLBACK TO write`); err != nil {
-					return fmt.Errorf("group commit: %w", err)
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `RELEASE write`); err != nil {
-				return fmt.Errorf("group commit: %w", err)
-			}
-		}
-		return nil
-	})
-	for i, w := range group {
-		if err != nil {
-			w.done <- err // nothing of the group committed
-		} else {
-			w.done <- errs[i]
-		}
-	}
-}
-
-// runWrite calls fn, turning a panic into an error so that one write cannot
-// leave the rest of its group waiting for ever.
-func runWrite(ctx context.Context, tx *sqldb.Tx, fn func(ctx context.Context, tx *sqldb.Tx) error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("write panicked: %v", p)
-		}
-	}()
-	return fn(ctx, tx)
-}
-
 // now is the current time as the store keeps it.
-func (s *Service) now() time.Time { return store.Timestamp(s.opts.now()) }
+func (s *Service) now() time.Time { return sqldb.Timestamp(s.opts.now()) }
 
 func newID() (string, error) {
 	id, err := uuid.NewV7()

@@ -53,7 +53,7 @@ func (s *Service) ImportSynthetic(ctx context.Context, in []reviewsapi.Synthetic
 		}
 		created := now
 		if !sr.CreatedAt.IsZero() {
-			created = store.Timestamp(sr.CreatedAt)
+			created = sqldb.Timestamp(sr.CreatedAt)
 		}
 		all[i] = store.Review{ID: id, MovieID: sr.MovieID, AuthorID: sr.AuthorID, Rating: w.Rating, Body: w.Body,
 			Version: 1, CreatedAt: created, UpdatedAt: created}
@@ -79,7 +79,7 @@ func (s *Service) ImportSynthetic(ctx context.Context, in []reviewsapi.Synthetic
 // importBatch writes one batch in one transaction and returns how many were new.
 func (s *Service) importBatch(ctx context.Context, batch []store.Review, titles, names map[string]string) (int, error) {
 	imported := 0
-	err := s.inWriteTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		imported = 0
 		var movieIDs, authorIDs []string
 		seenMovie, seenAuthor := map[string]bool{}, map[string]bool{}

@@ -32,15 +32,15 @@ func (s *Service) Follow(ctx context.Context, followerID, followeeID string) (so
 		return socialapi.Follow{}, apperr.Invalid("id", "is you; you cannot follow yourself")
 	}
 	var out socialapi.Follow
-	err := s.inWriteTx(ctx, func(tx *sqldb.Tx) error {
-		followee, err := s.store.GetUser(ctx, tx, followeeID, true)
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		followee, err := s.store.ShareUser(ctx, tx, followeeID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && followee.Deleted) {
 			return userNotFound()
 		}
 		if err != nil {
 			return err
 		}
-		follower, err := s.store.GetUser(ctx, tx, followerID, true)
+		follower, err := s.store.ShareUser(ctx, tx, followerID)
 		if errors.Is(err, store.ErrNotFound) {
 			// identity's event about the caller has not arrived yet; the
 			// access token proves the account: a placeholder until then
@@ -72,7 +72,7 @@ func (s *Service) Unfollow(ctx context.Context, followerID, followeeID string) e
 	if !httpx.IsUUID(followeeID) {
 		return userNotFound()
 	}
-	return s.inWriteTx(ctx, func(tx *sqldb.Tx) error {
+	return s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		edge, changed, err := s.store.Unfollow(ctx, tx, followerID, followeeID, s.now())
 		if err != nil || !changed {
 			return err
@@ -130,7 +130,7 @@ func (s *Service) knownUser(ctx context.Context, id string) error {
 	if !httpx.IsUUID(id) {
 		return userNotFound()
 	}
-	u, err := s.store.GetUser(ctx, s.db, id, false)
+	u, err := s.store.GetUser(ctx, s.db, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Deleted) {
 		return userNotFound()
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/social/socialapi"
 	"github.com/marquee-dev/marquee/internal/social/store"
 )
@@ -62,7 +63,7 @@ func readPage(r *http.Request) (limit int, after *store.Position, err error) {
 	if err != nil || !ok {
 		return limit, nil, err
 	}
-	t, perr := store.ParseTime(c.At)
+	t, perr := sqldb.ParseTime(c.At)
 	if perr != nil || c.ID == "" {
 		return 0, nil, httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
 	}
@@ -88,7 +89,7 @@ func (s *Service) followList(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	page, err := httpx.NewPage(items, limit, func(last socialapi.Follow) any {
-		return listCursor{At: store.FormatTime(last.FollowedAt), ID: last.ID}
+		return listCursor{At: sqldb.FormatTime(last.FollowedAt), ID: last.ID}
 	})
 	if err != nil {
 		return err
@@ -111,7 +112,7 @@ func (s *Service) handleFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := httpx.NewPage(items, limit, func(last socialapi.FeedItem) any {
-		return listCursor{At: store.FormatTime(last.CreatedAt), ID: last.ID}
+		return listCursor{At: sqldb.FormatTime(last.CreatedAt), ID: last.ID}
 	})
 	if err != nil {
 		return err

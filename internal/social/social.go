@@ -57,8 +57,6 @@ type Service struct {
 	outbox *events.Outbox
 	log    *slog.Logger
 	opts   options
-	// writeGate queues this process's write transactions on SQLite (see inWriteTx).
-	writeGate chan struct{}
 }
 
 // New returns the social service on db (migrated with Migrations and
@@ -82,7 +80,7 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, store: st, outbox: outbox, log: log, opts: o, writeGate: make(chan struct{}, 1)}
+	return &Service{db: db, store: st, outbox: outbox, log: log, opts: o}
 }
 
 // Module is the social service for the composition root (internal/app/modules.go).
@@ -91,20 +89,5 @@ var Module = kit.Define("social", OpenAPI, Migrations, func(_ context.Context, e
 	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions()}, nil
 })
 
-// inWriteTx runs fn in a write transaction, queueing this process's writers
-// first on SQLite: SQLite's busy handler sleeps in growing steps instead of
-// waking when the write lock is free.
-func (s *Service) inWriteTx(ctx context.Context, fn func(tx *sqldb.Tx) error) error {
-	if s.db.Engine() == sqldb.SQLite {
-		select {
-		case s.writeGate <- struct{}{}:
-			defer func() { <-s.writeGate }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return s.db.InTx(ctx, fn)
-}
-
 // now is the current time as the store keeps it.
-func (s *Service) now() time.Time { return store.Timestamp(s.opts.now()) }
+func (s *Service) now() time.Time { return sqldb.Timestamp(s.opts.now()) }

@@ -34,8 +34,8 @@ type postgresStore struct {
 	trgmSchema string // "" when typo tolerance is not available
 }
 
-func newPostgres() *postgresStore {
-	return &postgresStore{sqlStore: &sqlStore{engine: sqldb.Postgres, forUpdate: " FOR UPDATE", filterOnly: func(col string) string { return col }}}
+func newPostgres(db *sqldb.DB) *postgresStore {
+	return &postgresStore{sqlStore: &sqlStore{Bound: sqldb.Bind(db), forUpdate: " FOR UPDATE", filterOnly: func(col string) string { return col }}}
 }
 
 // trigram returns the schema of pg_trgm when the trigram index exists ("" otherwise).

@@ -18,15 +18,13 @@ import (
 // sqlStore is the SQL both engines share; sqliteStore and postgresStore add
 // the engine-specific parts.
 type sqlStore struct {
-	engine sqldb.Engine
+	sqldb.Bound
 	// forUpdate is appended to a SELECT that must lock the rows it reads.
 	forUpdate string
 	// filterOnly marks a column compared in a filter so the planner does
 	// not pick its index over the sort's (SQLite: unary +); identity elsewhere.
 	filterOnly func(col string) string
 }
-
-func (s *sqlStore) Engine() sqldb.Engine { return s.engine }
 
 // ---- helpers
 
@@ -81,7 +79,7 @@ func boolInt(b bool) int {
 
 // ---- stats
 
-func (s *sqlStore) LockStats(ctx context.Context, q sqldb.Querier) (Stats, error) {
+func (s *sqlStore) LockStats(ctx context.Context, q *sqldb.Tx) (Stats, error) {
 	return s.readStats(ctx, q, s.forUpdate)
 }
 
@@ -108,7 +106,7 @@ func (s *sqlStore) SaveStats(ctx context.Context, q sqldb.Querier, st Stats) err
 	return nil
 }
 
-func (s *sqlStore) RecomputeStats(ctx context.Context, q sqldb.Querier) (Stats, error) {
+func (s *sqlStore) RecomputeStats(ctx context.Context, q *sqldb.Tx) (Stats, error) {
 	st, err := s.LockStats(ctx, q)
 	if err != nil {
 		return st, err
@@ -144,7 +142,7 @@ func (s *sqlStore) RecomputeWeightedRatings(ctx context.Context, q sqldb.Querier
 
 // ---- movies: writes
 
-func (s *sqlStore) LockMovie(ctx context.Context, q sqldb.Querier, id string) (MovieState, error) {
+func (s *sqlStore) LockMovie(ctx context.Context, q *sqldb.Tx, id string) (MovieState, error) {
 	var st MovieState
 	if _, err := q.ExecContext(ctx, `INSERT INTO browse_movies (id) VALUES (?) ON CONFLICT (id) DO NOTHING`, id); err != nil {
 		return st, fmt.Errorf("lock movie %s: %w", id, err)
@@ -379,7 +377,7 @@ func (s *sqlStore) RecountGenres(ctx context.Context, q sqldb.Querier, ids []str
 
 // ---- people: writes
 
-func (s *sqlStore) LockPerson(ctx context.Context, q sqldb.Querier, id string) (int64, error) {
+func (s *sqlStore) LockPerson(ctx context.Context, q *sqldb.Tx, id string) (int64, error) {
 	var v int64
 	err := q.QueryRowContext(ctx, `SELECT version FROM browse_people WHERE id = ?`+s.forUpdate, id).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -27,8 +27,8 @@ import (
 //   - the bulk loader drops the secondary indexes, inserts, and recreates them.
 type sqliteStore struct{ *sqlStore }
 
-func newSQLite() *sqliteStore {
-	return &sqliteStore{&sqlStore{engine: sqldb.SQLite, filterOnly: func(col string) string { return "+" + col }}}
+func newSQLite(db *sqldb.DB) *sqliteStore {
+	return &sqliteStore{&sqlStore{Bound: sqldb.Bind(db), filterOnly: func(col string) string { return "+" + col }}}
 }
 
 func (s *sqliteStore) FuzzySearch(context.Context, sqldb.Querier) bool { return false }

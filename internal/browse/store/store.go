@@ -235,7 +235,7 @@ type Ref struct{ Kind, ID string }
 
 // Store is the read model's persistence.
 type Store interface {
-	Engine() sqldb.Engine
+	sqldb.Transactor
 	// FuzzySearch reports whether FuzzyCandidates finds anything on this
 	// database (typo tolerance needs PostgreSQL with pg_trgm).
 	FuzzySearch(ctx context.Context, q sqldb.Querier) bool
@@ -243,10 +243,10 @@ type Store interface {
 	// LockStats reads (and on PostgreSQL locks) the aggregates row. Every
 	// movie and rating change takes it first, so they apply one at a time
 	// even with several consumer instances on PostgreSQL.
-	LockStats(ctx context.Context, q sqldb.Querier) (Stats, error)
+	LockStats(ctx context.Context, tx *sqldb.Tx) (Stats, error)
 	SaveStats(ctx context.Context, q sqldb.Querier, s Stats) error
 	// RecomputeStats sets the rating totals from the movie rows (exact).
-	RecomputeStats(ctx context.Context, q sqldb.Querier) (Stats, error)
+	RecomputeStats(ctx context.Context, q *sqldb.Tx) (Stats, error)
 	// RecomputeWeightedRatings sets wr = (v·R + m·C)/(v + m) on the rows of
 	// the top-rated list after movie id `after` ("" from the first), at most
 	// limit of them (0: all), and returns the last movie id it set ("" when
@@ -255,7 +255,7 @@ type Store interface {
 
 	// LockMovie makes sure a row exists for id (a placeholder if none),
 	// locks it on PostgreSQL and returns its state.
-	LockMovie(ctx context.Context, q sqldb.Querier, id string) (MovieState, error)
+	LockMovie(ctx context.Context, tx *sqldb.Tx, id string) (MovieState, error)
 	// MovieGenreIDs lists the genres a live movie is stored under.
 	MovieGenreIDs(ctx context.Context, q sqldb.Querier, id string) ([]string, error)
 	// PutMovie writes the whole movie: row, genre membership and credits (replaced).
@@ -268,7 +268,7 @@ type Store interface {
 	RecountGenres(ctx context.Context, q sqldb.Querier, ids []string) error
 
 	// LockPerson returns the stored version of a person (0 when unknown), locking the row on PostgreSQL.
-	LockPerson(ctx context.Context, q sqldb.Querier, id string) (int64, error)
+	LockPerson(ctx context.Context, tx *sqldb.Tx, id string) (int64, error)
 	PutPerson(ctx context.Context, q sqldb.Querier, p PersonRecord) error
 
 	PutSearch(ctx context.Context, q sqldb.Querier, e SearchEntry) error
@@ -322,9 +322,9 @@ type Bulk struct {
 func New(db *sqldb.DB) (Store, error) {
 	switch db.Engine() {
 	case sqldb.SQLite:
-		return newSQLite(), nil
+		return newSQLite(db), nil
 	case sqldb.Postgres:
-		return newPostgres(), nil
+		return newPostgres(db), nil
 	default:
 		return nil, fmt.Errorf("browse store: unsupported engine %q", db.Engine())
 	}

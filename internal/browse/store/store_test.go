@@ -218,8 +218,11 @@ func TestWeightedRatings(t *testing.T) {
 		for i, id := range ids {
 			f.put(t, record(id, fmt.Sprint("M", i), "", i, rs[i], nil))
 		}
-		st, err := f.st.RecomputeStats(f.ctx, f.db)
-		require.NoError(t, err)
+		var st store.Stats
+		require.NoError(t, f.st.InTx(f.ctx, func(ctx context.Context, tx *sqldb.Tx) (err error) {
+			st, err = f.st.RecomputeStats(ctx, tx)
+			return err
+		}))
 		require.Equal(t, int64(10+60+3), st.RatingSum)
 		require.Equal(t, int64(10), st.RatingCount)
 		m, c := 3, st.C()
@@ -278,8 +281,11 @@ func TestPeopleAndGenres(t *testing.T) {
 			}
 			return f.st.UpsertGenres(f.ctx, tx, []catalogapi.Genre{drama, crime})
 		}))
-		v, err := f.st.LockPerson(f.ctx, f.db, bob)
-		require.NoError(t, err)
+		var v int64
+		require.NoError(t, f.st.InTx(f.ctx, func(ctx context.Context, tx *sqldb.Tx) (err error) {
+			v, err = f.st.LockPerson(ctx, tx, bob)
+			return err
+		}))
 		require.Equal(t, int64(3), v)
 		m := newID(t)
 		f.put(t, record(m, "Heat", "1995-12-15", 1, store.Rating{}, []string{drama.ID},

@@ -21,14 +21,10 @@ var ErrBadPosition = sqldb.ErrBadPosition
 // sqlStore is the SQL both engines share. The engine-specific parts are the
 // fields set by newSQLite and newPostgres.
 type sqlStore struct {
-	engine sqldb.Engine
-	// timeArg turns a time into the argument the engine's timestamp columns take.
-	timeArg func(t time.Time) any
+	sqldb.Bound
 	// forUpdate is appended to a SELECT that must lock the rows it reads.
 	forUpdate string
 }
-
-func (s *sqlStore) Engine() sqldb.Engine { return s.engine }
 
 // ---- scanning helpers
 
@@ -133,7 +129,7 @@ func (s *sqlStore) CreateMovie(ctx context.Context, q sqldb.Querier, m NewMovie)
 	if err != nil {
 		return err
 	}
-	now := s.timeArg(m.Now)
+	now := s.Engine().TimeArg(m.Now)
 	_, err = q.ExecContext(ctx, `INSERT INTO movies (id, title, title_key, original_title, overview, release_date,
 		runtime_minutes, maturity_rating, languages, poster_url, import_key, version, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
@@ -158,7 +154,7 @@ func (s *sqlStore) UpdateMovie(ctx context.Context, q sqldb.Querier, id string, 
 		version = version + 1, updated_at = ?
 		WHERE id = ? AND deleted_at IS NULL`,
 		f.Title, TitleKey(f.Title), f.OriginalTitle, f.Overview, f.ReleaseDate, runtimeArg(f.RuntimeMinutes),
-		f.MaturityRating, langs, f.PosterURL, s.timeArg(now), id)
+		f.MaturityRating, langs, f.PosterURL, s.Engine().TimeArg(now), id)
 	if err := expectRow(res, err, "update movie "+id); err != nil {
 		return err
 	}
@@ -239,7 +235,7 @@ func (s *sqlStore) writeMovieLinks(ctx context.Context, q sqldb.Querier, id stri
 }
 
 func (s *sqlStore) SoftDeleteMovie(ctx context.Context, q sqldb.Querier, id string, now time.Time) error {
-	t := s.timeArg(now)
+	t := s.Engine().TimeArg(now)
 	res, err := q.ExecContext(ctx, `UPDATE movies SET deleted_at = ?, updated_at = ?, version = version + 1
 		WHERE id = ? AND deleted_at IS NULL`, t, t, id)
 	return expectRow(res, err, "delete movie "+id)
@@ -251,7 +247,7 @@ func (s *sqlStore) RestoreMovie(ctx context.Context, q sqldb.Querier, id string,
 
 func (s *sqlStore) restore(ctx context.Context, q sqldb.Querier, table, id string, now time.Time) (bool, error) {
 	res, err := q.ExecContext(ctx, `UPDATE `+table+` SET deleted_at = NULL, updated_at = ?, version = version + 1
-		WHERE id = ? AND deleted_at IS NOT NULL`, s.timeArg(now), id)
+		WHERE id = ? AND deleted_at IS NOT NULL`, s.Engine().TimeArg(now), id)
 	err = expectRow(res, err, "restore "+table+" "+id)
 	if err == nil {
 		return true, nil
@@ -287,7 +283,7 @@ func (s *sqlStore) TouchMovies(ctx context.Context, q sqldb.Querier, ids []strin
 		}
 	}
 	for _, part := range chunks(ids, 500) {
-		args := append([]any{s.timeArg(now)}, sqldb.StringArgs(part)...)
+		args := append([]any{s.Engine().TimeArg(now)}, sqldb.StringArgs(part)...)
 		if _, err := q.ExecContext(ctx, `UPDATE movies SET version = version + 1, updated_at = ?
 			WHERE deleted_at IS NULL AND id IN (`+sqldb.Placeholders(len(part))+`)`, args...); err != nil {
 			return fmt.Errorf("touch movies: %w", err)
@@ -583,14 +579,14 @@ func (s *sqlStore) timeKeyConv(i int, v string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.timeArg(t), nil
+	return s.Engine().TimeArg(t), nil
 }
 
 // ---- people
 
 func (s *sqlStore) CreatePerson(ctx context.Context, q sqldb.Querier, p NewPerson) error {
 	f := p.Fields
-	now := s.timeArg(p.Now)
+	now := s.Engine().TimeArg(p.Now)
 	_, err := q.ExecContext(ctx, `INSERT INTO people (id, name, name_key, birth_date, nationality, biography,
 		photo_url, listed_as_actor, import_key, version, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
@@ -605,7 +601,7 @@ func (s *sqlStore) CreatePerson(ctx context.Context, q sqldb.Querier, p NewPerso
 	return nil
 }
 
-func (s *sqlStore) LockPerson(ctx context.Context, q sqldb.Querier, id string) (LockedPerson, error) {
+func (s *sqlStore) LockPerson(ctx context.Context, q *sqldb.Tx, id string) (LockedPerson, error) {
 	var (
 		lp      LockedPerson
 		deleted *time.Time
@@ -625,12 +621,12 @@ func (s *sqlStore) UpdatePerson(ctx context.Context, q sqldb.Querier, id string,
 	res, err := q.ExecContext(ctx, `UPDATE people SET name = ?, name_key = ?, birth_date = ?, nationality = ?,
 		biography = ?, photo_url = ?, version = version + 1, updated_at = ?
 		WHERE id = ? AND deleted_at IS NULL`,
-		f.Name, NameKey(f.Name), f.BirthDate, f.Nationality, f.Biography, f.PhotoURL, s.timeArg(now), id)
+		f.Name, NameKey(f.Name), f.BirthDate, f.Nationality, f.Biography, f.PhotoURL, s.Engine().TimeArg(now), id)
 	return expectRow(res, err, "update person "+id)
 }
 
 func (s *sqlStore) SoftDeletePerson(ctx context.Context, q sqldb.Querier, id string, now time.Time) error {
-	t := s.timeArg(now)
+	t := s.Engine().TimeArg(now)
 	res, err := q.ExecContext(ctx, `UPDATE people SET deleted_at = ?, updated_at = ?, version = version + 1
 		WHERE id = ? AND deleted_at IS NULL`, t, t, id)
 	return expectRow(res, err, "delete person "+id)

@@ -108,7 +108,7 @@ type LockedPerson struct {
 // Store is the catalog's persistence. Reads of a single document return
 // ErrNotFound (wrapped) when there is no such row.
 type Store interface {
-	Engine() sqldb.Engine
+	sqldb.Transactor
 
 	ListGenres(ctx context.Context, q sqldb.Querier) ([]catalogapi.Genre, error)
 	// MissingGenres returns the ids among ids that are not genres.
@@ -132,7 +132,7 @@ type Store interface {
 
 	CreatePerson(ctx context.Context, q sqldb.Querier, p NewPerson) error
 	// LockPerson reads a person (deleted or not) and, on PostgreSQL, locks its row until the transaction ends.
-	LockPerson(ctx context.Context, q sqldb.Querier, id string) (LockedPerson, error)
+	LockPerson(ctx context.Context, tx *sqldb.Tx, id string) (LockedPerson, error)
 	UpdatePerson(ctx context.Context, q sqldb.Querier, id string, f catalogapi.PersonWrite, now time.Time) error
 	SoftDeletePerson(ctx context.Context, q sqldb.Querier, id string, now time.Time) error
 	RestorePerson(ctx context.Context, q sqldb.Querier, id string, now time.Time) (restored bool, err error)
@@ -154,9 +154,9 @@ type ImportedPerson struct {
 func New(db *sqldb.DB) (Store, error) {
 	switch db.Engine() {
 	case sqldb.SQLite:
-		return newSQLite(), nil
+		return newSQLite(db), nil
 	case sqldb.Postgres:
-		return newPostgres(), nil
+		return newPostgres(db), nil
 	default:
 		return nil, fmt.Errorf("catalog store: unsupported engine %q", db.Engine())
 	}
@@ -186,7 +186,7 @@ func MovieSortKey(s MovieSort, desc bool, m catalogapi.MovieSummary) []string {
 		}
 		return []string{d, TitleKey(m.Title), m.ID}
 	case SortCreated:
-		return []string{formatTime(m.CreatedAt), m.ID}
+		return []string{sqldb.FormatTime(m.CreatedAt), m.ID}
 	default: // title; rating and popularity (all equal in the catalog) fall back to title
 		return []string{TitleKey(m.Title), m.ID}
 	}
@@ -195,16 +195,7 @@ func MovieSortKey(s MovieSort, desc bool, m catalogapi.MovieSummary) []string {
 // PersonSortKey is the keyset position of p in a list sorted by s.
 func PersonSortKey(s PersonSort, p catalogapi.PersonSummary) []string {
 	if s == SortPersonCreated {
-		return []string{formatTime(p.CreatedAt), p.ID}
+		return []string{sqldb.FormatTime(p.CreatedAt), p.ID}
 	}
 	return []string{NameKey(p.Name), p.ID}
 }
-
-// timeLayout is how timestamps are kept as text (SQLite) and in cursors.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// Timestamp rounds t the way the store keeps it (UTC, microseconds), so a
-// value read back equals the one written.
-func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

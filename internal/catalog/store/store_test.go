@@ -41,7 +41,7 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, f *fixture)) {
 		st, err := store.New(db)
 		require.NoError(t, err)
 		require.Equal(t, db.Engine(), st.Engine())
-		fn(t, &fixture{ctx: ctx, db: db, st: st, now: store.Timestamp(time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.UTC))})
+		fn(t, &fixture{ctx: ctx, db: db, st: st, now: sqldb.Timestamp(time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.UTC))})
 	})
 }
 
@@ -204,7 +204,7 @@ func TestPeopleAndCredits(t *testing.T) {
 
 		// rename
 		later := f.now.Add(time.Hour)
-		lp, err := f.st.LockPerson(f.ctx, f.db, ann)
+		lp, err := f.lockPerson(ann)
 		require.NoError(t, err)
 		require.Equal(t, store.LockedPerson{Name: "Ann"}, lp)
 		require.NoError(t, f.st.UpdatePerson(f.ctx, f.db, ann, catalogapi.PersonWrite{Name: "Ann B.", BirthDate: "1970-02-03", PhotoURL: "http://x.example/a.png"}, later))
@@ -228,7 +228,7 @@ func TestPeopleAndCredits(t *testing.T) {
 
 		// a deleted person leaves the credit lists, the rows stay
 		require.NoError(t, f.st.SoftDeletePerson(f.ctx, f.db, ann, later))
-		lp, err = f.st.LockPerson(f.ctx, f.db, ann)
+		lp, err = f.lockPerson(ann)
 		require.NoError(t, err)
 		require.True(t, lp.Deleted)
 		_, err = f.st.GetPerson(f.ctx, f.db, ann, false)
@@ -251,7 +251,7 @@ func TestPeopleAndCredits(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, m.Cast, 1, "credits come back with the person")
 
-		_, err = f.st.LockPerson(f.ctx, f.db, newID(t))
+		_, err = f.lockPerson(newID(t))
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
 }
@@ -513,9 +513,9 @@ func TestTimestampsRoundTrip(t *testing.T) {
 		for i, ts := range []time.Time{
 			time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 			time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.FixedZone("x", 3600)),
-			store.Timestamp(time.Now()),
+			sqldb.Timestamp(time.Now()),
 		} {
-			ts = store.Timestamp(ts)
+			ts = sqldb.Timestamp(ts)
 			id := newID(t)
 			require.NoError(t, f.st.CreateMovie(f.ctx, f.db, store.NewMovie{ID: id, Fields: catalogapi.MovieWrite{Title: fmt.Sprint(i)}, Now: ts}))
 			m, err := f.st.GetMovie(f.ctx, f.db, id, false)
@@ -524,4 +524,13 @@ func TestTimestampsRoundTrip(t *testing.T) {
 			require.Equal(t, time.UTC, m.CreatedAt.Location())
 		}
 	})
+}
+
+// lockPerson runs LockPerson in a transaction of its own.
+func (f *fixture) lockPerson(id string) (lp store.LockedPerson, err error) {
+	err = f.st.InTx(f.ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		lp, err = f.st.LockPerson(ctx, tx, id)
+		return err
+	})
+	return lp, err
 }

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"time"
-
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -12,10 +10,6 @@ import (
 // what makes RotateRefreshToken and UseRefreshFamily atomic there.
 type postgresStore struct{ sqlStore }
 
-type postgresDialect struct{}
-
-func (postgresDialect) timeArg(t time.Time) any { return t.UTC().Truncate(time.Microsecond) }
-
-func newPostgres(q sqldb.Querier) *postgresStore {
-	return &postgresStore{sqlStore{q: q, d: postgresDialect{}}}
+func newPostgres(db *sqldb.DB) *postgresStore {
+	return &postgresStore{sqlStore{sqldb.Bind(db)}}
 }

@@ -94,63 +94,66 @@ type SigningKey struct {
 	RetiredAt  *time.Time // no longer signs; still verifies until its tokens expire
 }
 
-// Store is the identity service's persistence. A Store is bound to a
-// database or to one transaction (New(tx)), so several calls and the outbox
-// commit together.
+// Store is the identity service's persistence. It owns its transactions
+// (InTx): several calls and the outbox rows commit together. Every method
+// takes the sqldb.Querier to run on (the database or the transaction);
+// methods that rely on row locks take the *sqldb.Tx.
 type Store interface {
+	sqldb.Transactor
+
 	// CreateUser inserts an account; ErrEmailTaken when a live account has the address.
-	CreateUser(ctx context.Context, u User) error
+	CreateUser(ctx context.Context, q sqldb.Querier, u User) error
 	// UserByID returns an account, deleted or not.
-	UserByID(ctx context.Context, id string) (User, error)
+	UserByID(ctx context.Context, q sqldb.Querier, id string) (User, error)
 	// UserByEmail returns the live account with the (normalised) address.
-	UserByEmail(ctx context.Context, email string) (User, error)
+	UserByEmail(ctx context.Context, q sqldb.Querier, email string) (User, error)
 	// UpdateUser writes every field of u except ID and CreatedAt, when the
 	// stored version is still prevVersion (else ErrVersionConflict);
 	// ErrEmailTaken when the new address belongs to another live account.
-	UpdateUser(ctx context.Context, u User, prevVersion int64) error
+	UpdateUser(ctx context.Context, q sqldb.Querier, u User, prevVersion int64) error
 	// ListUsers returns up to f.Limit accounts after f.AfterID, in id order.
-	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
+	ListUsers(ctx context.Context, q sqldb.Querier, f UserFilter) ([]User, error)
 	// CountAdmins counts the live administrators.
-	CountAdmins(ctx context.Context) (int, error)
+	CountAdmins(ctx context.Context, q sqldb.Querier) (int, error)
 	// ApplyFollowCounts stores a user's follow counts unless a newer
 	// countsVersion is already stored (events may arrive twice or out of order).
-	ApplyFollowCounts(ctx context.Context, userID string, followers, following int, countsVersion int64) error
+	ApplyFollowCounts(ctx context.Context, q sqldb.Querier, userID string, followers, following int, countsVersion int64) error
 
 	// CreateRefreshFamily starts a family.
-	CreateRefreshFamily(ctx context.Context, f RefreshFamily) error
+	CreateRefreshFamily(ctx context.Context, q sqldb.Querier, f RefreshFamily) error
 	// AddRefreshToken inserts a token of an existing family.
-	AddRefreshToken(ctx context.Context, t RefreshToken) error
+	AddRefreshToken(ctx context.Context, q sqldb.Querier, t RefreshToken) error
 	// RefreshToken returns a token by hash with its family's revocation.
-	RefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	RefreshToken(ctx context.Context, q sqldb.Querier, hash string) (RefreshToken, error)
 	// RotateRefreshToken marks the token exchanged. It reports false when it
 	// already was: of concurrent exchanges of one token exactly one wins.
-	RotateRefreshToken(ctx context.Context, hash string, at time.Time) (bool, error)
+	RotateRefreshToken(ctx context.Context, tx *sqldb.Tx, hash string, at time.Time) (bool, error)
 	// UseRefreshFamily records a use of a live family, and reports false when
 	// the family is revoked. On PostgreSQL it locks the family row until the
 	// transaction ends, so it serialises with RevokeRefreshFamily.
-	UseRefreshFamily(ctx context.Context, familyID string, at time.Time) (bool, error)
+	UseRefreshFamily(ctx context.Context, tx *sqldb.Tx, familyID string, at time.Time) (bool, error)
 	// RevokeRefreshFamily revokes a family (no-op when it already is or does not exist).
-	RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time) error
+	RevokeRefreshFamily(ctx context.Context, q sqldb.Querier, familyID string, at time.Time) error
 	// RevokeUserRefreshFamilies revokes every live family of a user and says how many.
-	RevokeUserRefreshFamilies(ctx context.Context, userID string, at time.Time) (int64, error)
+	RevokeUserRefreshFamilies(ctx context.Context, q sqldb.Querier, userID string, at time.Time) (int64, error)
 	// PurgeRefreshTokens deletes tokens that expired before `before` and the
 	// families left without tokens; it returns the number of tokens deleted.
-	PurgeRefreshTokens(ctx context.Context, before time.Time) (int64, error)
+	PurgeRefreshTokens(ctx context.Context, q sqldb.Querier, before time.Time) (int64, error)
 
 	// SigningKeys returns every stored key, newest first.
-	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	SigningKeys(ctx context.Context, q sqldb.Querier) ([]SigningKey, error)
 	// AddSigningKey stores a new key.
-	AddSigningKey(ctx context.Context, k SigningKey) error
+	AddSigningKey(ctx context.Context, q sqldb.Querier, k SigningKey) error
 	// RetireSigningKeys retires every live key except kid.
-	RetireSigningKeys(ctx context.Context, exceptKid string, at time.Time) error
+	RetireSigningKeys(ctx context.Context, q sqldb.Querier, exceptKid string, at time.Time) error
 	// DeleteSigningKeysRetiredBefore drops keys retired before `before`.
-	DeleteSigningKeysRetiredBefore(ctx context.Context, before time.Time) (int64, error)
+	DeleteSigningKeysRetiredBefore(ctx context.Context, q sqldb.Querier, before time.Time) (int64, error)
 }
 
-// New returns the Store of q's engine (a *sqldb.DB or a *sqldb.Tx).
-func New(q sqldb.Querier) Store {
-	if q.Engine() == sqldb.Postgres {
-		return newPostgres(q)
+// New returns the Store of db's engine.
+func New(db *sqldb.DB) Store {
+	if db.Engine() == sqldb.Postgres {
+		return newPostgres(db)
 	}
-	return newSQLite(q)
+	return newSQLite(db)
 }

@@ -41,37 +41,37 @@ func TestUsers(t *testing.T) {
 		st := open(t, db)
 
 		ann := newUser("ann@example.com", base)
-		require.NoError(t, st.CreateUser(ctx, ann))
-		got, err := st.UserByID(ctx, ann.ID)
+		require.NoError(t, st.CreateUser(ctx, db, ann))
+		got, err := st.UserByID(ctx, db, ann.ID)
 		require.NoError(t, err)
 		require.Equal(t, ann, got, "every field round-trips, timestamps to the microsecond")
-		got, err = st.UserByEmail(ctx, "ann@example.com")
+		got, err = st.UserByEmail(ctx, db, "ann@example.com")
 		require.NoError(t, err)
 		require.Equal(t, ann.ID, got.ID)
 
-		require.ErrorIs(t, st.CreateUser(ctx, newUser("ann@example.com", base)), store.ErrEmailTaken)
-		_, err = st.UserByID(ctx, uuid.NewString())
+		require.ErrorIs(t, st.CreateUser(ctx, db, newUser("ann@example.com", base)), store.ErrEmailTaken)
+		_, err = st.UserByID(ctx, db, uuid.NewString())
 		require.ErrorIs(t, err, store.ErrNotFound)
-		_, err = st.UserByEmail(ctx, "nobody@example.com")
+		_, err = st.UserByEmail(ctx, db, "nobody@example.com")
 		require.ErrorIs(t, err, store.ErrNotFound)
 
 		// update with optimistic concurrency
 		bob := newUser("bob@example.com", base.Add(time.Second))
-		require.NoError(t, st.CreateUser(ctx, bob))
+		require.NoError(t, st.CreateUser(ctx, db, bob))
 		upd := ann
 		upd.DisplayName, upd.Role, upd.Version, upd.UpdatedAt = "Ann B.", store.RoleAdmin, 2, base.Add(time.Minute)
-		require.NoError(t, st.UpdateUser(ctx, upd, 1))
-		got, _ = st.UserByID(ctx, ann.ID)
+		require.NoError(t, st.UpdateUser(ctx, db, upd, 1))
+		got, _ = st.UserByID(ctx, db, ann.ID)
 		require.Equal(t, upd, got)
-		require.ErrorIs(t, st.UpdateUser(ctx, upd, 1), store.ErrVersionConflict, "stale version")
+		require.ErrorIs(t, st.UpdateUser(ctx, db, upd, 1), store.ErrVersionConflict, "stale version")
 		ghost := upd
 		ghost.ID = uuid.NewString()
-		require.ErrorIs(t, st.UpdateUser(ctx, ghost, 1), store.ErrNotFound)
+		require.ErrorIs(t, st.UpdateUser(ctx, db, ghost, 1), store.ErrNotFound)
 		taken := upd
 		taken.Email, taken.Version = "bob@example.com", 3
-		require.ErrorIs(t, st.UpdateUser(ctx, taken, 2), store.ErrEmailTaken)
+		require.ErrorIs(t, st.UpdateUser(ctx, db, taken, 2), store.ErrEmailTaken)
 
-		n, err := st.CountAdmins(ctx)
+		n, err := st.CountAdmins(ctx, db)
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 
@@ -79,15 +79,15 @@ func TestUsers(t *testing.T) {
 		del := bob
 		deletedAt := base.Add(time.Hour)
 		del.DeletedAt, del.Version, del.UpdatedAt = &deletedAt, 2, deletedAt
-		require.NoError(t, st.UpdateUser(ctx, del, 1))
-		_, err = st.UserByEmail(ctx, "bob@example.com")
+		require.NoError(t, st.UpdateUser(ctx, db, del, 1))
+		_, err = st.UserByEmail(ctx, db, "bob@example.com")
 		require.ErrorIs(t, err, store.ErrNotFound)
-		got, err = st.UserByID(ctx, bob.ID)
+		got, err = st.UserByID(ctx, db, bob.ID)
 		require.NoError(t, err)
 		require.True(t, got.Deleted())
 		require.Equal(t, deletedAt, *got.DeletedAt)
 		bob2 := newUser("bob@example.com", base.Add(2*time.Hour))
-		require.NoError(t, st.CreateUser(ctx, bob2), "a deleted account's address can register again")
+		require.NoError(t, st.CreateUser(ctx, db, bob2), "a deleted account's address can register again")
 	})
 }
 
@@ -106,13 +106,13 @@ func TestListUsers(t *testing.T) {
 				at := base
 				u.DeletedAt = &at
 			}
-			require.NoError(t, st.CreateUser(ctx, u))
+			require.NoError(t, st.CreateUser(ctx, db, u))
 			ids = append(ids, u.ID)
 		}
 		collect := func(f store.UserFilter) []string {
 			var out []string
 			for {
-				page, err := st.ListUsers(ctx, f)
+				page, err := st.ListUsers(ctx, db, f)
 				require.NoError(t, err)
 				for _, u := range page {
 					out = append(out, u.ID)
@@ -141,13 +141,13 @@ func TestListUsers(t *testing.T) {
 	})
 }
 
-func newFamily(t *testing.T, st store.Store, userID string, at time.Time) (store.RefreshFamily, store.RefreshToken) {
+func newFamily(t *testing.T, db *sqldb.DB, st store.Store, userID string, at time.Time) (store.RefreshFamily, store.RefreshToken) {
 	t.Helper()
 	ctx := context.Background()
 	f := store.RefreshFamily{ID: uuid.NewString(), UserID: userID, CreatedAt: at, LastUsedAt: at}
-	require.NoError(t, st.CreateRefreshFamily(ctx, f))
+	require.NoError(t, st.CreateRefreshFamily(ctx, db, f))
 	tok := store.RefreshToken{Hash: uuid.NewString(), FamilyID: f.ID, UserID: userID, CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)}
-	require.NoError(t, st.AddRefreshToken(ctx, tok))
+	require.NoError(t, st.AddRefreshToken(ctx, db, tok))
 	return f, tok
 }
 
@@ -157,51 +157,51 @@ func TestRefreshTokens(t *testing.T) {
 		ctx := context.Background()
 		st := open(t, db)
 		u := newUser("r@example.com", base)
-		require.NoError(t, st.CreateUser(ctx, u))
+		require.NoError(t, st.CreateUser(ctx, db, u))
 
-		f, tok := newFamily(t, st, u.ID, base)
-		got, err := st.RefreshToken(ctx, tok.Hash)
+		f, tok := newFamily(t, db, st, u.ID, base)
+		got, err := st.RefreshToken(ctx, db, tok.Hash)
 		require.NoError(t, err)
 		require.Equal(t, tok, got)
-		_, err = st.RefreshToken(ctx, "unknown")
+		_, err = st.RefreshToken(ctx, db, "unknown")
 		require.ErrorIs(t, err, store.ErrNotFound)
 
-		ok, err := st.RotateRefreshToken(ctx, tok.Hash, base.Add(time.Minute))
+		ok, err := inTx(t, st, store.Store.RotateRefreshToken, tok.Hash, base.Add(time.Minute))
 		require.NoError(t, err)
 		require.True(t, ok)
-		ok, err = st.RotateRefreshToken(ctx, tok.Hash, base.Add(2*time.Minute))
+		ok, err = inTx(t, st, store.Store.RotateRefreshToken, tok.Hash, base.Add(2*time.Minute))
 		require.NoError(t, err)
 		require.False(t, ok, "a token rotates once")
-		got, _ = st.RefreshToken(ctx, tok.Hash)
+		got, _ = st.RefreshToken(ctx, db, tok.Hash)
 		require.Equal(t, base.Add(time.Minute), *got.RotatedAt)
 
-		ok, err = st.UseRefreshFamily(ctx, f.ID, base.Add(time.Minute))
+		ok, err = inTx(t, st, store.Store.UseRefreshFamily, f.ID, base.Add(time.Minute))
 		require.NoError(t, err)
 		require.True(t, ok)
-		require.NoError(t, st.RevokeRefreshFamily(ctx, f.ID, base.Add(3*time.Minute)))
-		require.NoError(t, st.RevokeRefreshFamily(ctx, f.ID, base.Add(4*time.Minute)), "idempotent")
-		ok, err = st.UseRefreshFamily(ctx, f.ID, base.Add(5*time.Minute))
+		require.NoError(t, st.RevokeRefreshFamily(ctx, db, f.ID, base.Add(3*time.Minute)))
+		require.NoError(t, st.RevokeRefreshFamily(ctx, db, f.ID, base.Add(4*time.Minute)), "idempotent")
+		ok, err = inTx(t, st, store.Store.UseRefreshFamily, f.ID, base.Add(5*time.Minute))
 		require.NoError(t, err)
 		require.False(t, ok, "a revoked family is unusable")
-		got, _ = st.RefreshToken(ctx, tok.Hash)
+		got, _ = st.RefreshToken(ctx, db, tok.Hash)
 		require.Equal(t, base.Add(3*time.Minute), *got.FamilyRevokedAt, "the first revocation counts")
 
 		// every family of a user
-		_, t2 := newFamily(t, st, u.ID, base)
-		_, t3 := newFamily(t, st, u.ID, base)
-		n, err := st.RevokeUserRefreshFamilies(ctx, u.ID, base.Add(time.Hour))
+		_, t2 := newFamily(t, db, st, u.ID, base)
+		_, t3 := newFamily(t, db, st, u.ID, base)
+		n, err := st.RevokeUserRefreshFamilies(ctx, db, u.ID, base.Add(time.Hour))
 		require.NoError(t, err)
 		require.EqualValues(t, 2, n, "the already revoked family is not counted")
 		for _, h := range []string{t2.Hash, t3.Hash} {
-			got, _ := st.RefreshToken(ctx, h)
+			got, _ := st.RefreshToken(ctx, db, h)
 			require.NotNil(t, got.FamilyRevokedAt)
 		}
 
 		// purge: expired tokens and their empty families go
-		n, err = st.PurgeRefreshTokens(ctx, base.Add(25*time.Hour))
+		n, err = st.PurgeRefreshTokens(ctx, db, base.Add(25*time.Hour))
 		require.NoError(t, err)
 		require.EqualValues(t, 3, n)
-		_, err = st.RefreshToken(ctx, t2.Hash)
+		_, err = st.RefreshToken(ctx, db, t2.Hash)
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
 }
@@ -212,14 +212,14 @@ func TestConcurrentRotationHasOneWinner(t *testing.T) {
 		ctx := context.Background()
 		st := open(t, db)
 		u := newUser("c@example.com", base)
-		require.NoError(t, st.CreateUser(ctx, u))
-		_, tok := newFamily(t, st, u.ID, base)
+		require.NoError(t, st.CreateUser(ctx, db, u))
+		_, tok := newFamily(t, db, st, u.ID, base)
 		var wins atomic.Int64
 		var wg sync.WaitGroup
 		for range 6 {
 			wg.Go(func() {
 				err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-					ok, err := store.New(tx).RotateRefreshToken(ctx, tok.Hash, time.Now())
+					ok, err := st.RotateRefreshToken(ctx, tx, tok.Hash, time.Now())
 					if ok {
 						wins.Add(1)
 					}
@@ -238,7 +238,7 @@ func TestSigningKeys(t *testing.T) {
 	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		st := open(t, db)
-		keys, err := st.SigningKeys(ctx)
+		keys, err := st.SigningKeys(ctx, db)
 		require.NoError(t, err)
 		require.Empty(t, keys)
 
@@ -246,29 +246,29 @@ func TestSigningKeys(t *testing.T) {
 			_, priv, err := ed25519.GenerateKey(rand.Reader)
 			require.NoError(t, err)
 			k := store.SigningKey{Kid: kid, PrivateKey: priv, CreatedAt: at}
-			require.NoError(t, st.AddSigningKey(ctx, k))
+			require.NoError(t, st.AddSigningKey(ctx, db, k))
 			return k
 		}
 		k1 := mk("k1", base)
 		k2 := mk("k2", base.Add(time.Hour))
-		keys, err = st.SigningKeys(ctx)
+		keys, err = st.SigningKeys(ctx, db)
 		require.NoError(t, err)
 		require.Equal(t, []store.SigningKey{k2, k1}, keys, "newest first, private keys intact")
 
-		require.NoError(t, st.RetireSigningKeys(ctx, "k2", base.Add(2*time.Hour)))
-		keys, _ = st.SigningKeys(ctx)
+		require.NoError(t, st.RetireSigningKeys(ctx, db, "k2", base.Add(2*time.Hour)))
+		keys, _ = st.SigningKeys(ctx, db)
 		require.Nil(t, keys[0].RetiredAt)
 		require.Equal(t, base.Add(2*time.Hour), *keys[1].RetiredAt)
 
-		n, err := st.DeleteSigningKeysRetiredBefore(ctx, base.Add(time.Hour))
+		n, err := st.DeleteSigningKeysRetiredBefore(ctx, db, base.Add(time.Hour))
 		require.NoError(t, err)
 		require.Zero(t, n, "retired after the cut-off: kept")
-		n, err = st.DeleteSigningKeysRetiredBefore(ctx, base.Add(3*time.Hour))
+		n, err = st.DeleteSigningKeysRetiredBefore(ctx, db, base.Add(3*time.Hour))
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n)
-		keys, _ = st.SigningKeys(ctx)
+		keys, _ = st.SigningKeys(ctx, db)
 		require.Equal(t, []store.SigningKey{k2}, keys, "live keys are never deleted")
-		require.Error(t, st.AddSigningKey(ctx, store.SigningKey{Kid: "bad", PrivateKey: []byte{1}}))
+		require.Error(t, st.AddSigningKey(ctx, db, store.SigningKey{Kid: "bad", PrivateKey: []byte{1}}))
 	})
 }
 
@@ -278,22 +278,32 @@ func TestFollowCountsKeepTheNewestVersion(t *testing.T) {
 		ctx := context.Background()
 		st := open(t, db)
 		u := newUser("counted@example.com", time.Now())
-		require.NoError(t, st.CreateUser(ctx, u))
-		got, err := st.UserByID(ctx, u.ID)
+		require.NoError(t, st.CreateUser(ctx, db, u))
+		got, err := st.UserByID(ctx, db, u.ID)
 		require.NoError(t, err)
 		require.Equal(t, [2]int{0, 0}, [2]int{got.FollowersCount, got.FollowingCount}, "no counts announced yet")
 
-		require.NoError(t, st.ApplyFollowCounts(ctx, u.ID, 3, 1, 5))
-		require.NoError(t, st.ApplyFollowCounts(ctx, u.ID, 2, 1, 4), "an older event arriving late")
-		require.NoError(t, st.ApplyFollowCounts(ctx, u.ID, 3, 1, 5), "a duplicate")
-		got, err = st.UserByID(ctx, u.ID)
+		require.NoError(t, st.ApplyFollowCounts(ctx, db, u.ID, 3, 1, 5))
+		require.NoError(t, st.ApplyFollowCounts(ctx, db, u.ID, 2, 1, 4), "an older event arriving late")
+		require.NoError(t, st.ApplyFollowCounts(ctx, db, u.ID, 3, 1, 5), "a duplicate")
+		got, err = st.UserByID(ctx, db, u.ID)
 		require.NoError(t, err)
 		require.Equal(t, [2]int{3, 1}, [2]int{got.FollowersCount, got.FollowingCount})
 
-		require.NoError(t, st.ApplyFollowCounts(ctx, u.ID, 4, 2, 6))
-		list, err := st.ListUsers(ctx, store.UserFilter{Limit: 10})
+		require.NoError(t, st.ApplyFollowCounts(ctx, db, u.ID, 4, 2, 6))
+		list, err := st.ListUsers(ctx, db, store.UserFilter{Limit: 10})
 		require.NoError(t, err)
 		require.Len(t, list, 1)
 		require.Equal(t, [2]int{4, 2}, [2]int{list[0].FollowersCount, list[0].FollowingCount})
 	})
+}
+
+// inTx runs a locking method in a transaction of its own.
+func inTx(t *testing.T, st store.Store, fn func(store.Store, context.Context, *sqldb.Tx, string, time.Time) (bool, error), key string, at time.Time) (ok bool, err error) {
+	t.Helper()
+	err = st.InTx(context.Background(), func(ctx context.Context, tx *sqldb.Tx) error {
+		ok, err = fn(st, ctx, tx, key, at)
+		return err
+	})
+	return ok, err
 }

@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -69,4 +70,26 @@ func StringArgs(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// Row is what a scan function reads: a *sql.Row or the current row of *sql.Rows.
+type Row interface{ Scan(dest ...any) error }
+
+// QueryAll runs a query and scans every row with scan; an empty result is an
+// empty (not nil) slice.
+func QueryAll[T any](ctx context.Context, q Querier, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -45,6 +45,8 @@ type DB struct {
 	Name string
 	// writers holds the one SQLite write slot of this process (nil on PostgreSQL)
 	writers chan struct{}
+	// group queues SQLite writes for group commit (see Write)
+	group writeGroup
 }
 
 // Open opens a database from a URL:
@@ -90,7 +92,7 @@ func openSQLite(ctx context.Context, name, path string) (*DB, error) {
 		raw.Close()
 		return nil, fmt.Errorf("open %s sqlite database %s: %w", name, path, err)
 	}
-	return &DB{raw: raw, engine: SQLite, Name: name, writers: make(chan struct{}, 1)}, nil
+	return &DB{raw: raw, engine: SQLite, Name: name, writers: make(chan struct{}, 1), group: writeGroup{turn: make(chan struct{}, 1)}}, nil
 }
 
 func openPostgres(ctx context.Context, name, rawURL string) (*DB, error) {
@@ -261,11 +263,24 @@ func IsUniqueViolation(err error) bool {
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }
 
-// IsForeignKeyViolation reports whether err is a foreign-key violation on either engine.
-func IsForeignKeyViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "SQLSTATE 23503")
+// Transactor is what every service's store shares: it is bound to its
+// database and owns the transactions its writes run in. A write that must be
+// atomic (state, projections and outbox rows) is one InTx; methods that lock
+// rows take the *Tx, so no lock is taken outside a transaction.
+type Transactor interface {
+	// InTx runs fn in one write transaction (DB.Write: group commit on SQLite).
+	InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error
+	Engine() Engine
 }
+
+// Bound implements Transactor for a store on db; stores embed it.
+type Bound struct{ db *DB }
+
+// Bind returns the Transactor of a store on db.
+func Bind(db *DB) Bound { return Bound{db: db} }
+
+func (b Bound) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return b.db.Write(ctx, fn)
+}
+
+func (b Bound) Engine() Engine { return b.db.engine }

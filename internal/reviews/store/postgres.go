@@ -1,8 +1,6 @@
 package store
 
 import (
-	"time"
-
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -21,12 +19,10 @@ import (
 //     re-reads the committed row before adding its own change.
 type postgresStore struct{ *sqlStore }
 
-func newPostgres() *postgresStore {
+func newPostgres(db *sqldb.DB) *postgresStore {
 	return &postgresStore{&sqlStore{
-		engine:      sqldb.Postgres,
-		timeArg:     func(t time.Time) any { return Timestamp(t) },
-		lockReview:  " FOR UPDATE OF r",
-		shareAuthor: " FOR SHARE",
+		Bound:      sqldb.Bind(db),
+		lockReview: " FOR UPDATE OF r",
 		// a locking clause may not name the nullable side of an outer join:
 		// the author is locked inside a lateral subquery instead
 		movieAndAuthor: `SELECT m.title, m.deleted, m.version, a.display_name, a.deleted, a.version

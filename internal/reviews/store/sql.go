@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
@@ -16,20 +15,14 @@ import (
 // sqlStore is the SQL both engines share. The engine-specific parts are the
 // fields set by newSQLite and newPostgres.
 type sqlStore struct {
-	engine sqldb.Engine
-	// timeArg turns a time into the argument the engine's timestamp columns take.
-	timeArg func(t time.Time) any
+	sqldb.Bound
 	// lockReview is appended to the SELECT of a review that will be changed.
 	lockReview string
-	// shareAuthor is appended to the SELECT of the author of a review write.
-	shareAuthor string
 	// movieAndAuthor reads a movie and (arguments: author id, movie id) the
 	// author of a review write in one statement, the author locked FOR SHARE
 	// where the engine has row locks.
 	movieAndAuthor string
 }
-
-func (s *sqlStore) Engine() sqldb.Engine { return s.engine }
 
 // ---- helpers
 
@@ -85,14 +78,10 @@ func (s *sqlStore) GetMovie(ctx context.Context, q sqldb.Querier, id string) (Mo
 	return m, nil
 }
 
-func (s *sqlStore) GetAuthor(ctx context.Context, q sqldb.Querier, id string, share bool) (Author, error) {
+func (s *sqlStore) GetAuthor(ctx context.Context, q sqldb.Querier, id string) (Author, error) {
 	a := Author{ID: id}
-	lock := ""
-	if share {
-		lock = s.shareAuthor
-	}
 	var deleted int
-	err := q.QueryRowContext(ctx, `SELECT display_name, deleted, version FROM authors WHERE id = ?`+lock, id).Scan(&a.DisplayName, &deleted, &a.Version)
+	err := q.QueryRowContext(ctx, `SELECT display_name, deleted, version FROM authors WHERE id = ?`, id).Scan(&a.DisplayName, &deleted, &a.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("author %s: %w", id, ErrNotFound)
 	}
@@ -103,7 +92,7 @@ func (s *sqlStore) GetAuthor(ctx context.Context, q sqldb.Querier, id string, sh
 	return a, nil
 }
 
-func (s *sqlStore) MovieAndAuthor(ctx context.Context, q sqldb.Querier, movieID, authorID string) (Movie, Author, bool, error) {
+func (s *sqlStore) MovieAndAuthor(ctx context.Context, q *sqldb.Tx, movieID, authorID string) (Movie, Author, bool, error) {
 	m, a := Movie{ID: movieID}, Author{ID: authorID}
 	var movieDeleted int
 	var name sql.NullString
@@ -208,7 +197,7 @@ func (s *sqlStore) Authors(ctx context.Context, q sqldb.Querier, ids []string) (
 const reviewColumns = `INSERT INTO reviews (id, movie_id, author_id, rating, body, version, created_at, updated_at) VALUES `
 
 func (s *sqlStore) reviewArgs(args []any, r Review) []any {
-	return append(args, r.ID, r.MovieID, r.AuthorID, r.Rating, r.Body, r.Version, s.timeArg(r.CreatedAt), s.timeArg(r.UpdatedAt))
+	return append(args, r.ID, r.MovieID, r.AuthorID, r.Rating, r.Body, r.Version, s.Engine().TimeArg(r.CreatedAt), s.Engine().TimeArg(r.UpdatedAt))
 }
 
 func (s *sqlStore) InsertReview(ctx context.Context, q sqldb.Querier, r Review) error {
@@ -255,7 +244,7 @@ const selectReviews = `SELECT r.id, r.movie_id, r.author_id, r.rating, r.body, r
 		m.title, m.deleted, a.display_name, a.deleted
 	FROM reviews r JOIN movies m ON m.id = r.movie_id JOIN authors a ON a.id = r.author_id`
 
-func scanReview(row interface{ Scan(...any) error }) (Review, error) {
+func scanReview(row sqldb.Row) (Review, error) {
 	var r Review
 	var movieDeleted, authorDeleted int
 	err := row.Scan(&r.ID, &r.MovieID, &r.AuthorID, &r.Rating, &r.Body, &r.Version, sqldb.Time(&r.CreatedAt), sqldb.Time(&r.UpdatedAt),
@@ -264,11 +253,15 @@ func scanReview(row interface{ Scan(...any) error }) (Review, error) {
 	return r, err
 }
 
-func (s *sqlStore) GetReview(ctx context.Context, q sqldb.Querier, id string, lock bool) (Review, error) {
-	query := selectReviews + ` WHERE r.id = ?`
-	if lock {
-		query += s.lockReview
-	}
+func (s *sqlStore) GetReview(ctx context.Context, q sqldb.Querier, id string) (Review, error) {
+	return getReview(ctx, q, selectReviews+` WHERE r.id = ?`, id)
+}
+
+func (s *sqlStore) LockReview(ctx context.Context, tx *sqldb.Tx, id string) (Review, error) {
+	return getReview(ctx, tx, selectReviews+` WHERE r.id = ?`+s.lockReview, id)
+}
+
+func getReview(ctx context.Context, q sqldb.Querier, query, id string) (Review, error) {
 	r, err := scanReview(q.QueryRowContext(ctx, query, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("review %s: %w", id, ErrNotFound)
@@ -293,7 +286,7 @@ func (s *sqlStore) ReviewIDOf(ctx context.Context, q sqldb.Querier, movieID, aut
 
 func (s *sqlStore) UpdateReview(ctx context.Context, q sqldb.Querier, r Review) error {
 	res, err := q.ExecContext(ctx, `UPDATE reviews SET rating = ?, body = ?, version = ?, updated_at = ? WHERE id = ?`,
-		r.Rating, r.Body, r.Version, s.timeArg(r.UpdatedAt), r.ID)
+		r.Rating, r.Body, r.Version, s.Engine().TimeArg(r.UpdatedAt), r.ID)
 	if err != nil {
 		return fmt.Errorf("update review %s: %w", r.ID, err)
 	}
@@ -318,7 +311,7 @@ func (s *sqlStore) DeleteReview(ctx context.Context, q sqldb.Querier, id string)
 	return nil
 }
 
-func (s *sqlStore) ReviewsByAuthor(ctx context.Context, q sqldb.Querier, authorID string) ([]Review, error) {
+func (s *sqlStore) ReviewsByAuthor(ctx context.Context, q *sqldb.Tx, authorID string) ([]Review, error) {
 	return s.queryReviews(ctx, q, selectReviews+` WHERE r.author_id = ? ORDER BY r.created_at, r.id`+s.lockReview, authorID)
 }
 
@@ -336,7 +329,7 @@ func (s *sqlStore) list(ctx context.Context, q sqldb.Querier, cond string, arg a
 	args := []any{arg}
 	if after != nil {
 		query += ` AND (r.created_at, r.id) < (?, ?)`
-		args = append(args, s.timeArg(after.CreatedAt), after.ID)
+		args = append(args, s.Engine().TimeArg(after.CreatedAt), after.ID)
 	}
 	query += ` ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
 	args = append(args, limit)
@@ -344,20 +337,8 @@ func (s *sqlStore) list(ctx context.Context, q sqldb.Querier, cond string, arg a
 }
 
 func (s *sqlStore) queryReviews(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]Review, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := sqldb.QueryAll(ctx, q, scanReview, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list reviews: %w", err)
-	}
-	defer rows.Close()
-	out := []Review{}
-	for rows.Next() {
-		r, err := scanReview(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list reviews: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list reviews: %w", err)
 	}
 	return out, nil

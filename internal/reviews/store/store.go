@@ -8,8 +8,10 @@
 // transactions hold the write lock already; PostgreSQL takes FOR UPDATE / FOR
 // SHARE).
 //
-// Every method takes the sqldb.Querier to run on, so the service can put a
-// write, the rating summary and the outbox events in one transaction.
+// The store owns its transactions (InTx, group-committed on SQLite): a
+// write, the rating summary and the outbox events run in one. Reads take the
+// sqldb.Querier to run on (the database or the transaction); methods that
+// lock rows take the *sqldb.Tx, so no lock is taken outside a transaction.
 package store
 
 import (
@@ -129,7 +131,7 @@ func (r Rating) Event() reviewsapi.RatingChangedEvent {
 
 // Store is the reviews service's persistence.
 type Store interface {
-	Engine() sqldb.Engine
+	sqldb.Transactor
 
 	// ApplyMovie stores m unless a version as high or higher is stored already;
 	// applied reports whether it was stored.
@@ -137,14 +139,13 @@ type Store interface {
 	// ApplyAuthor is ApplyMovie for authors.
 	ApplyAuthor(ctx context.Context, q sqldb.Querier, a Author) (applied bool, err error)
 	GetMovie(ctx context.Context, q sqldb.Querier, id string) (Movie, error)
-	// GetAuthor reads an author; with share it also takes a shared row lock
-	// (PostgreSQL), so a concurrent deletion waits for the caller's transaction.
-	GetAuthor(ctx context.Context, q sqldb.Querier, id string, share bool) (Author, error)
+	GetAuthor(ctx context.Context, q sqldb.Querier, id string) (Author, error)
 	// MovieAndAuthor reads the movie and the author of a review write in one
-	// statement, the author with a shared lock like GetAuthor's share;
+	// statement, the author with a shared row lock (PostgreSQL), so a
+	// concurrent deletion of the account waits for the caller's transaction;
 	// authorKnown is false when there is no such author. A missing movie is
 	// ErrNotFound.
-	MovieAndAuthor(ctx context.Context, q sqldb.Querier, movieID, authorID string) (m Movie, a Author, authorKnown bool, err error)
+	MovieAndAuthor(ctx context.Context, tx *sqldb.Tx, movieID, authorID string) (m Movie, a Author, authorKnown bool, err error)
 	// EnsureMovies and EnsureAuthors insert placeholders (version 0) for the
 	// ids not stored yet; stored rows are left alone.
 	EnsureMovies(ctx context.Context, q sqldb.Querier, ms []Movie) error
@@ -158,16 +159,18 @@ type Store interface {
 	// InsertReviews inserts many, skipping those that would be duplicates;
 	// it returns the ids inserted.
 	InsertReviews(ctx context.Context, q sqldb.Querier, rs []Review) (map[string]bool, error)
-	// GetReview reads a review, visible or not; with lock it also locks the
-	// review row until the transaction ends (PostgreSQL).
-	GetReview(ctx context.Context, q sqldb.Querier, id string, lock bool) (Review, error)
+	// GetReview reads a review, visible or not.
+	GetReview(ctx context.Context, q sqldb.Querier, id string) (Review, error)
+	// LockReview is GetReview that also locks the review row until the
+	// transaction ends (PostgreSQL).
+	LockReview(ctx context.Context, tx *sqldb.Tx, id string) (Review, error)
 	// ReviewIDOf returns the id of the author's review of the movie.
 	ReviewIDOf(ctx context.Context, q sqldb.Querier, movieID, authorID string) (string, error)
 	// UpdateReview sets rating, body, updated_at and version of a review.
 	UpdateReview(ctx context.Context, q sqldb.Querier, r Review) error
 	DeleteReview(ctx context.Context, q sqldb.Querier, id string) error
 	// ReviewsByAuthor lists every review of an author (locked on PostgreSQL), oldest first.
-	ReviewsByAuthor(ctx context.Context, q sqldb.Querier, authorID string) ([]Review, error)
+	ReviewsByAuthor(ctx context.Context, tx *sqldb.Tx, authorID string) ([]Review, error)
 	// ListByMovie and ListByAuthor return up to limit visible reviews,
 	// newest first, after the position (nil: from the newest).
 	ListByMovie(ctx context.Context, q sqldb.Querier, movieID string, after *Position, limit int) ([]Review, error)
@@ -188,23 +191,10 @@ type Store interface {
 func New(db *sqldb.DB) (Store, error) {
 	switch db.Engine() {
 	case sqldb.SQLite:
-		return newSQLite(), nil
+		return newSQLite(db), nil
 	case sqldb.Postgres:
-		return newPostgres(), nil
+		return newPostgres(db), nil
 	default:
 		return nil, fmt.Errorf("reviews store: unsupported engine %q", db.Engine())
 	}
 }
-
-// timeLayout is how timestamps are kept as text (SQLite) and in cursors.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-// FormatTime formats t as the store keeps it and cursors carry it.
-func FormatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// ParseTime reads a time formatted by FormatTime.
-func ParseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
-
-// Timestamp rounds t the way the store keeps it (UTC, microseconds), so a
-// value read back equals the one written.
-func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

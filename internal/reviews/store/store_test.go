@@ -32,7 +32,7 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, f *fixture)) {
 		st, err := store.New(db)
 		require.NoError(t, err)
 		require.Equal(t, db.Engine(), st.Engine())
-		fn(t, &fixture{ctx: ctx, db: db, st: st, now: store.Timestamp(time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.UTC))})
+		fn(t, &fixture{ctx: ctx, db: db, st: st, now: sqldb.Timestamp(time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.UTC))})
 	})
 }
 
@@ -96,7 +96,7 @@ func TestApplyKeepsTheHighestVersion(t *testing.T) {
 		aid := newID(t)
 		require.NoError(t, f.st.EnsureAuthors(f.ctx, f.db, []store.Author{{ID: aid, DisplayName: "guess"}}))
 		require.NoError(t, f.st.EnsureAuthors(f.ctx, f.db, []store.Author{{ID: aid, DisplayName: "again"}}), "placeholders never overwrite")
-		a, err := f.st.GetAuthor(f.ctx, f.db, aid, false)
+		a, err := f.st.GetAuthor(f.ctx, f.db, aid)
 		require.NoError(t, err)
 		require.Equal(t, store.Author{ID: aid, DisplayName: "guess"}, a)
 		for _, s := range []struct {
@@ -111,13 +111,13 @@ func TestApplyKeepsTheHighestVersion(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, s.applied, applied, "%+v", s.a)
 		}
-		a, err = f.st.GetAuthor(f.ctx, f.db, aid, true)
+		a, err = f.st.GetAuthor(f.ctx, f.db, aid)
 		require.NoError(t, err)
 		require.Equal(t, store.Author{ID: aid, DisplayName: "Ann B.", Deleted: true, Version: 3}, a)
 
 		_, err = f.st.GetMovie(f.ctx, f.db, newID(t))
 		require.ErrorIs(t, err, store.ErrNotFound)
-		_, err = f.st.GetAuthor(f.ctx, f.db, newID(t), false)
+		_, err = f.st.GetAuthor(f.ctx, f.db, newID(t))
 		require.ErrorIs(t, err, store.ErrNotFound)
 
 		movies, err := f.st.Movies(f.ctx, f.db, []string{id, newID(t)})
@@ -133,7 +133,7 @@ func TestReviewLifecycle(t *testing.T) {
 		a := f.author(t, "Ann")
 		r := f.review(t, m, a, 7, f.now)
 
-		got, err := f.st.GetReview(f.ctx, f.db, r.ID, false)
+		got, err := f.st.GetReview(f.ctx, f.db, r.ID)
 		require.NoError(t, err)
 		want := r
 		want.MovieTitle, want.AuthorName = "Heat", "Ann"
@@ -149,7 +149,7 @@ func TestReviewLifecycle(t *testing.T) {
 
 		later := f.now.Add(time.Hour)
 		err = f.db.InTx(f.ctx, func(tx *sqldb.Tx) error {
-			locked, err := f.st.GetReview(f.ctx, tx, r.ID, true)
+			locked, err := f.st.LockReview(f.ctx, tx, r.ID)
 			if err != nil {
 				return err
 			}
@@ -157,7 +157,7 @@ func TestReviewLifecycle(t *testing.T) {
 			return f.st.UpdateReview(f.ctx, tx, locked)
 		})
 		require.NoError(t, err)
-		got, err = f.st.GetReview(f.ctx, f.db, r.ID, false)
+		got, err = f.st.GetReview(f.ctx, f.db, r.ID)
 		require.NoError(t, err)
 		require.Equal(t, 3, got.Rating)
 		require.Equal(t, "changed", got.Body)
@@ -168,18 +168,21 @@ func TestReviewLifecycle(t *testing.T) {
 		// the movie's deletion hides the review, the author's too
 		_, err = f.st.ApplyMovie(f.ctx, f.db, store.Movie{ID: m, Title: "Heat", Deleted: true, Version: 2})
 		require.NoError(t, err)
-		got, err = f.st.GetReview(f.ctx, f.db, r.ID, false)
+		got, err = f.st.GetReview(f.ctx, f.db, r.ID)
 		require.NoError(t, err)
 		require.True(t, got.MovieDeleted)
 		require.False(t, got.Visible())
 
-		byAuthor, err := f.st.ReviewsByAuthor(f.ctx, f.db, a)
-		require.NoError(t, err)
+		var byAuthor []store.Review
+		require.NoError(t, f.st.InTx(f.ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+			byAuthor, err = f.st.ReviewsByAuthor(ctx, tx, a)
+			return err
+		}))
 		require.Len(t, byAuthor, 1, "ReviewsByAuthor includes hidden reviews")
 
 		require.NoError(t, f.st.DeleteReview(f.ctx, f.db, r.ID))
 		require.ErrorIs(t, f.st.DeleteReview(f.ctx, f.db, r.ID), store.ErrNotFound)
-		_, err = f.st.GetReview(f.ctx, f.db, r.ID, false)
+		_, err = f.st.GetReview(f.ctx, f.db, r.ID)
 		require.ErrorIs(t, err, store.ErrNotFound)
 		require.ErrorIs(t, f.st.UpdateReview(f.ctx, f.db, got), store.ErrNotFound)
 		_, err = f.st.ReviewIDOf(f.ctx, f.db, m, a)

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"time"
-
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -20,10 +18,9 @@ import (
 //     two transactions touching the same two users cannot deadlock.
 type postgresStore struct{ *sqlStore }
 
-func newPostgres() *postgresStore {
+func newPostgres(db *sqldb.DB) *postgresStore {
 	return &postgresStore{&sqlStore{
-		engine:    sqldb.Postgres,
-		timeArg:   func(t time.Time) any { return Timestamp(t) },
+		Bound:     sqldb.Bind(db),
 		forShare:  " FOR SHARE",
 		forUpdate: " FOR UPDATE",
 	}}

@@ -15,15 +15,11 @@ import (
 // sqlStore is the SQL both engines share. The engine-specific parts are the
 // fields set by newSQLite and newPostgres.
 type sqlStore struct {
-	engine sqldb.Engine
-	// timeArg turns a time into the argument the engine's timestamp columns take.
-	timeArg func(t time.Time) any
+	sqldb.Bound
 	// forShare and forUpdate are appended to SELECTs that must lock what they read.
 	forShare  string
 	forUpdate string
 }
-
-func (s *sqlStore) Engine() sqldb.Engine { return s.engine }
 
 func flag(b bool) int {
 	if b {
@@ -39,12 +35,16 @@ func (s *sqlStore) ApplyUser(ctx context.Context, q sqldb.Querier, u User) (bool
 		u.ID, u.DisplayName, flag(u.Deleted), u.Version)
 }
 
-func (s *sqlStore) GetUser(ctx context.Context, q sqldb.Querier, id string, share bool) (User, error) {
+func (s *sqlStore) GetUser(ctx context.Context, q sqldb.Querier, id string) (User, error) {
+	return getUser(ctx, q, id, "")
+}
+
+func (s *sqlStore) ShareUser(ctx context.Context, tx *sqldb.Tx, id string) (User, error) {
+	return getUser(ctx, tx, id, s.forShare)
+}
+
+func getUser(ctx context.Context, q sqldb.Querier, id, lock string) (User, error) {
 	u := User{ID: id}
-	lock := ""
-	if share {
-		lock = s.forShare
-	}
 	var deleted int
 	err := q.QueryRowContext(ctx, `SELECT display_name, deleted, version FROM users WHERE id = ?`+lock, id).Scan(&u.DisplayName, &deleted, &u.Version)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -78,7 +78,7 @@ func (s *sqlStore) ApplyReview(ctx context.Context, q sqldb.Querier, r FeedRevie
 	return sqldb.UpsertNewer(ctx, q, "feed_reviews", "version", []string{"id", "movie_id", "movie_title", "author_id", "author_name",
 		"rating", "body", "version", "created_at", "updated_at", "deleted"},
 		r.ID, r.MovieID, r.MovieTitle, r.AuthorID, r.AuthorName, r.Rating, r.Body,
-		r.Version, s.timeArg(r.CreatedAt), s.timeArg(r.UpdatedAt), flag(r.Deleted))
+		r.Version, s.Engine().TimeArg(r.CreatedAt), s.Engine().TimeArg(r.UpdatedAt), flag(r.Deleted))
 }
 
 // ---- follows
@@ -90,7 +90,7 @@ func (s *sqlStore) Follow(ctx context.Context, q sqldb.Querier, followerID, foll
 		ON CONFLICT (follower_id, followee_id) DO UPDATE SET active = 1, version = follows.version + 1,
 			followed_at = excluded.followed_at, updated_at = excluded.updated_at
 		WHERE follows.active = 0
-		RETURNING version, followed_at`, followerID, followeeID, s.timeArg(now), s.timeArg(now)).Scan(&e.Version, sqldb.Time(&e.FollowedAt))
+		RETURNING version, followed_at`, followerID, followeeID, s.Engine().TimeArg(now), s.Engine().TimeArg(now)).Scan(&e.Version, sqldb.Time(&e.FollowedAt))
 	if errors.Is(err, sql.ErrNoRows) { // already following
 		e, err = s.GetEdge(ctx, q, followerID, followeeID)
 		return e, false, err
@@ -105,7 +105,7 @@ func (s *sqlStore) Unfollow(ctx context.Context, q sqldb.Querier, followerID, fo
 	e := Edge{FollowerID: followerID, FolloweeID: followeeID, UpdatedAt: now}
 	err := q.QueryRowContext(ctx, `UPDATE follows SET active = 0, version = version + 1, updated_at = ?
 		WHERE follower_id = ? AND followee_id = ? AND active = 1
-		RETURNING version, followed_at`, s.timeArg(now), followerID, followeeID).Scan(&e.Version, sqldb.Time(&e.FollowedAt))
+		RETURNING version, followed_at`, s.Engine().TimeArg(now), followerID, followeeID).Scan(&e.Version, sqldb.Time(&e.FollowedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil
 	}
@@ -136,7 +136,7 @@ func (s *sqlStore) GetEdge(ctx context.Context, q sqldb.Querier, followerID, fol
 	return e, nil
 }
 
-func (s *sqlStore) ActiveEdgesOf(ctx context.Context, q sqldb.Querier, userID string) ([]Edge, error) {
+func (s *sqlStore) ActiveEdgesOf(ctx context.Context, q *sqldb.Tx, userID string) ([]Edge, error) {
 	rows, err := q.QueryContext(ctx, selectEdges+` WHERE (follower_id = ? OR followee_id = ?) AND active = 1
 		ORDER BY follower_id, followee_id`+s.forUpdate, userID, userID)
 	if err != nil {
@@ -211,7 +211,7 @@ func (s *sqlStore) follows(ctx context.Context, q sqldb.Querier, side, other, us
 	args := []any{userID}
 	if after != nil {
 		query += ` AND (f.followed_at, f.` + other + `) < (?, ?)`
-		args = append(args, s.timeArg(after.At), after.ID)
+		args = append(args, s.Engine().TimeArg(after.At), after.ID)
 	}
 	query += ` ORDER BY f.followed_at DESC, f.` + other + ` DESC LIMIT ?`
 	args = append(args, limit)
@@ -246,7 +246,7 @@ func (s *sqlStore) Feed(ctx context.Context, q sqldb.Querier, userID string, aft
 	args := []any{userID}
 	if after != nil {
 		query += ` AND (r.created_at, r.id) < (?, ?)`
-		args = append(args, s.timeArg(after.At), after.ID)
+		args = append(args, s.Engine().TimeArg(after.At), after.ID)
 	}
 	query += ` ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
 	args = append(args, limit)

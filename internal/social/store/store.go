@@ -106,15 +106,19 @@ type Position struct {
 }
 
 // Store is the social service's persistence.
+// It owns its transactions (InTx): a follow, the counts and the outbox
+// events run in one. Reads take the sqldb.Querier to run on; methods that
+// lock rows take the *sqldb.Tx, so no lock is taken outside a transaction.
 type Store interface {
-	Engine() sqldb.Engine
+	sqldb.Transactor
 
 	// ApplyUser stores u unless a version as high or higher is stored;
 	// applied reports whether it was stored.
 	ApplyUser(ctx context.Context, q sqldb.Querier, u User) (applied bool, err error)
-	// GetUser reads a user; with share it also takes a shared row lock
-	// (PostgreSQL), so the account's deletion waits for the caller's transaction.
-	GetUser(ctx context.Context, q sqldb.Querier, id string, share bool) (User, error)
+	GetUser(ctx context.Context, q sqldb.Querier, id string) (User, error)
+	// ShareUser is GetUser that also takes a shared row lock (PostgreSQL), so
+	// the account's deletion waits for the caller's transaction.
+	ShareUser(ctx context.Context, tx *sqldb.Tx, id string) (User, error)
 	// EnsureUser inserts a placeholder (version 0, no name) unless the user is stored.
 	EnsureUser(ctx context.Context, q sqldb.Querier, id string) error
 	ApplyMovie(ctx context.Context, q sqldb.Querier, m Movie) (applied bool, err error)
@@ -130,7 +134,7 @@ type Store interface {
 	GetEdge(ctx context.Context, q sqldb.Querier, followerID, followeeID string) (Edge, error)
 	// ActiveEdgesOf lists the active pairs a user is part of, either side,
 	// locked on PostgreSQL.
-	ActiveEdgesOf(ctx context.Context, q sqldb.Querier, userID string) ([]Edge, error)
+	ActiveEdgesOf(ctx context.Context, tx *sqldb.Tx, userID string) ([]Edge, error)
 	// AdjustCounts applies deltas with relative updates, user by user in id
 	// order (a fixed lock order), and returns the counts after the change.
 	AdjustCounts(ctx context.Context, q sqldb.Querier, deltas map[string]CountsDelta) (map[string]Counts, error)
@@ -152,22 +156,10 @@ type Store interface {
 func New(db *sqldb.DB) (Store, error) {
 	switch db.Engine() {
 	case sqldb.SQLite:
-		return newSQLite(), nil
+		return newSQLite(db), nil
 	case sqldb.Postgres:
-		return newPostgres(), nil
+		return newPostgres(db), nil
 	default:
 		return nil, fmt.Errorf("social store: unsupported engine %q", db.Engine())
 	}
 }
-
-// timeLayout is how timestamps are kept as text (SQLite) and in cursors.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-// FormatTime formats t as the store keeps it and cursors carry it.
-func FormatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// ParseTime reads a time formatted by FormatTime.
-func ParseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
-
-// Timestamp rounds t the way the store keeps it (UTC, microseconds).
-func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -33,7 +33,7 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, f *fixture)) {
 		st, err := store.New(db)
 		require.NoError(t, err)
 		require.Equal(t, db.Engine(), st.Engine())
-		fn(t, &fixture{ctx: ctx, db: db, st: st, now: store.Timestamp(time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.UTC))})
+		fn(t, &fixture{ctx: ctx, db: db, st: st, now: sqldb.Timestamp(time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.UTC))})
 	})
 }
 
@@ -53,7 +53,7 @@ func TestApplyKeepsTheHighestVersion(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, f *fixture) {
 		id := newID()
 		require.NoError(t, f.st.EnsureUser(f.ctx, f.db, id))
-		u, err := f.st.GetUser(f.ctx, f.db, id, false)
+		u, err := f.st.GetUser(f.ctx, f.db, id)
 		require.NoError(t, err)
 		require.Equal(t, store.User{ID: id}, u, "a placeholder")
 		for i, s := range []struct {
@@ -70,10 +70,12 @@ func TestApplyKeepsTheHighestVersion(t *testing.T) {
 			require.Equal(t, s.applied, applied, "step %d", i)
 		}
 		require.NoError(t, f.st.EnsureUser(f.ctx, f.db, id), "placeholders never overwrite")
-		u, err = f.st.GetUser(f.ctx, f.db, id, true)
-		require.NoError(t, err)
+		require.NoError(t, f.st.InTx(f.ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+			u, err = f.st.ShareUser(ctx, tx, id)
+			return err
+		}))
 		require.Equal(t, store.User{ID: id, DisplayName: "Ann Z.", Version: 3}, u)
-		_, err = f.st.GetUser(f.ctx, f.db, newID(), false)
+		_, err = f.st.GetUser(f.ctx, f.db, newID())
 		require.ErrorIs(t, err, store.ErrNotFound)
 
 		m := newID()
@@ -162,7 +164,12 @@ func TestFollowAndUnfollow(t *testing.T) {
 		require.NoError(t, err)
 		_, _, err = f.st.Follow(f.ctx, f.db, cy, bob, f.now)
 		require.NoError(t, err)
-		edges, err := f.st.ActiveEdgesOf(f.ctx, f.db, bob)
+		var edges []store.Edge
+		err = f.st.InTx(f.ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+			var err error
+			edges, err = f.st.ActiveEdgesOf(ctx, tx, bob)
+			return err
+		})
 		require.NoError(t, err)
 		require.Len(t, edges, 3, "both directions")
 	})

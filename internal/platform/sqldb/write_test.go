@@ -1,34 +1,31 @@
-package reviews
+package sqldb
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/marquee-dev/marquee/internal/platform/events"
-	"github.com/marquee-dev/marquee/internal/platform/kit"
-	"github.com/marquee-dev/marquee/internal/platform/sqldb"
-	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
 
-// TestGroupCommit exercises the SQLite write queue: writes that run in one
+// TestGroupCommit exercises the SQLite write queue of DB.Write: writes that run in one
 // group each get their own outcome, a failing or panicking write is rolled
 // back alone, and a write withdrawn before a group took it never runs.
 func TestGroupCommit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := sqldbtest.Open(t, sqldb.SQLite)
-	require.NoError(t, kit.Migrate(ctx, db, Module))
-	_, err := db.ExecContext(ctx, `CREATE TABLE writes (n INTEGER PRIMARY KEY)`)
+	db, err := Open(ctx, "test", "sqlite://"+filepath.Join(t.TempDir(), "test.db"))
 	require.NoError(t, err)
-	s := New(db, events.NewOutbox(db), nil)
-	insert := func(n int) func(context.Context, *sqldb.Tx) error {
-		return func(ctx context.Context, tx *sqldb.Tx) error {
+	t.Cleanup(func() { db.Close() })
+	_, err = db.ExecContext(ctx, `CREATE TABLE writes (n INTEGER PRIMARY KEY)`)
+	require.NoError(t, err)
+	insert := func(n int) func(context.Context, *Tx) error {
+		return func(ctx context.Context, tx *Tx) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO writes (n) VALUES (?)`, n)
 			return err
 		}
@@ -40,13 +37,13 @@ func TestGroupCommit(t *testing.T) {
 	}
 
 	// hold the gate so that the writes below queue up, then let one group take them all
-	s.writeGate <- struct{}{}
+	db.group.turn <- struct{}{}
 	boom := errors.New("boom")
 	outcomes := make([]error, 6)
 	var wg sync.WaitGroup
-	for i, fn := range []func(context.Context, *sqldb.Tx) error{
+	for i, fn := range []func(context.Context, *Tx) error{
 		insert(1),
-		func(ctx context.Context, tx *sqldb.Tx) error { // writes, then fails: rolled back alone
+		func(ctx context.Context, tx *Tx) error { // writes, then fails: rolled back alone
 			if err := insert(2)(ctx, tx); err != nil {
 				return err
 			}
@@ -54,34 +51,34 @@ func TestGroupCommit(t *testing.T) {
 		},
 		insert(1), // a constraint violation
 		insert(3),
-		func(ctx context.Context, tx *sqldb.Tx) error { _ = insert(4)(ctx, tx); panic("oops") },
+		func(ctx context.Context, tx *Tx) error { _ = insert(4)(ctx, tx); panic("oops") },
 		insert(5),
 	} {
-		wg.Go(func() { outcomes[i] = s.inWriteTx(ctx, fn) })
+		wg.Go(func() { outcomes[i] = db.Write(ctx, fn) })
 		require.Eventually(t, func() bool { // queue them in this order
-			s.queueMu.Lock()
-			defer s.queueMu.Unlock()
-			return len(s.queue) == i+1
+			db.group.mu.Lock()
+			defer db.group.mu.Unlock()
+			return len(db.group.queue) == i+1
 		}, 5*time.Second, time.Millisecond)
 	}
 	// a caller that gives up while queued withdraws its write
 	cctx, cancel := context.WithCancel(ctx)
 	withdrawn := make(chan error, 1)
-	go func() { withdrawn <- s.inWriteTx(cctx, insert(6)) }()
+	go func() { withdrawn <- db.Write(cctx, insert(6)) }()
 	require.Eventually(t, func() bool {
-		s.queueMu.Lock()
-		defer s.queueMu.Unlock()
-		return len(s.queue) == 7
+		db.group.mu.Lock()
+		defer db.group.mu.Unlock()
+		return len(db.group.queue) == 7
 	}, 5*time.Second, time.Millisecond)
 	cancel()
 	require.ErrorIs(t, <-withdrawn, context.Canceled)
 
-	<-s.writeGate
+	<-db.group.turn
 	wg.Wait()
 	require.NoError(t, outcomes[0])
 	require.ErrorIs(t, outcomes[1], boom)
 	require.Error(t, outcomes[2])
-	require.True(t, sqldb.IsUniqueViolation(outcomes[2]), "%v", outcomes[2])
+	require.True(t, IsUniqueViolation(outcomes[2]), "%v", outcomes[2])
 	require.NoError(t, outcomes[3])
 	require.ErrorContains(t, outcomes[4], "panicked")
 	require.NoError(t, outcomes[5])
@@ -100,7 +97,7 @@ func TestGroupCommit(t *testing.T) {
 	var errs sync.Map
 	for i := range 200 {
 		wg.Go(func() {
-			if err := s.inWriteTx(ctx, insert(100+i)); err != nil {
+			if err := db.Write(ctx, insert(100+i)); err != nil {
 				errs.Store(i, err)
 			}
 		})
