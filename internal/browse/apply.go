@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/marquee-dev/marquee/internal/browse/browseapi"
 	"github.com/marquee-dev/marquee/internal/browse/store"
@@ -483,7 +482,7 @@ func movieRecord(doc catalogapi.Movie, r store.Rating, wr float64) (store.MovieR
 	}
 	rec := store.MovieRecord{
 		ID: doc.ID, Version: doc.Version, Live: doc.DeletedAt == nil,
-		Keys:   store.MovieKeys{Title: doc.Title, TitleKey: store.TitleKey(doc.Title), CreatedKey: formatTime(doc.CreatedAt)},
+		Keys:   store.MovieKeys{Title: doc.Title, TitleKey: store.TitleKey(doc.Title), CreatedKey: sqldb.FormatTime(doc.CreatedAt)},
 		Rating: r, WR: wr, Doc: full, Summary: summary,
 	}
 	if doc.ReleaseDate != nil {
@@ -538,7 +537,7 @@ func personRecord(p catalogapi.Person) (store.PersonRecord, error) {
 		return store.PersonRecord{}, fmt.Errorf("encode person %s: %w", p.ID, err)
 	}
 	return store.PersonRecord{ID: p.ID, Version: p.Version, Live: p.DeletedAt == nil, NameKey: store.NameKey(p.Name),
-		CreatedKey: formatTime(p.CreatedAt), Doc: doc}, nil
+		CreatedKey: sqldb.FormatTime(p.CreatedAt), Doc: doc}, nil
 }
 
 func movieSearchResult(m catalogapi.Movie, r store.Rating) browseapi.SearchResult {
@@ -618,8 +617,3 @@ func union(a, b []string) []string {
 	}
 	return out
 }
-
-// timeLayout is how timestamps are kept as sort keys (fixed-width UTC text).
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }

@@ -336,9 +336,6 @@ func TitleKey(title string) string { return strings.ToLower(title) }
 // NameKey is the sort and filter key of a person's name.
 func NameKey(name string) string { return strings.ToLower(name) }
 
-// timeLayout is how timestamps are kept as sort keys and in cursors.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
 // releaseUnknownLast is what an unknown release date sorts as oldest-first,
 // so movies without a date come last both ways ('~' > digits).
 const releaseUnknownLast = "~"
