@@ -19,6 +19,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/identity"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/obs"
+	syntheticdata "github.com/marquee-dev/marquee/internal/tools/synthetic"
 )
 
 const usage = `marquee — a self-hostable movie-streaming platform
@@ -145,7 +146,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 		}
 		if *synthetic != "" {
-			return a.SeedSynthetic(ctx, movies, reviews)
+			return syntheticdata.Seed(ctx, a, log, movies, reviews)
 		}
 		return nil
 	case "rebuild":

@@ -24,7 +24,6 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 	"github.com/marquee-dev/marquee/internal/reviews"
-	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 )
 
 // benchClients is how many clients submit at once.
@@ -143,7 +142,7 @@ func BenchmarkImportSynthetic(b *testing.B) {
 			e := newEnv(b, engine)
 			movieIDs := e.addMovies(2000)
 			const authors, perAuthor = 200, 100
-			in := make([]reviewsapi.SyntheticReview, authors*perAuthor)
+			in := make([]reviews.SyntheticReview, authors*perAuthor)
 			base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -153,7 +152,7 @@ func BenchmarkImportSynthetic(b *testing.B) {
 					author := uuid.Must(uuid.NewV7()).String()
 					for k := range perAuthor {
 						j := a*perAuthor + k
-						in[j] = reviewsapi.SyntheticReview{MovieID: movieIDs[(i*7+a*13+k*17)%len(movieIDs)], AuthorID: author,
+						in[j] = reviews.SyntheticReview{MovieID: movieIDs[(i*7+a*13+k*17)%len(movieIDs)], AuthorID: author,
 							AuthorDisplayName: fmt.Sprint("Bot ", i, "-", a), Rating: 1 + j%10, Body: "A generated review, about this long.",
 							CreatedAt: base.Add(time.Duration(i*len(in)+j) * time.Second)}
 					}

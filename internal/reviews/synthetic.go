@@ -3,6 +3,7 @@ package reviews
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -12,6 +13,30 @@ import (
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 	"github.com/marquee-dev/marquee/internal/reviews/store"
 )
+
+// SyntheticReview is one review for ImportSynthetic, the bulk path of the
+// synthetic data generator (`marquee seed --synthetic`); not part of the
+// reviews API contract. The movie and the author need not
+// be known to the reviews service yet (the catalog's and identity's events may
+// still be on their way): placeholders are kept until those events arrive.
+type SyntheticReview struct {
+	ID                string    `json:"id,omitempty"` // UUID; a UUIDv7 is made when empty
+	MovieID           string    `json:"movie_id"`
+	MovieTitle        string    `json:"movie_title,omitempty"` // used until the catalog's event arrives
+	AuthorID          string    `json:"author_id"`
+	AuthorDisplayName string    `json:"author_display_name,omitempty"` // used until identity's event arrives
+	Rating            int       `json:"rating"`
+	Body              string    `json:"body,omitempty"`
+	CreatedAt         time.Time `json:"created_at,omitzero"` // now when zero
+}
+
+// ImportResult counts what ImportSynthetic did.
+type ImportResult struct {
+	Imported int `json:"imported"`
+	// Skipped were already there (same id, or the author already reviewed
+	// the movie) or concern a deleted movie or author.
+	Skipped int `json:"skipped"`
+}
 
 // ImportSynthetic writes many reviews fast, for the synthetic data generator:
 // WithImportBatch reviews per transaction (default 2000), each with its
@@ -27,8 +52,8 @@ import (
 // (same id, or the author already reviewed the movie) and reviews of deleted
 // movies or by deleted authors are skipped, so a run can be repeated. Batches
 // commit one by one: after an error, the batches before it are kept.
-func (s *Service) ImportSynthetic(ctx context.Context, in []reviewsapi.SyntheticReview) (reviewsapi.ImportResult, error) {
-	var res reviewsapi.ImportResult
+func (s *Service) ImportSynthetic(ctx context.Context, in []SyntheticReview) (ImportResult, error) {
+	var res ImportResult
 	all := make([]store.Review, len(in))
 	titles := map[string]string{}
 	names := map[string]string{}

@@ -32,23 +32,23 @@ func TestImportSynthetic(t *testing.T) {
 			gone := e.addMovie("Gone")
 			require.NoError(t, e.apply(reviews.ConsumerMovies, movieEvent(t, catalogapi.MovieDeleted, gone, "Gone", 2, true)))
 
-			var in []reviewsapi.SyntheticReview
+			var in []reviews.SyntheticReview
 			wantCount := map[string]int{}
 			base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 			for a := range 200 {
 				author := uuid.Must(uuid.NewV7()).String()
 				for k := range 10 {
 					m := movies[(a+k*3)%len(movies)]
-					in = append(in, reviewsapi.SyntheticReview{MovieID: m, MovieTitle: "Synthetic " + m[:4], AuthorID: author,
+					in = append(in, reviews.SyntheticReview{MovieID: m, MovieTitle: "Synthetic " + m[:4], AuthorID: author,
 						AuthorDisplayName: fmt.Sprint("Bot ", a), Rating: 1 + (a*7+k)%10, Body: "generated",
 						CreatedAt: base.Add(time.Duration(a*10+k) * time.Minute)})
 					wantCount[m]++
 				}
 			}
-			in = append(in, reviewsapi.SyntheticReview{MovieID: gone, AuthorID: in[0].AuthorID, Rating: 5}) // skipped: deleted movie
+			in = append(in, reviews.SyntheticReview{MovieID: gone, AuthorID: in[0].AuthorID, Rating: 5}) // skipped: deleted movie
 			res, err := e.svc.ImportSynthetic(e.ctx, in)
 			require.NoError(t, err)
-			require.Equal(t, reviewsapi.ImportResult{Imported: 2000, Skipped: 1}, res)
+			require.Equal(t, reviews.ImportResult{Imported: 2000, Skipped: 1}, res)
 
 			// the events: one submitted per review, and summaries whose last
 			// version per movie carries the final count
@@ -88,11 +88,11 @@ func TestImportSynthetic(t *testing.T) {
 			// a second run skips everything
 			res, err = e.svc.ImportSynthetic(e.ctx, in)
 			require.NoError(t, err)
-			require.Equal(t, reviewsapi.ImportResult{Imported: 0, Skipped: len(in)}, res)
+			require.Equal(t, reviews.ImportResult{Imported: 0, Skipped: len(in)}, res)
 			require.Len(t, e.outbox(), len(out))
 
 			// an invalid review fails the call before anything is written
-			_, err = e.svc.ImportSynthetic(e.ctx, []reviewsapi.SyntheticReview{
+			_, err = e.svc.ImportSynthetic(e.ctx, []reviews.SyntheticReview{
 				{MovieID: movies[0], AuthorID: uuid.NewString(), Rating: 5},
 				{MovieID: movies[0], AuthorID: uuid.NewString(), Rating: 11},
 			})

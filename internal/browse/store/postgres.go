@@ -143,7 +143,7 @@ func (s *postgresStore) Truncate(ctx context.Context, q sqldb.Querier) error {
 	return s.SaveStats(ctx, q, Stats{})
 }
 
-func (s *postgresStore) BulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) error {
+func (s *postgresStore) bulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) error {
 	conn, err := db.Raw().Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("bulk load: %w", err)

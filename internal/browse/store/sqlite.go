@@ -217,7 +217,7 @@ func (s *sqliteStore) Truncate(ctx context.Context, q sqldb.Querier) error {
 	return s.SaveStats(ctx, q, Stats{})
 }
 
-func (s *sqliteStore) BulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) error {
+func (s *sqliteStore) bulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) error {
 	return db.InTx(ctx, func(tx *sqldb.Tx) error {
 		// one connection (the transaction's) with a large page cache;
 		// secondary indexes are built once at the end, which is much faster

@@ -304,10 +304,20 @@ type Store interface {
 	FuzzyCandidates(ctx context.Context, q sqldb.Querier, sq SearchQuery) ([]Candidate, error)
 	// SearchItems returns the stored items of the entries named.
 	SearchItems(ctx context.Context, q sqldb.Querier, refs []Ref) (map[Ref][]byte, error)
+}
 
-	// BulkLoad inserts rows into an empty read model as fast as the engine
-	// allows (synthetic data for benchmarks). Stats are not touched.
-	BulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) error
+// BulkLoad inserts rows into an empty read model as fast as the engine
+// allows (synthetic data for benchmarks; not part of Store, which is what
+// the service runs on). Stats are not touched.
+func BulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) error {
+	switch db.Engine() {
+	case sqldb.SQLite:
+		return newSQLite(db).bulkLoad(ctx, db, b)
+	case sqldb.Postgres:
+		return newPostgres(db).bulkLoad(ctx, db, b)
+	default:
+		return fmt.Errorf("browse store: unsupported engine %q", db.Engine())
+	}
 }
 
 // Bulk is a batch of rows for BulkLoad.

@@ -414,7 +414,7 @@ func TestBulkLoadEqualsRowByRow(t *testing.T) {
 			}
 			db1, st1 := open()
 			indexesBefore := indexes(t, db1)
-			require.NoError(t, st1.BulkLoad(ctx, db1, bulk))
+			require.NoError(t, store.BulkLoad(ctx, db1, bulk))
 			require.Equal(t, indexesBefore, indexes(t, db1), "the indexes are back")
 
 			db2, st2 := open()

@@ -72,26 +72,3 @@ func NewRatingSummary(counts [MaxRating]int, sum int64) RatingSummary {
 	}
 	return s
 }
-
-// SyntheticReview is one review for (*reviews.Service).ImportSynthetic, the
-// bulk path of the synthetic data generator. The movie and the author need not
-// be known to the reviews service yet (the catalog's and identity's events may
-// still be on their way): placeholders are kept until those events arrive.
-type SyntheticReview struct {
-	ID                string    `json:"id,omitempty"` // UUID; a UUIDv7 is made when empty
-	MovieID           string    `json:"movie_id"`
-	MovieTitle        string    `json:"movie_title,omitempty"` // used until the catalog's event arrives
-	AuthorID          string    `json:"author_id"`
-	AuthorDisplayName string    `json:"author_display_name,omitempty"` // used until identity's event arrives
-	Rating            int       `json:"rating"`
-	Body              string    `json:"body,omitempty"`
-	CreatedAt         time.Time `json:"created_at,omitzero"` // now when zero
-}
-
-// ImportResult counts what ImportSynthetic did.
-type ImportResult struct {
-	Imported int `json:"imported"`
-	// Skipped were already there (same id, or the author already reviewed
-	// the movie) or concern a deleted movie or author.
-	Skipped int `json:"skipped"`
-}

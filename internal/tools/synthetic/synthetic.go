@@ -1,30 +1,34 @@
-package app
+// Package synthetic generates load-test data for `marquee seed --synthetic`:
+// movies through the catalog's demo import and reviews through the reviews
+// service's bulk import, both with their events, so the read models are
+// built by their consumers as in production. It is a tool, not a service:
+// it uses the services' exported operations (and the catalog's list query
+// type), never their stores or transactions.
+package synthetic
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/marquee-dev/marquee/internal/browse"
+	"github.com/marquee-dev/marquee/internal/app"
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
 	"github.com/marquee-dev/marquee/internal/reviews"
-	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 )
 
-// SeedSynthetic adds movies and reviews for load tests through the real
-// write paths (catalog import, reviews bulk import, both with their events),
-// so the read model is built by its consumers as in production. Titles are
-// numbered from what is already there, so running it again adds more.
-func (a *App) SeedSynthetic(ctx context.Context, movies, reviewCount int) error {
-	cat, okc := Lookup[*catalog.Service](a)
-	rev, okr := Lookup[*reviews.Service](a)
+// Seed adds movies and reviews to the catalog and reviews services built in
+// a. Titles carry a tag of the run, so running it again adds more.
+func Seed(ctx context.Context, a *app.App, log *slog.Logger, movies, reviewCount int) error {
+	cat, okc := app.Lookup[*catalog.Service](a)
+	rev, okr := app.Lookup[*reviews.Service](a)
 	if !okc || !okr {
 		return errors.New("seeding synthetic data needs the catalog and reviews services in this process")
 	}
@@ -48,7 +52,7 @@ func (a *App) SeedSynthetic(ctx context.Context, movies, reviewCount int) error 
 	if err != nil {
 		return err
 	}
-	a.log.Info("synthetic movies", "created", report.Created, "seconds", time.Since(started).Seconds())
+	log.Info("synthetic movies", "created", report.Created, "seconds", time.Since(started).Seconds())
 
 	ids, err := syntheticMovieIDs(ctx, cat, batchTag)
 	if err != nil || len(ids) == 0 || reviewCount == 0 {
@@ -62,11 +66,11 @@ func (a *App) SeedSynthetic(ctx context.Context, movies, reviewCount int) error 
 	imported := 0
 	for done := 0; done < reviewCount; done += chunk {
 		n := min(chunk, reviewCount-done)
-		batch := make([]reviewsapi.SyntheticReview, n)
+		batch := make([]reviews.SyntheticReview, n)
 		for i := range batch {
 			m := int(float64(len(ids)) * rng.Float64() * rng.Float64()) // skewed towards the first movies
 			author := rng.IntN(authors)
-			batch[i] = reviewsapi.SyntheticReview{
+			batch[i] = reviews.SyntheticReview{
 				MovieID:           ids[m],
 				AuthorID:          syntheticUserID(author),
 				AuthorDisplayName: fmt.Sprintf("Synthetic User %d", author),
@@ -80,7 +84,7 @@ func (a *App) SeedSynthetic(ctx context.Context, movies, reviewCount int) error 
 		}
 		imported += res.Imported
 	}
-	a.log.Info("synthetic reviews", "imported", imported, "seconds", time.Since(started).Seconds())
+	log.Info("synthetic reviews", "imported", imported, "seconds", time.Since(started).Seconds())
 	return nil
 }
 
@@ -89,6 +93,9 @@ func syntheticUserID(n int) string {
 	return uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "marquee-synthetic-user-%d", n)).String()
 }
 
+// syntheticMovieIDs lists the movies whose titles carry tag, with the
+// catalog's ListMovies operation (the catalog serves no list over HTTP; the
+// browse read model does, and it is not built while seeding offline).
 func syntheticMovieIDs(ctx context.Context, cat *catalog.Service, tag string) ([]string, error) {
 	var ids []string
 	q := store.MovieQuery{Text: tag, Sort: store.SortCreated, Limit: 100}
@@ -108,12 +115,3 @@ func syntheticMovieIDs(ctx context.Context, cat *catalog.Service, tag string) ([
 }
 
 var syntheticWords = []string{"Midnight", "Harbor", "Echo", "Velvet", "Frontier", "Orchard", "Signal", "Lantern", "Drift", "Meridian"}
-
-// RebuildBrowse replays the event streams into a fresh browse read model.
-func (a *App) RebuildBrowse(ctx context.Context) error {
-	u := a.unit("browse")
-	if u == nil || a.bus == nil {
-		return errors.New("rebuild browse needs the browse service and the event bus in this process")
-	}
-	return browse.Rebuild(ctx, u.db, a.bus, a.log.With("service", "browse"))
-}

@@ -16,7 +16,8 @@ import (
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 )
 
-// SyntheticSpec describes generated data for benchmarks and load tests.
+// SyntheticSpec describes generated data for benchmarks (test-only code:
+// it writes the read model directly with store.BulkLoad).
 type SyntheticSpec struct {
 	Movies  int   // movies to generate
 	People  int   // the pool cast and crew come from (default Movies/2, at least 10)
@@ -198,7 +199,7 @@ func (s *Service) LoadSynthetic(ctx context.Context, spec SyntheticSpec) (Synthe
 		}
 		bulk.Search = append(bulk.Search, entry)
 	}
-	if err := s.store.BulkLoad(ctx, s.db, bulk); err != nil {
+	if err := store.BulkLoad(ctx, s.db, bulk); err != nil {
 		return data, fmt.Errorf("synthetic data: %w", err)
 	}
 	ids := make([]string, len(genres))
