@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
 )
 
 // TestGroupCommit exercises the SQLite write queue of DB.Write: writes that run in one
