@@ -7,7 +7,7 @@ export GOFLAGS := -mod=mod
 
 WEB_SRC   := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: build run test test-go test-web web vet bench clean
+.PHONY: build run test test-go test-web web vet lint bench clean
 
 ## build: the web app (npm), then the one binary that embeds it
 build: web
@@ -25,12 +25,16 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 run: build
 	./$(BIN) serve --demo
 
-## test: vet, every Go test (PostgreSQL tests need MARQUEE_TEST_POSTGRES_URL; .ci/run sets it),
+## test: lint, every Go test (PostgreSQL tests need MARQUEE_TEST_POSTGRES_URL; .ci/run sets it),
 ## the web app's unit tests and its end-to-end tests in Chromium
-test: vet test-go test-web
+test: lint test-go test-web
 
 vet:
 	$(GO) vet ./...
+
+## lint: go vet, golangci-lint (.golangci.yaml, depguard), go mod tidy -diff, dead code; prints its duration
+lint:
+	.ci/lint.sh
 
 test-go: web
 	$(GO) test -count=1 -timeout 20m ./...
