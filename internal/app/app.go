@@ -301,9 +301,6 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, status, map[string]any{"status": map[bool]string{true: "ready", false: "unavailable"}[ok], "checks": checks})
 }
 
-// Handler is the process's whole HTTP surface (for tests and benchmarks).
-func (a *App) Handler() http.Handler { return a.handler }
-
 // Spec is the merged OpenAPI document the gateway serves.
 func (a *App) Spec() []byte { return a.gateway.Spec() }
 

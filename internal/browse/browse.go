@@ -14,7 +14,6 @@ package browse
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"io/fs"
 	"log/slog"
 	"time"
@@ -130,12 +129,3 @@ var Module = kit.Define("browse", OpenAPI, Migrations, func(_ context.Context, e
 	s := New(env.DB, env.Log, Config{TopRatedMinVotes: env.Config.TopRatedMinVotes})
 	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(), Workers: []func(context.Context) error{s.Run}}, nil
 })
-
-// encodeDoc encodes a document the way httpx.WriteJSON does (with a final newline).
-func encodeDoc(v any) ([]byte, error) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return append(body, '\n'), nil
-}

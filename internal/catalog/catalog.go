@@ -43,10 +43,9 @@ var ErrNotFound = store.ErrNotFound
 
 // options tune the service.
 type options struct {
-	cacheTTL      time.Duration
-	cacheMaxBytes uint64
-	importBatch   int
-	now           func() time.Time
+	cacheTTL    time.Duration
+	importBatch int
+	now         func() time.Time
 }
 
 // Option tunes the service.
@@ -56,14 +55,14 @@ type Option func(*options)
 // and so how stale another replica can be after a write. Default 30s.
 func WithCacheTTL(d time.Duration) Option { return func(o *options) { o.cacheTTL = d } }
 
-// WithCacheMaxBytes bounds the memory of that cache. Default 64 MiB.
-func WithCacheMaxBytes(n uint64) Option { return func(o *options) { o.cacheMaxBytes = n } }
-
 // WithImportBatch sets how many demo rows ImportDemo writes per transaction. Default 200.
 func WithImportBatch(n int) Option { return func(o *options) { o.importBatch = n } }
 
 // WithClock replaces time.Now (tests).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// cacheMaxBytes bounds the catalog's response cache.
+const cacheMaxBytes = 64 << 20
 
 // Service is the catalog: its operations and HTTP handlers.
 type Service struct {
@@ -86,15 +85,12 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	if err != nil {
 		panic("catalog.New: " + err.Error()) // sqldb only opens engines the store implements
 	}
-	o := options{cacheTTL: 30 * time.Second, cacheMaxBytes: 64 << 20, importBatch: 200, now: time.Now}
+	o := options{cacheTTL: 30 * time.Second, importBatch: 200, now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.cacheTTL <= 0 {
 		o.cacheTTL = 30 * time.Second
-	}
-	if o.cacheMaxBytes == 0 {
-		o.cacheMaxBytes = 64 << 20
 	}
 	if o.importBatch <= 0 {
 		o.importBatch = 200
@@ -105,7 +101,7 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, store: st, outbox: outbox, cache: cache.NewResponses(o.cacheTTL, o.cacheMaxBytes), log: log, opts: o}
+	return &Service{db: db, store: st, outbox: outbox, cache: cache.NewResponses(o.cacheTTL, cacheMaxBytes), log: log, opts: o}
 }
 
 // Module is the catalog for the composition root (internal/app/modules.go).

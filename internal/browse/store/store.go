@@ -16,7 +16,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/marquee-dev/marquee/internal/browse/browseapi"
@@ -362,5 +361,3 @@ func ratingKeys(r Rating) (hi, lo float64) {
 	}
 	return *r.Average, *r.Average
 }
-
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

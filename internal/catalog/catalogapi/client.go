@@ -153,13 +153,6 @@ func (c *Client) CreateMovie(ctx context.Context, w MovieWrite) (Movie, error) {
 	return m, err
 }
 
-// UpdateMovie replaces a movie (admin token).
-func (c *Client) UpdateMovie(ctx context.Context, id string, w MovieWrite) (Movie, error) {
-	var m Movie
-	err := c.core.Do(ctx, http.MethodPut, "/api/movies/"+url.PathEscape(id), nil, w, &m)
-	return m, err
-}
-
 // DeleteMovie soft-deletes a movie (admin token).
 func (c *Client) DeleteMovie(ctx context.Context, id string) error {
 	return c.core.Do(ctx, http.MethodDelete, "/api/movies/"+url.PathEscape(id), nil, nil, nil)
@@ -177,13 +170,6 @@ func (c *Client) GetPerson(ctx context.Context, id string) (Person, error) {
 	var p Person
 	err := c.core.Do(ctx, http.MethodGet, "/api/people/"+url.PathEscape(id), nil, nil, &p)
 	return p, err
-}
-
-// ListPeople fetches one page of all people.
-func (c *Client) ListPeople(ctx context.Context, p PersonListParams) (PersonPage, error) {
-	var page PersonPage
-	err := c.core.Do(ctx, http.MethodGet, "/api/people", p.values(), nil, &page)
-	return page, err
 }
 
 // ListActors fetches one page of actors.
@@ -210,13 +196,6 @@ func (c *Client) UpdatePerson(ctx context.Context, id string, w PersonWrite) (Pe
 // DeletePerson soft-deletes a person (admin token).
 func (c *Client) DeletePerson(ctx context.Context, id string) error {
 	return c.core.Do(ctx, http.MethodDelete, "/api/actors/"+url.PathEscape(id), nil, nil, nil)
-}
-
-// RestorePerson undoes a soft delete (admin token).
-func (c *Client) RestorePerson(ctx context.Context, id string) (Person, error) {
-	var p Person
-	err := c.core.Do(ctx, http.MethodPost, "/api/actors/"+url.PathEscape(id)+"/restore", nil, nil, &p)
-	return p, err
 }
 
 // ListGenres fetches the genre list.
