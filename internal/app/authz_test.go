@@ -65,7 +65,6 @@ func TestAuthorisationMatrix(t *testing.T) {
 		return token, r.ID
 	}
 
-	const anon, user, another, adm = 0, 1, 2, 3
 	type row struct {
 		method, path string
 		body         func() any

@@ -162,7 +162,7 @@ func (s *postgresStore) bulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) erro
 		if err != nil {
 			return fmt.Errorf("bulk load: %w", err)
 		}
-		defer tx.Rollback(context.WithoutCancel(ctx))
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op after the commit
 		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
 			return fmt.Errorf("bulk load: %w", err)
 		}

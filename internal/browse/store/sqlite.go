@@ -225,7 +225,7 @@ func (s *sqliteStore) bulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) error 
 		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
 			return err
 		}
-		defer tx.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
+		defer func() { _, _ = tx.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`) }()
 		indexes, err := dropIndexes(ctx, tx, `SELECT name, sql FROM sqlite_master
 			WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('browse_movies', 'browse_movie_genres', 'browse_credits', 'browse_people')`)
 		if err != nil {

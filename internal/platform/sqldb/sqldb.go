@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -246,7 +247,7 @@ func Rebind(engine Engine, q string) string {
 		case c == '?' && !inString:
 			n++
 			b.WriteByte('$')
-			b.WriteString(fmt.Sprint(n))
+			b.WriteString(strconv.Itoa(n))
 		default:
 			b.WriteByte(c)
 		}

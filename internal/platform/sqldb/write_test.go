@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -103,5 +102,5 @@ func TestGroupCommit(t *testing.T) {
 	}
 	wg.Wait()
 	errs.Range(func(k, v any) bool { t.Errorf("write %v: %v", k, v); return true })
-	require.Equal(t, 203, count(), fmt.Sprint("3 + 200 rows"))
+	require.Equal(t, 203, count(), "3 + 200 rows")
 }
