@@ -350,9 +350,8 @@ func (s *sqlStore) idByImportKey(ctx context.Context, q sqldb.Querier, table, ke
 const movieColumns = `m.id, m.title, m.original_title, m.overview, m.release_date, m.runtime_minutes,
 	m.maturity_rating, m.languages, m.poster_url, m.version, m.created_at, m.updated_at, m.deleted_at`
 
-type rowScanner interface{ Scan(dest ...any) error }
 
-func scanMovie(r rowScanner) (catalogapi.MovieSummary, error) {
+func scanMovie(r sqldb.Row) (catalogapi.MovieSummary, error) {
 	var (
 		m              catalogapi.MovieSummary
 		release, langs string
@@ -639,7 +638,7 @@ func (s *sqlStore) RestorePerson(ctx context.Context, q sqldb.Querier, id string
 const personColumns = `p.id, p.name, p.birth_date, p.nationality, p.biography, p.photo_url,
 	p.version, p.created_at, p.updated_at, p.deleted_at`
 
-func scanPerson(r rowScanner) (catalogapi.PersonSummary, error) {
+func scanPerson(r sqldb.Row) (catalogapi.PersonSummary, error) {
 	var (
 		p            catalogapi.PersonSummary
 		birth, photo string

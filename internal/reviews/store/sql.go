@@ -382,7 +382,7 @@ func adjustStatements(mask uint16) [2]string {
 	return q
 }
 
-func scanRating(row interface{ Scan(...any) error }, r *Rating) error {
+func scanRating(row sqldb.Row, r *Rating) error {
 	c := &r.Counts
 	return row.Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8], &c[9], &r.Sum, &r.Version)
 }

@@ -117,7 +117,7 @@ func (s *sqlStore) Unfollow(ctx context.Context, q sqldb.Querier, followerID, fo
 
 const selectEdges = `SELECT follower_id, followee_id, active, version, followed_at, updated_at FROM follows`
 
-func scanEdge(row interface{ Scan(...any) error }) (Edge, error) {
+func scanEdge(row sqldb.Row) (Edge, error) {
 	var e Edge
 	var active int
 	err := row.Scan(&e.FollowerID, &e.FolloweeID, &active, &e.Version, sqldb.Time(&e.FollowedAt), sqldb.Time(&e.UpdatedAt))
