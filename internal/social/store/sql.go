@@ -137,21 +137,9 @@ func (s *sqlStore) GetEdge(ctx context.Context, q sqldb.Querier, followerID, fol
 }
 
 func (s *sqlStore) ActiveEdgesOf(ctx context.Context, q *sqldb.Tx, userID string) ([]Edge, error) {
-	rows, err := q.QueryContext(ctx, selectEdges+` WHERE (follower_id = ? OR followee_id = ?) AND active = 1
+	out, err := sqldb.QueryAll(ctx, q, scanEdge, selectEdges+` WHERE (follower_id = ? OR followee_id = ?) AND active = 1
 		ORDER BY follower_id, followee_id`+s.forUpdate, userID, userID)
 	if err != nil {
-		return nil, fmt.Errorf("list follows of %s: %w", userID, err)
-	}
-	defer rows.Close()
-	var out []Edge
-	for rows.Next() {
-		e, err := scanEdge(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list follows of %s: %w", userID, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list follows of %s: %w", userID, err)
 	}
 	return out, nil
@@ -215,20 +203,11 @@ func (s *sqlStore) follows(ctx context.Context, q sqldb.Querier, side, other, us
 	}
 	query += ` ORDER BY f.followed_at DESC, f.` + other + ` DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := sqldb.QueryAll(ctx, q, func(row sqldb.Row) (f socialapi.Follow, err error) {
+		err = row.Scan(&f.ID, &f.DisplayName, sqldb.Time(&f.FollowedAt))
+		return f, err
+	}, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list follows: %w", err)
-	}
-	defer rows.Close()
-	out := []socialapi.Follow{}
-	for rows.Next() {
-		var f socialapi.Follow
-		if err := rows.Scan(&f.ID, &f.DisplayName, sqldb.Time(&f.FollowedAt)); err != nil {
-			return nil, fmt.Errorf("list follows: %w", err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list follows: %w", err)
 	}
 	return out, nil
@@ -250,21 +229,12 @@ func (s *sqlStore) Feed(ctx context.Context, q sqldb.Querier, userID string, aft
 	}
 	query += ` ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := sqldb.QueryAll(ctx, q, func(row sqldb.Row) (r FeedReview, err error) {
+		err = row.Scan(&r.ID, &r.MovieID, &r.MovieTitle, &r.AuthorID, &r.AuthorName, &r.Rating, &r.Body, &r.Version,
+			sqldb.Time(&r.CreatedAt), sqldb.Time(&r.UpdatedAt))
+		return r, err
+	}, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read feed of %s: %w", userID, err)
-	}
-	defer rows.Close()
-	out := []FeedReview{}
-	for rows.Next() {
-		var r FeedReview
-		if err := rows.Scan(&r.ID, &r.MovieID, &r.MovieTitle, &r.AuthorID, &r.AuthorName, &r.Rating, &r.Body, &r.Version,
-			sqldb.Time(&r.CreatedAt), sqldb.Time(&r.UpdatedAt)); err != nil {
-			return nil, fmt.Errorf("read feed of %s: %w", userID, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read feed of %s: %w", userID, err)
 	}
 	return out, nil
