@@ -64,20 +64,11 @@ func chunks(ids []string, n int) [][]string {
 // ---- genres
 
 func (s *sqlStore) ListGenres(ctx context.Context, q sqldb.Querier) ([]catalogapi.Genre, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, slug, name FROM genres`)
+	out, err := sqldb.QueryAll(ctx, q, func(row sqldb.Row) (g catalogapi.Genre, err error) {
+		err = row.Scan(&g.ID, &g.Slug, &g.Name)
+		return g, err
+	}, `SELECT id, slug, name FROM genres`)
 	if err != nil {
-		return nil, fmt.Errorf("list genres: %w", err)
-	}
-	defer rows.Close()
-	out := []catalogapi.Genre{}
-	for rows.Next() {
-		var g catalogapi.Genre
-		if err := rows.Scan(&g.ID, &g.Slug, &g.Name); err != nil {
-			return nil, fmt.Errorf("list genres: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list genres: %w", err)
 	}
 	// sorted here so both engines agree whatever the database collation
@@ -293,21 +284,9 @@ func (s *sqlStore) TouchMovies(ctx context.Context, q sqldb.Querier, ids []strin
 }
 
 func (s *sqlStore) MovieIDsCrediting(ctx context.Context, q sqldb.Querier, personID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT c.movie_id FROM credits c JOIN movies m ON m.id = c.movie_id
+	ids, err := sqldb.QueryAll(ctx, q, sqldb.ScanString, `SELECT DISTINCT c.movie_id FROM credits c JOIN movies m ON m.id = c.movie_id
 		WHERE c.person_id = ? AND m.deleted_at IS NULL ORDER BY c.movie_id`, personID)
 	if err != nil {
-		return nil, fmt.Errorf("movies crediting %s: %w", personID, err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("movies crediting %s: %w", personID, err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("movies crediting %s: %w", personID, err)
 	}
 	return ids, nil
@@ -533,23 +512,10 @@ func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuer
 	query += ` ORDER BY ` + orderBy + ` LIMIT ?`
 	args = append(args, mq.Limit)
 
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := sqldb.QueryAll(ctx, q, scanMovie, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list movies: %w", err)
 	}
-	defer rows.Close()
-	out := []catalogapi.MovieSummary{}
-	for rows.Next() {
-		m, err := scanMovie(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list movies: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list movies: %w", err)
-	}
-	rows.Close()
 	if len(out) == 0 {
 		return out, nil
 	}

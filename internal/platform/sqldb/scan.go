@@ -75,6 +75,12 @@ func StringArgs(ss []string) []any {
 // Row is what a scan function reads: a *sql.Row or the current row of *sql.Rows.
 type Row interface{ Scan(dest ...any) error }
 
+// ScanString scans a one-column row of text (for QueryAll).
+func ScanString(row Row) (s string, err error) {
+	err = row.Scan(&s)
+	return s, err
+}
+
 // QueryAll runs a query and scans every row with scan; an empty result is an
 // empty (not nil) slice.
 func QueryAll[T any](ctx context.Context, q Querier, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
