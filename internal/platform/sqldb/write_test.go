@@ -104,3 +104,29 @@ func TestGroupCommit(t *testing.T) {
 	errs.Range(func(k, v any) bool { t.Errorf("write %v: %v", k, v); return true })
 	require.Equal(t, 203, count(), "3 + 200 rows")
 }
+
+// TestWriteAloneKeepsCancellation: a write alone in its group runs in its own
+// transaction with its caller's context, so a cancelled caller writes nothing.
+func TestWriteAloneKeepsCancellation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, "test", "sqlite://"+filepath.Join(t.TempDir(), "test.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	_, err = db.ExecContext(ctx, `CREATE TABLE writes (n INTEGER PRIMARY KEY)`)
+	require.NoError(t, err)
+
+	cctx, cancel := context.WithCancel(ctx)
+	err = db.Write(cctx, func(ctx context.Context, tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO writes (n) VALUES (1)`); err != nil {
+			return err
+		}
+		cancel()
+		_, err := tx.ExecContext(ctx, `INSERT INTO writes (n) VALUES (2)`)
+		return err
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	var n int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM writes`).Scan(&n))
+	require.Zero(t, n, "the cancelled write rolled back")
+}
