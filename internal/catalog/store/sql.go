@@ -329,7 +329,6 @@ func (s *sqlStore) idByImportKey(ctx context.Context, q sqldb.Querier, table, ke
 const movieColumns = `m.id, m.title, m.original_title, m.overview, m.release_date, m.runtime_minutes,
 	m.maturity_rating, m.languages, m.poster_url, m.version, m.created_at, m.updated_at, m.deleted_at`
 
-
 func scanMovie(r sqldb.Row) (catalogapi.MovieSummary, error) {
 	var (
 		m              catalogapi.MovieSummary
