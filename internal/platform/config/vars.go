@@ -176,7 +176,9 @@ var Vars = []Var{
 		set:     func(c *Config, _ input, v string) error { return number(&c.TopRatedMinVotes, v, 1, 1_000_000) }},
 	{Name: "MARQUEE_LOG_LEVEL", Form: "debug\\|info\\|warn\\|error", Default: "info",
 		Meaning: "the least important log records written",
-		set:     func(c *Config, _ input, v string) error { return oneOf(&c.LogLevel, v, "debug", "info", "warn", "error") }},
+		set: func(c *Config, _ input, v string) error {
+			return oneOf(&c.LogLevel, v, "debug", "info", "warn", "error")
+		}},
 	{Name: "MARQUEE_LOG_FORMAT", Form: "text\\|json\\|auto", Default: "auto",
 		Meaning: "log records as text or JSON lines on stdout; auto is text on a terminal, else JSON",
 		set:     func(c *Config, _ input, v string) error { return oneOf(&c.LogFormat, v, "text", "json", "auto") }},
