@@ -128,10 +128,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		}
 	}()
 	if mode == Serving {
+		busOpts := events.Options(cfg, log.With("component", "nats"))
 		if cfg.NATSURL != "" {
-			a.bus, err = events.Connect(ctx, cfg.NATSURL)
+			a.bus, err = events.Connect(ctx, cfg.NATSURL, busOpts...)
 		} else {
-			a.bus, err = events.StartEmbedded(ctx, filepath.Join(cfg.DataDir, "nats"))
+			a.bus, err = events.StartEmbedded(ctx, filepath.Join(cfg.DataDir, "nats"), busOpts...)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("event bus: %w", err)
@@ -151,7 +152,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 			if err != nil {
 				return nil, fmt.Errorf("MARQUEE_REDIS_URL: %w", err)
 			}
-			idCfg.Limiter = ratelimit.NewRedis(redis.NewClient(opt), "marquee:ratelimit:")
+			idCfg.Limiter = ratelimit.NewRedis(redis.NewClient(opt), redisPrefix(cfg.Deployment)+"ratelimit:")
 		}
 		if a.identity, err = identity.New(identityUnit.db, identityUnit.outbox, idCfg, a.revocations, log.With("service", "identity")); err != nil {
 			return nil, err
@@ -262,6 +263,14 @@ func (a *App) openUnit(ctx context.Context, name string) (*unit, error) {
 	return u, nil
 }
 
+// redisPrefix namespaces Redis keys by deployment, as the bus does streams.
+func redisPrefix(deployment string) string {
+	if deployment == "" {
+		return "marquee:"
+	}
+	return "marquee:" + deployment + ":"
+}
+
 // Consume registers a durable consumer whose handler writes to the service's
 // own database; it runs with the relays from Run on. Its lag is exported as
 // marquee_consumer_lag{consumer=...}.
@@ -278,7 +287,6 @@ func (a *App) Consume(service string, sub events.Subscription) error {
 	if err := a.bus.EnsureStream(context.Background(), cfg.Stream, strings.ToLower(cfg.Stream)+".>"); err != nil {
 		return fmt.Errorf("consumer %s: %w", cfg.Name, err)
 	}
-	cfg.Name = a.cfg.ConsumerPrefix + cfg.Name
 	c := events.NewConsumer(u.db, a.bus, sub, a.log.With("service", service))
 	u.consumers = append(u.consumers, c)
 	a.metrics.Gauge("marquee_consumer_lag", "Events in the stream not yet handled by the consumer.", prometheus.Labels{"consumer": cfg.Name}, func() float64 {
