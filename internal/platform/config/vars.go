@@ -244,14 +244,14 @@ func (v *Var) show(raw string) string {
 	}
 	var out []string
 	for _, part := range strings.Split(raw, ",") {
-		out = append(out, redact(part))
+		out = append(out, Redact(part))
 	}
 	return strings.Join(out, ",")
 }
 
-// redact keeps what helps to recognise a URL (scheme, host, path, user
+// Redact keeps what helps to recognise a URL (scheme, host, path, user
 // name) and hides its password, and any password or token in the query.
-func redact(raw string) string {
+func Redact(raw string) string {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Scheme == "" {
 		return "(hidden)"
