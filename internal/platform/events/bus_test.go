@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
@@ -306,4 +307,59 @@ func TestNames(t *testing.T) {
 	require.Equal(t, []string{"staging.catalog.>", "staging.reviews.review.created"}, n.Subjects([]string{"catalog.>", "reviews.review.created"}))
 	require.Equal(t, "staging-rebuild-browse-catalog", n.Durable("browse-catalog"))
 	require.Nil(t, n.Subjects(nil))
+}
+
+// A server in operator mode (decentralised JWT auth) admits the user of the
+// credentials file named by MARQUEE_NATS_CREDS.
+func TestBusAuthenticatesWithTheConfiguredCredsFile(t *testing.T) {
+	t.Parallel()
+	operator, err := nkeys.CreateOperator()
+	require.NoError(t, err)
+	operatorPub, err := operator.PublicKey()
+	require.NoError(t, err)
+	account, err := nkeys.CreateAccount()
+	require.NoError(t, err)
+	accountPub, err := account.PublicKey()
+	require.NoError(t, err)
+	ac := jwt.NewAccountClaims(accountPub)
+	ac.Limits.JetStreamLimits = jwt.JetStreamLimits{MemoryStorage: -1, DiskStorage: -1, Streams: -1, Consumer: -1}
+	accountJWT, err := ac.Encode(operator)
+	require.NoError(t, err)
+	user, err := nkeys.CreateUser()
+	require.NoError(t, err)
+	userPub, err := user.PublicKey()
+	require.NoError(t, err)
+	userJWT, err := jwt.NewUserClaims(userPub).Encode(account)
+	require.NoError(t, err)
+	userSeed, err := user.Seed()
+	require.NoError(t, err)
+	creds, err := jwt.FormatUserConfig(userJWT, userSeed)
+	require.NoError(t, err)
+	credsFile := filepath.Join(t.TempDir(), "user.creds")
+	require.NoError(t, os.WriteFile(credsFile, creds, 0o600))
+
+	system, err := nkeys.CreateAccount()
+	require.NoError(t, err)
+	systemPub, err := system.PublicKey()
+	require.NoError(t, err)
+	systemJWT, err := jwt.NewAccountClaims(systemPub).Encode(operator)
+	require.NoError(t, err)
+
+	resolver := &server.MemAccResolver{}
+	require.NoError(t, resolver.Store(accountPub, accountJWT))
+	require.NoError(t, resolver.Store(systemPub, systemJWT))
+	srv := natsServer(t, t.TempDir(), func(o *server.Options) {
+		o.TrustedOperators = []*jwt.OperatorClaims{jwt.NewOperatorClaims(operatorPub)}
+		o.AccountResolver = resolver
+		o.SystemAccount = systemPub
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = events.Connect(ctx, srv.ClientURL())
+	require.Error(t, err, "without credentials the server refuses")
+
+	cfg := loadConfig(t, map[string]string{"MARQUEE_NATS_URL": srv.ClientURL(), "MARQUEE_NATS_CREDS": credsFile})
+	bus := connect(t, cfg.NATSURL, events.Options(cfg, nil)...)
+	require.NoError(t, bus.EnsureStream(ctx, "CATALOG", "catalog.>"))
 }
