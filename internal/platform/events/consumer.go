@@ -36,7 +36,9 @@ type BatchHandler func(ctx context.Context, tx *sqldb.Tx, envs []Envelope) error
 // the defaults noted.
 type ConsumerConfig struct {
 	// Name is the durable consumer name and the inbox key, one per (service,
-	// purpose), e.g. "browse-movies". Renaming it replays the stream.
+	// purpose), e.g. "browse-movies". Renaming it replays the stream. Like
+	// Stream and FilterSubjects it is the plain name: the bus's Names map
+	// all three to the server's.
 	Name string
 	// Stream is the producing service's stream, e.g. "CATALOG".
 	Stream string
