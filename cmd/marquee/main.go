@@ -44,20 +44,13 @@ run marquee config.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "marquee:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, environ []string, stdout, stderr io.Writer) error {
-	env := map[string]string{}
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	getenv := func(k string) string { return env[k] }
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
@@ -98,7 +91,7 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 		return err
 	}
 	if cmd == "config" {
-		return printConfig(stdout, getenv, environ, *services)
+		return printConfig(stdout, getenv, os.Environ(), *services)
 	}
 	cfg, err := config.Load(getenv, app.Services)
 	if err != nil {
@@ -113,7 +106,7 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 	defer logOut.Close()
 	log := obs.NewLogger(logOut, cfg.LogLevel)
 	slog.SetDefault(log)
-	if unknown := config.Unknown(environ, app.Services); len(unknown) > 0 {
+	if unknown := config.Unknown(os.Environ(), app.Services); len(unknown) > 0 {
 		log.Warn("unknown MARQUEE_* variables are ignored", "variables", unknown)
 	}
 
