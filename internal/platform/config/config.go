@@ -7,6 +7,12 @@
 // validation messages, `marquee config` (Settings), the warning about unknown
 // MARQUEE_* variables (Unknown) and the README's configuration section
 // (README, checked by a test).
+//
+// Adding a variable: a field in Config, a row in Vars (Secret for keys and
+// passwords, UsedBy naming the services that read it), then
+// `go generate ./internal/platform/config` to rewrite the README's table.
+// A variable without a row is reported as unknown at start, and the README
+// test fails when the README names it.
 package config
 
 //go:generate go test -run TestREADMEConfiguration -update .

@@ -253,8 +253,8 @@ func (v *Var) show(raw string) string {
 // name) and hides its password, and any password or token in the query.
 func Redact(raw string) string {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Scheme == "" {
-		return "(hidden)"
+	if err != nil || u.Scheme == "" || (u.Host == "" && u.Scheme != "sqlite") {
+		return "(hidden)" // not a URL with a host: all of it may be the secret (an API key, "user:password")
 	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
