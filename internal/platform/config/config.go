@@ -180,6 +180,16 @@ func (c Config) DatabaseURLFor(service string) string {
 	return "sqlite://" + filepath.Join(c.DataDir, service+".db")
 }
 
+// RedisPrefix is the start of every Redis key the process writes:
+// "marquee:", or "marquee:<deployment>:" so that deployments sharing a Redis
+// keep apart, as they do on NATS.
+func (c Config) RedisPrefix() string {
+	if c.Deployment == "" {
+		return "marquee:"
+	}
+	return "marquee:" + c.Deployment + ":"
+}
+
 // ServiceURL is where a service that runs in another process is reached
 // (by the gateway, and for identity by every service that checks tokens).
 func (c Config) ServiceURL(service string) string { return c.serviceURLs[service] }
