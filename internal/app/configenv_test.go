@@ -2,12 +2,18 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/app"
+	"github.com/marquee-dev/marquee/internal/platform/config"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 )
 
 // MARQUEE_REDIS_URL, set in the environment a process reads, makes two
@@ -58,4 +64,41 @@ func TestDeploymentAndConsumerPrefixNameTheNATSObjects(t *testing.T) {
 	require.NoError(t, err)
 	_, err = js.Stream(ctx, "CATALOG")
 	require.ErrorIs(t, err, jetstream.ErrStreamNotFound, "nothing under the plain names")
+}
+
+// config.Verifiers (the services a process refuses to run without identity's
+// keys) are the modules whose OpenAPI documents require a token somewhere:
+// an operation whose security has no empty ({}) alternative.
+func TestConfigKnowsWhichServicesCheckTokens(t *testing.T) {
+	t.Parallel()
+	var want []string
+	for _, m := range app.Modules {
+		if _, issues := m.(kit.Issuer); issues {
+			continue // it has its own keys
+		}
+		var doc struct {
+			Security []map[string]any                      `json:"security"`
+			Paths    map[string]map[string]json.RawMessage `json:"paths"`
+		}
+		require.NoError(t, json.Unmarshal(m.OpenAPI(), &doc), m.Name())
+		requiresToken := func(security []map[string]any) bool {
+			return len(security) > 0 && !slices.ContainsFunc(security, func(s map[string]any) bool { return len(s) == 0 })
+		}
+		needs := requiresToken(doc.Security)
+		for _, ops := range doc.Paths {
+			for method, raw := range ops {
+				var op struct {
+					Security *[]map[string]any `json:"security"`
+				}
+				if method == "parameters" || json.Unmarshal(raw, &op) != nil || op.Security == nil {
+					continue
+				}
+				needs = needs || requiresToken(*op.Security)
+			}
+		}
+		if needs {
+			want = append(want, m.Name())
+		}
+	}
+	require.ElementsMatch(t, want, config.Verifiers)
 }

@@ -122,7 +122,7 @@ func (c Config) CheckServing() error {
 		return nil
 	}
 	var verifying []string
-	for _, s := range verifiers {
+	for _, s := range Verifiers {
 		if c.Runs(s) {
 			verifying = append(verifying, s)
 		}

@@ -48,10 +48,11 @@ type input struct {
 	known   []string // the services this binary knows
 }
 
-// verifiers are the services that check access tokens on some of their
-// routes, and so need identity's keys. A new service with non-public routes
-// adds itself here.
-var verifiers = []string{"catalog", "reviews", "social"}
+// Verifiers are the services that require an access token on some of their
+// routes, and so need identity's keys (internal/app's tests derive the list
+// from the OpenAPI documents and fail when it differs). A new service with
+// such routes adds itself here.
+var Verifiers = []string{"catalog", "reviews", "social"}
 
 // Vars is every MARQUEE_* variable a marquee process reads. MARQUEE_TEST_*
 // and MARQUEE_BENCH_* are read by tests and benchmarks only.
@@ -134,8 +135,8 @@ var Vars = []Var{
 			c.RedisURL = v
 			return nil
 		}},
-	{Name: "MARQUEE_IDENTITY_URL", Form: "URL", UsedBy: append([]string{"gateway"}, verifiers...),
-		Meaning: "where the identity service runs when not in this process: its keys check access tokens (required then by " + strings.Join(verifiers, ", ") + ")",
+	{Name: "MARQUEE_IDENTITY_URL", Form: "URL", UsedBy: append([]string{"gateway"}, Verifiers...),
+		Meaning: "where the identity service runs when not in this process: its keys check access tokens (required then by " + strings.Join(Verifiers, ", ") + ")",
 		set:     func(c *Config, _ input, v string) error { return serviceURL(c, "identity", v) }},
 	{Name: "MARQUEE_<SERVICE>_URL", Form: "URL", UsedBy: []string{"gateway"},
 		Meaning: "where the gateway reaches a service run in another process",
