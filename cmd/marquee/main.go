@@ -12,7 +12,9 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/app"
@@ -30,12 +32,15 @@ Usage:
   marquee seed --synthetic MOVIES,REVIEWS    add generated movies and reviews (load tests)
   marquee rebuild browse                     replay the event streams into a fresh read model
   marquee migrate [--services a,b]           apply database migrations and exit
+  marquee config [--services a,b]            print the effective configuration (secrets
+                                             redacted) and what is wrong with it
   marquee admin create --email E --password P [--name N]
                                              create an administrator, or promote an
                                              existing account (idempotent)
   marquee version
 
-Configuration comes from MARQUEE_* environment variables; see README.md.
+Configuration comes from MARQUEE_* environment variables; see README.md or
+run marquee config.
 `
 
 func main() {
@@ -79,13 +84,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("usage: marquee rebuild browse")
 		}
 		args = nil
-	case "serve", "seed", "migrate", "admin create":
+	case "serve", "seed", "migrate", "admin create", "config":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cmd == "config" {
+		return printConfig(stdout, getenv, os.Environ(), *services)
 	}
 	cfg, err := config.Load(getenv, app.Services)
 	if err != nil {
@@ -100,6 +108,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer logOut.Close()
 	log := obs.NewLogger(logOut, cfg.LogLevel)
 	slog.SetDefault(log)
+	if unknown := config.Unknown(os.Environ(), app.Services); len(unknown) > 0 {
+		log.Warn("unknown MARQUEE_* variables are ignored", "variables", unknown)
+	}
 
 	switch cmd {
 	case "migrate":
@@ -161,6 +172,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer a.Close()
 		return a.RebuildBrowse(ctx)
 	default: // serve
+		if err := cfg.CheckServing(); err != nil {
+			return err
+		}
 		a, err := app.New(ctx, cfg, log, app.Serving)
 		if err != nil {
 			return err
@@ -177,4 +191,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return a.Run(ctx, ln)
 	}
+}
+
+// printConfig writes every variable's effective value (secrets redacted),
+// where it comes from, each service's database, and the unknown MARQUEE_*
+// variables; it fails when the configuration would not start `serve`.
+func printConfig(w io.Writer, getenv func(string) string, environ []string, services string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "# the effective configuration of marquee (secrets redacted)")
+	for _, s := range config.Settings(getenv, app.Services) {
+		note := s.Source
+		if s.Source == "unset" && s.Var.Unset != "" {
+			note += ": " + strings.ReplaceAll(s.Var.Unset, "`", "")
+		}
+		fmt.Fprintf(tw, "%s=%s\t# %s\n", s.Name, s.Value, note)
+	}
+	_ = tw.Flush()
+	unknown := config.Unknown(environ, app.Services)
+	for _, u := range unknown {
+		fmt.Fprintf(w, "# unknown, ignored: %s\n", u)
+	}
+	cfg, err := config.Load(getenv, app.Services)
+	if err == nil && services != "" {
+		if cfg.Services, err = config.ParseServices(services, app.Services); err != nil {
+			err = fmt.Errorf("--services: %w", err)
+		}
+	}
+	if err == nil {
+		err = cfg.CheckServing()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "# services run here: %s\n", strings.Join(cfg.Services, ", "))
+	for _, s := range cfg.Services {
+		if s != app.Gateway {
+			fmt.Fprintf(w, "# %s database: %s\n", s, config.Redact(cfg.DatabaseURLFor(s)))
+		}
+	}
+	return nil
 }

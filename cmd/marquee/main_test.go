@@ -183,7 +183,15 @@ func TestDemoCatalogIsLoadedOnceAcrossRestarts(t *testing.T) {
 
 func TestServicesFlagRunsOnlyTheNamedServices(t *testing.T) {
 	t.Parallel()
-	p, _ := serve(t, t.TempDir(), "--services", "catalog")
+	// the catalog checks tokens: without identity here or its URL it would 401 every one, so it refuses to start
+	alone := exec.Command(binary, "serve", "--services", "catalog")
+	alone.Env = append(os.Environ(), "MARQUEE_DATA_DIR="+t.TempDir(), "MARQUEE_HTTP_ADDR="+freeAddr(t))
+	out, err := alone.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "MARQUEE_IDENTITY_URL is not set", string(out))
+
+	// identity's keys are fetched when a token arrives, so an address nobody answers on is enough here
+	p, _ := serveEnv(t, t.TempDir(), []string{"MARQUEE_IDENTITY_URL=http://127.0.0.1:1", "MARQUEE_CONSUMR_PREFIX=typo-"}, "--services", "catalog")
 	resp, err := http.Post(p.url+"/api/movies", "application/json", strings.NewReader(`{"title":"x"}`))
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -193,10 +201,11 @@ func TestServicesFlagRunsOnlyTheNamedServices(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, 404, resp.StatusCode, "browse does not run in this process")
 	p.stop(t)
+	require.Contains(t, p.out.String(), `"msg":"unknown MARQUEE_* variables are ignored","variables":["MARQUEE_CONSUMR_PREFIX (did you mean MARQUEE_CONSUMER_PREFIX?)"]`)
 
 	bad := exec.Command(binary, "serve", "--services", "catalog,nonsense")
 	bad.Env = append(os.Environ(), "MARQUEE_DATA_DIR="+t.TempDir())
-	out, err := bad.CombinedOutput()
+	out, err = bad.CombinedOutput()
 	require.Error(t, err)
 	require.Contains(t, string(out), `unknown service "nonsense"`)
 }
@@ -208,6 +217,39 @@ func TestBadConfigurationIsAClearError(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err)
 	require.True(t, strings.Contains(string(out), "want postgres://"), string(out))
+}
+
+func TestConfigCommandPrintsTheEffectiveConfiguration(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary, "config")
+	cmd.Env = append(os.Environ(), "MARQUEE_DATABASE_URL=postgres://marquee:hunter2@db:5432/marquee",
+		"MARQUEE_HTTP_ADDR=:9090", "MARQUEE_HTTP_ADRR=:1", "MARQUEE_DEPLOYMENT=staging")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	for _, line := range []string{
+		"MARQUEE_HTTP_ADDR=:9090 ",
+		"MARQUEE_DATABASE_URL=postgres://marquee:xxxxx@db:5432/marquee ",
+		"MARQUEE_DEPLOYMENT=staging ",
+		"MARQUEE_AUTH_CLOCK_SKEW=5s ",
+		"# unknown, ignored: MARQUEE_HTTP_ADRR (did you mean MARQUEE_HTTP_ADDR?)",
+		"# catalog database: postgres://marquee:xxxxx@db:5432/marquee?search_path=catalog",
+	} {
+		require.Contains(t, string(out), line)
+	}
+	require.NotContains(t, string(out), "hunter2")
+
+	bad := exec.Command(binary, "config", "--services", "reviews")
+	bad.Env = append(os.Environ(), "MARQUEE_NATS_REPLICAS=0", "MARQUEE_LOG_FORMAT=xml")
+	out, err = bad.CombinedOutput()
+	require.Error(t, err)
+	for _, want := range []string{"MARQUEE_NATS_REPLICAS=\"0\": want a whole number from 1 to 5", "MARQUEE_LOG_FORMAT=\"xml\": want text, json or auto"} {
+		require.Contains(t, string(out), want)
+	}
+	missing := exec.Command(binary, "config", "--services", "reviews")
+	missing.Env = os.Environ()
+	out, err = missing.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "MARQUEE_IDENTITY_URL is not set and identity does not run in this process, so reviews could not check access tokens")
 }
 
 // ratingSummaries maps every movie's title to its rating count and average, read page by page.

@@ -96,10 +96,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		}
 	}()
 	if mode == Serving {
+		busOpts := events.Options(cfg, log.With("component", "nats"))
 		if cfg.NATSURL != "" {
-			a.bus, err = events.Connect(ctx, cfg.NATSURL)
+			a.bus, err = events.Connect(ctx, cfg.NATSURL, busOpts...)
 		} else {
-			a.bus, err = events.StartEmbedded(ctx, filepath.Join(cfg.DataDir, "nats"))
+			a.bus, err = events.StartEmbedded(ctx, filepath.Join(cfg.DataDir, "nats"), busOpts...)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("event bus: %w", err)
@@ -231,7 +232,6 @@ func (a *App) Consume(service string, sub events.Subscription) error {
 	if err := a.bus.EnsureStream(context.Background(), cfg.Stream, strings.ToLower(cfg.Stream)+".>"); err != nil {
 		return fmt.Errorf("consumer %s: %w", cfg.Name, err)
 	}
-	cfg.Name = a.cfg.ConsumerPrefix + cfg.Name
 	c := events.NewConsumer(u.db, a.bus, sub, a.log.With("service", service))
 	u.consumers = append(u.consumers, c)
 	a.metrics.Gauge("marquee_consumer_lag", "Events in the stream not yet handled by the consumer.", prometheus.Labels{"consumer": cfg.Name}, func() float64 {

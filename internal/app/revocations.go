@@ -37,7 +37,7 @@ func (a *App) followRevocations(ctx context.Context) {
 
 func (a *App) applyRevocations(ctx context.Context, stream string) error {
 	since := time.Now().Add(-kit.AccessTTL - time.Minute)
-	cons, err := a.bus.JetStream().OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+	cons, err := a.bus.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{"identity.user.>"}, // one subject: older servers take no more
 		DeliverPolicy:  jetstream.DeliverByStartTimePolicy, OptStartTime: &since,
 	})

@@ -62,8 +62,7 @@ func (s *Service) Rebuild(ctx context.Context, bus *events.Bus) error {
 // replay applies every message of the subscription's stream and subjects,
 // up to the stream's current last sequence; it returns how many it applied.
 func (s *Service) replay(ctx context.Context, bus *events.Bus, sub events.Subscription) (int, error) {
-	js := bus.JetStream()
-	stream, err := js.Stream(ctx, sub.Config.Stream)
+	stream, err := bus.Stream(ctx, sub.Config.Stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return 0, nil // nothing was ever published there
 	}
@@ -78,7 +77,7 @@ func (s *Service) replay(ctx context.Context, bus *events.Bus, sub events.Subscr
 	if info.State.Msgs == 0 || last == 0 {
 		return 0, nil
 	}
-	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+	cons, err := bus.OrderedConsumer(ctx, sub.Config.Stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: sub.Config.FilterSubjects,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 	})

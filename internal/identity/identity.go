@@ -52,7 +52,7 @@ func build(_ context.Context, env kit.Env) (kit.Parts, error) {
 		if err != nil {
 			return kit.Parts{}, fmt.Errorf("MARQUEE_REDIS_URL: %w", err)
 		}
-		cfg.Limiter = ratelimit.NewRedis(redis.NewClient(opt), "marquee:ratelimit:")
+		cfg.Limiter = ratelimit.NewRedis(redis.NewClient(opt), env.Config.RedisPrefix()+"ratelimit:")
 	}
 	s, err := New(env.DB, env.Outbox, cfg, env.Revocations, env.Log)
 	if err != nil {

@@ -1,109 +1,137 @@
 // Package config is the one typed configuration of a marquee process, read
 // from MARQUEE_* environment variables and validated at start.
+//
+// Every variable is one row of Vars (vars.go): its name, the form of its
+// value, its default, whether it is secret, which services read it, what it
+// means, and how it is parsed into Config. That one table drives Load, the
+// validation messages, `marquee config` (Settings), the warning about unknown
+// MARQUEE_* variables (Unknown) and the README's configuration section
+// (README, checked by a test).
+//
+// Adding a variable: a field in Config, a row in Vars (Secret for keys and
+// passwords, UsedBy naming the services that read it), then
+// `go generate ./internal/platform/config` to rewrite the README's table.
+// A variable without a row is reported as unknown at start, and the README
+// test fails when the README names it.
 package config
+
+//go:generate go test -run TestREADMEConfiguration -update .
 
 import (
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
 
 // Config is everything a marquee process is told from outside.
 type Config struct {
-	DataDir         string        // MARQUEE_DATA_DIR: SQLite files, embedded NATS store, media (default ./data)
-	HTTPAddr        string        // MARQUEE_HTTP_ADDR (default :8080)
-	Services        []string      // MARQUEE_SERVICES or --services: which services run here (default all)
-	DatabaseURL     string        // MARQUEE_DATABASE_URL: postgres://... for every service (one schema each)
+	DataDir         string        // MARQUEE_DATA_DIR
+	HTTPAddr        string        // MARQUEE_HTTP_ADDR
+	OpsAddr         string        // MARQUEE_OPS_ADDR: /metrics and the detail of /readyz; empty serves them on HTTPAddr
+	Services        []string      // MARQUEE_SERVICES or --services: which services run here
+	Deployment      string        // MARQUEE_DEPLOYMENT: namespace of streams, subjects and durable consumers on NATS
+	DatabaseURL     string        // MARQUEE_DATABASE_URL
 	NATSURL         string        // MARQUEE_NATS_URL: external NATS; empty embeds a server in the process
+	NATSReplicas    int           // MARQUEE_NATS_REPLICAS: replicas of the streams this process creates
+	NATSCreds       string        // MARQUEE_NATS_CREDS: a .creds file (user JWT and NKey seed)
+	NATSNKey        string        // MARQUEE_NATS_NKEY: a file holding an NKey user seed
+	NATSCA          string        // MARQUEE_NATS_CA: PEM file of the CA that signed the NATS server's certificate
 	RedisURL        string        // MARQUEE_REDIS_URL: shared rate limits across processes; empty keeps them in process
-	ConsumerPrefix  string        // MARQUEE_CONSUMER_PREFIX: prepended to durable consumer names, so deployments sharing a NATS server keep their own positions
-	LogLevel        string        // MARQUEE_LOG_LEVEL: debug, info, warn, error (default info)
-	AuthIssuer      string        // MARQUEE_AUTH_ISSUER: the iss of access tokens (default marquee)
-	AuthAudience    string        // MARQUEE_AUTH_AUDIENCE: the aud of access tokens (default marquee)
-	ShutdownTimeout time.Duration // MARQUEE_SHUTDOWN_TIMEOUT (default 8s; the whole stop must fit in 10s)
-	// TopRatedMinVotes is m of the top-rated list's weighted rating (MARQUEE_TOP_RATED_MIN_VOTES, default 25).
+	ConsumerPrefix  string        // MARQUEE_CONSUMER_PREFIX: prepended to durable consumer names (within the deployment)
+	LogLevel        string        // MARQUEE_LOG_LEVEL: debug, info, warn, error
+	LogFormat       string        // MARQUEE_LOG_FORMAT: text, json or auto
+	AuthIssuer      string        // MARQUEE_AUTH_ISSUER
+	AuthAudience    string        // MARQUEE_AUTH_AUDIENCE
+	AuthClockSkew   time.Duration // MARQUEE_AUTH_CLOCK_SKEW: leeway allowed on token times
+	TrustedProxies  []netip.Prefix
+	ShutdownTimeout time.Duration // MARQUEE_SHUTDOWN_TIMEOUT
+	// TopRatedMinVotes is m of the top-rated list's weighted rating (MARQUEE_TOP_RATED_MIN_VOTES).
 	TopRatedMinVotes int
-	RequestTimeout   time.Duration // MARQUEE_REQUEST_TIMEOUT (default 30s)
+	RequestTimeout   time.Duration // MARQUEE_REQUEST_TIMEOUT
 
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
-	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where the gateway reaches a service run elsewhere
+	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where a service run elsewhere is reached
 }
 
 // Load reads the configuration for a process that knows the given services.
+// Every bad value is reported, each naming its variable; the error then
+// carries all of them.
 func Load(getenv func(string) string, known []string) (Config, error) {
-	c := Config{
-		DataDir:             or(getenv("MARQUEE_DATA_DIR"), "./data"),
-		HTTPAddr:            or(getenv("MARQUEE_HTTP_ADDR"), ":8080"),
-		DatabaseURL:         getenv("MARQUEE_DATABASE_URL"),
-		NATSURL:             getenv("MARQUEE_NATS_URL"),
-		LogLevel:            or(getenv("MARQUEE_LOG_LEVEL"), "info"),
-		AuthIssuer:          or(getenv("MARQUEE_AUTH_ISSUER"), "marquee"),
-		AuthAudience:        or(getenv("MARQUEE_AUTH_AUDIENCE"), "marquee"),
-		serviceDatabaseURLs: map[string]string{},
-		serviceURLs:         map[string]string{},
-	}
+	c := Config{serviceDatabaseURLs: map[string]string{}, serviceURLs: map[string]string{}}
 	var errs []error
-	var err error
-	if c.ShutdownTimeout, err = duration(getenv, "MARQUEE_SHUTDOWN_TIMEOUT", 8*time.Second); err != nil {
-		errs = append(errs, err)
-	}
-	if c.RequestTimeout, err = duration(getenv, "MARQUEE_REQUEST_TIMEOUT", 30*time.Second); err != nil {
-		errs = append(errs, err)
-	}
-	c.TopRatedMinVotes = 25
-	if v := getenv("MARQUEE_TOP_RATED_MIN_VOTES"); v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1_000_000 {
-			errs = append(errs, fmt.Errorf("MARQUEE_TOP_RATED_MIN_VOTES=%q: want a whole number from 1 to 1000000", v))
-		} else {
-			c.TopRatedMinVotes = n
-		}
-	}
-	for _, s := range known {
-		key := strings.ToUpper(s)
-		if v := getenv("MARQUEE_" + key + "_DATABASE_URL"); v != "" {
-			c.serviceDatabaseURLs[s] = v
-		}
-		if v := getenv("MARQUEE_" + key + "_URL"); v != "" {
-			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				errs = append(errs, fmt.Errorf("MARQUEE_%s_URL=%q: want an http(s) URL of the service", key, v))
+	for _, v := range Vars {
+		for _, name := range v.names(known) {
+			raw := getenv(name.env)
+			if raw == "" {
+				raw = v.Default
 			}
-			c.serviceURLs[s] = strings.TrimRight(v, "/")
+			if raw == "" {
+				continue
+			}
+			if err := v.set(&c, input{service: name.service, known: known}, raw); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name.env, v.show(raw), err))
+			}
 		}
 	}
-	if s := getenv("MARQUEE_SERVICES"); s != "" {
-		if c.Services, err = ParseServices(s, known); err != nil {
-			errs = append(errs, err)
-		}
-	} else {
+	if c.Services == nil {
 		c.Services = append([]string(nil), known...)
 	}
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-		errs = append(errs, fmt.Errorf("MARQUEE_HTTP_ADDR=%q: want host:port such as :8080", c.HTTPAddr))
-	}
-	for _, u := range append([]string{c.DatabaseURL}, values(c.serviceDatabaseURLs)...) {
-		if u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") && !strings.HasPrefix(u, "sqlite:") {
-			errs = append(errs, fmt.Errorf("database URL %q: want postgres://... or sqlite:PATH", u))
-		}
-	}
-	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") && !strings.HasPrefix(c.NATSURL, "tls://") {
-		errs = append(errs, fmt.Errorf("MARQUEE_NATS_URL=%q: want nats://host:port", c.NATSURL))
-	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		errs = append(errs, fmt.Errorf("MARQUEE_REDIS_URL=%q: want redis://host:port/db", c.RedisURL))
-	}
-	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
-		errs = append(errs, fmt.Errorf("MARQUEE_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
-	}
+	errs = append(errs, c.check(known)...)
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// check is the validation that involves more than one variable.
+func (c *Config) check(known []string) []error {
+	var errs []error
+	if c.OpsAddr != "" && c.OpsAddr == c.HTTPAddr {
+		errs = append(errs, fmt.Errorf("MARQUEE_OPS_ADDR=%q: must differ from MARQUEE_HTTP_ADDR (leave it unset to serve both on one address)", c.OpsAddr))
+	}
+	if slices.Contains(known, c.Deployment) {
+		// its subjects (<deployment>.<service>.>) would overlap those of the plain deployment's stream of that service
+		errs = append(errs, fmt.Errorf("MARQUEE_DEPLOYMENT=%q: must not be a service's name", c.Deployment))
+	}
+	if c.NATSURL == "" {
+		for _, v := range []struct {
+			name string
+			set  bool
+		}{{"MARQUEE_NATS_CREDS", c.NATSCreds != ""}, {"MARQUEE_NATS_NKEY", c.NATSNKey != ""}, {"MARQUEE_NATS_CA", c.NATSCA != ""}, {"MARQUEE_NATS_REPLICAS", c.NATSReplicas > 1}} {
+			if v.set {
+				errs = append(errs, fmt.Errorf("%s: applies to an external NATS server; set MARQUEE_NATS_URL (the embedded server has no clients to authenticate and one replica)", v.name))
+			}
+		}
+	}
+	if c.NATSCreds != "" && c.NATSNKey != "" {
+		errs = append(errs, errors.New("MARQUEE_NATS_CREDS and MARQUEE_NATS_NKEY: set one of them, not both"))
+	}
+	return errs
+}
+
+// CheckServing is what a serving process needs beyond valid values: a
+// service that checks access tokens (catalog, reviews, social) must find the identity service's keys, in this process or at
+// MARQUEE_IDENTITY_URL. Without them it would answer 401 to every token.
+func (c Config) CheckServing() error {
+	if c.Runs("identity") || c.ServiceURL("identity") != "" {
+		return nil
+	}
+	var verifying []string
+	for _, s := range Verifiers {
+		if c.Runs(s) {
+			verifying = append(verifying, s)
+		}
+	}
+	if len(verifying) == 0 {
+		return nil
+	}
+	return fmt.Errorf("configuration: MARQUEE_IDENTITY_URL is not set and identity does not run in this process, so %s could not check access tokens: set MARQUEE_IDENTITY_URL to the identity service's address (or add identity to --services)",
+		strings.Join(verifying, ", "))
 }
 
 // ParseServices parses a comma list of service names, all of which must be known.
@@ -152,32 +180,16 @@ func (c Config) DatabaseURLFor(service string) string {
 	return "sqlite://" + filepath.Join(c.DataDir, service+".db")
 }
 
-// ServiceURL is where the gateway reaches a service that runs in another process.
+// RedisPrefix is the start of every Redis key the process writes:
+// "marquee:", or "marquee:<deployment>:" so that deployments sharing a Redis
+// keep apart, as they do on NATS.
+func (c Config) RedisPrefix() string {
+	if c.Deployment == "" {
+		return "marquee:"
+	}
+	return "marquee:" + c.Deployment + ":"
+}
+
+// ServiceURL is where a service that runs in another process is reached
+// (by the gateway, and for identity by every service that checks tokens).
 func (c Config) ServiceURL(service string) string { return c.serviceURLs[service] }
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-func duration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
-	v := getenv(key)
-	if v == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s=%q: want a positive duration such as 10s", key, v)
-	}
-	return d, nil
-}
-
-func values(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
-}

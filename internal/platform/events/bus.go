@@ -13,6 +13,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/marquee-dev/marquee/internal/platform/config"
 )
 
 // Stream defaults. Retention is limits-based (not work-queue) because the
@@ -40,7 +42,9 @@ type Bus struct {
 	replicas int
 	maxAge   time.Duration
 	natsOpts []nats.Option
+	optErr   error // a bad option (unreadable NKey seed), reported by Connect
 	log      *slog.Logger
+	names    Names
 }
 
 // BusOption configures a Bus.
@@ -59,8 +63,49 @@ func BusNATSOptions(opts ...nats.Option) BusOption {
 }
 
 // BusLogger routes the embedded server's warnings and errors, and connection
-// events, to log.
+// events (disconnects, reconnects, async errors), to log.
 func BusLogger(log *slog.Logger) BusOption { return func(b *Bus) { b.log = log } }
+
+// BusNames namespaces streams, subjects and durable consumers (see Names).
+func BusNames(n Names) BusOption { return func(b *Bus) { b.names = n } }
+
+// BusCredentials authenticates with a NATS credentials file (user JWT and NKey seed).
+func BusCredentials(file string) BusOption { return BusNATSOptions(nats.UserCredentials(file)) }
+
+// BusNKey authenticates as the NKey user whose seed is in file.
+func BusNKey(file string) BusOption {
+	return func(b *Bus) {
+		opt, err := nats.NkeyOptionFromSeed(file)
+		if err != nil {
+			b.optErr = errors.Join(b.optErr, fmt.Errorf("nkey seed %s: %w", file, err))
+			return
+		}
+		b.natsOpts = append(b.natsOpts, opt)
+	}
+}
+
+// BusCA trusts the CA certificates of a PEM file for the server's
+// certificate (tls:// URLs, or a server that requires TLS).
+func BusCA(file string) BusOption { return BusNATSOptions(nats.RootCAs(file)) }
+
+// Options are the bus options of a process's configuration: its logger,
+// names, stream replicas and, for an external server, credentials and CA.
+func Options(cfg config.Config, log *slog.Logger) []BusOption {
+	opts := []BusOption{BusLogger(log), BusNames(Names{Deployment: cfg.Deployment, ConsumerPrefix: cfg.ConsumerPrefix})}
+	if cfg.NATSReplicas > 0 {
+		opts = append(opts, BusStreamReplicas(cfg.NATSReplicas))
+	}
+	if cfg.NATSCreds != "" {
+		opts = append(opts, BusCredentials(cfg.NATSCreds))
+	}
+	if cfg.NATSNKey != "" {
+		opts = append(opts, BusNKey(cfg.NATSNKey))
+	}
+	if cfg.NATSCA != "" {
+		opts = append(opts, BusCA(cfg.NATSCA))
+	}
+	return opts
+}
 
 func newBus(opts []BusOption) *Bus {
 	b := &Bus{closed: make(chan struct{}), replicas: 1, maxAge: DefaultStreamMaxAge}
@@ -124,6 +169,9 @@ func StartEmbedded(ctx context.Context, dir string, opts ...BusOption) (*Bus, er
 // afterwards the connection is re-established for ever.
 func Connect(ctx context.Context, url string, opts ...BusOption) (*Bus, error) {
 	b := newBus(opts)
+	if b.optErr != nil {
+		return nil, fmt.Errorf("connect to nats at %s: %w", redactURL(url), b.optErr)
+	}
 	err := b.connect(url,
 		nats.ReconnectWait(time.Second),
 		nats.Timeout(untilDeadline(ctx, 5*time.Second)),
@@ -180,33 +228,57 @@ func (b *Bus) Conn() *nats.Conn { return b.nc }
 // Outbox to publish and Consumer to subscribe).
 func (b *Bus) JetStream() jetstream.JetStream { return b.js }
 
+// Names is how this bus names streams, subjects and consumers on the server.
+func (b *Bus) Names() Names { return b.names }
+
 // StreamFor names the stream of a producing service and the subjects it takes:
-// StreamFor("catalog") is ("CATALOG", "catalog.>").
+// StreamFor("catalog") is ("CATALOG", "catalog.>"). These are the names
+// services use; the bus maps them to the server's (Names).
 func StreamFor(service string) (name, subject string) {
 	return strings.ToUpper(service), service + ".>"
 }
 
-// EnsureStream creates the stream, or updates its subjects and limits, so every
-// process can call it at start. Storage is on file with limits-based retention
-// and a DedupeWindow for Nats-Msg-Id.
-func (b *Bus) EnsureStream(ctx context.Context, name string, subjects ...string) error {
-	if name == "" || len(subjects) == 0 {
-		return errors.New("ensure stream: name and at least one subject are required")
-	}
-	_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:       name,
-		Subjects:   subjects,
+// StreamConfig is the configuration EnsureStream gives the server for a
+// stream and its subjects (in the names services use): on file,
+// limits-based retention, a DedupeWindow for Nats-Msg-Id, the bus's
+// replicas and maximum age, and the bus's Names applied.
+func (b *Bus) StreamConfig(name string, subjects ...string) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:       b.names.Stream(name),
+		Subjects:   b.names.Subjects(subjects),
 		Storage:    jetstream.FileStorage,
 		Retention:  jetstream.LimitsPolicy,
 		Discard:    jetstream.DiscardOld,
 		MaxAge:     b.maxAge,
 		Duplicates: DedupeWindow,
 		Replicas:   b.replicas,
-	})
-	if err != nil {
-		return fmt.Errorf("ensure stream %s (%s): %w", name, strings.Join(subjects, ", "), err)
+	}
+}
+
+// EnsureStream creates the stream, or updates its subjects and limits, so every
+// process can call it at start (see StreamConfig).
+func (b *Bus) EnsureStream(ctx context.Context, name string, subjects ...string) error {
+	if name == "" || len(subjects) == 0 {
+		return errors.New("ensure stream: name and at least one subject are required")
+	}
+	cfg := b.StreamConfig(name, subjects...)
+	if _, err := b.js.CreateOrUpdateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("ensure stream %s (%s, %d replicas): %w", cfg.Name, strings.Join(cfg.Subjects, ", "), cfg.Replicas, err)
 	}
 	return nil
+}
+
+// OrderedConsumer is an ephemeral ordered consumer of a stream (for
+// replays and feeds that need no durable position); stream and filter
+// subjects are in the names services use.
+func (b *Bus) OrderedConsumer(ctx context.Context, stream string, cfg jetstream.OrderedConsumerConfig) (jetstream.Consumer, error) {
+	cfg.FilterSubjects = b.names.Subjects(cfg.FilterSubjects)
+	return b.js.OrderedConsumer(ctx, b.names.Stream(stream), cfg)
+}
+
+// Stream is a stream by the name services use.
+func (b *Bus) Stream(ctx context.Context, name string) (jetstream.Stream, error) {
+	return b.js.Stream(ctx, b.names.Stream(name))
 }
 
 // Healthy reports whether the bus is connected and JetStream answers (readiness).

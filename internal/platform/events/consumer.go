@@ -36,7 +36,9 @@ type BatchHandler func(ctx context.Context, tx *sqldb.Tx, envs []Envelope) error
 // the defaults noted.
 type ConsumerConfig struct {
 	// Name is the durable consumer name and the inbox key, one per (service,
-	// purpose), e.g. "browse-movies". Renaming it replays the stream.
+	// purpose), e.g. "browse-movies". Renaming it replays the stream. Like
+	// Stream and FilterSubjects it is the plain name: the bus's Names map
+	// all three to the server's.
 	Name string
 	// Stream is the producing service's stream, e.g. "CATALOG".
 	Stream string
@@ -168,8 +170,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 }
 
 func (c *Consumer) consume(ctx context.Context) error {
+	names := c.bus.names
 	cfg := jetstream.ConsumerConfig{
-		Durable:       c.cfg.Name,
+		Durable:       names.Durable(c.cfg.Name),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       c.cfg.AckWait,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
@@ -177,12 +180,12 @@ func (c *Consumer) consume(ctx context.Context) error {
 		// event given up on leaves a dead-letter row (the server would drop it silently)
 		MaxDeliver: -1,
 	}
-	if len(c.cfg.FilterSubjects) == 1 {
-		cfg.FilterSubject = c.cfg.FilterSubjects[0]
+	if filters := names.Subjects(c.cfg.FilterSubjects); len(filters) == 1 {
+		cfg.FilterSubject = filters[0]
 	} else {
-		cfg.FilterSubjects = c.cfg.FilterSubjects
+		cfg.FilterSubjects = filters
 	}
-	cons, err := c.bus.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, cfg)
+	cons, err := c.bus.js.CreateOrUpdateConsumer(ctx, names.Stream(c.cfg.Stream), cfg)
 	if err != nil {
 		return fmt.Errorf("create consumer %s on %s: %w", c.cfg.Name, c.cfg.Stream, err)
 	}
@@ -483,7 +486,7 @@ func (c *Consumer) settle(msg jetstream.Msg, eventID, how string, err error) {
 // Lag is the number of events in the consumer's scope not yet processed:
 // pending delivery plus delivered but not acknowledged (waiting for a retry).
 func (c *Consumer) Lag(ctx context.Context) (uint64, error) {
-	cons, err := c.bus.js.Consumer(ctx, c.cfg.Stream, c.cfg.Name)
+	cons, err := c.bus.js.Consumer(ctx, c.bus.names.Stream(c.cfg.Stream), c.bus.names.Durable(c.cfg.Name))
 	if err != nil {
 		return 0, fmt.Errorf("consumer %s lag: %w", c.cfg.Name, err)
 	}

@@ -234,7 +234,7 @@ func (r *Relay) publish(ctx context.Context, rows []outboxRow) (int, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(rows))
 	var sendErr error
 	for _, row := range rows {
-		msg := &nats.Msg{Subject: row.subject, Data: []byte(row.envelope), Header: nats.Header{}}
+		msg := &nats.Msg{Subject: r.bus.names.Subject(row.subject), Data: []byte(row.envelope), Header: nats.Header{}}
 		if row.headers.Valid {
 			var h Headers
 			if err := json.Unmarshal([]byte(row.headers.String), &h); err == nil {

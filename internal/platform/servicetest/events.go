@@ -161,7 +161,7 @@ func PublishAgain(t testing.TB, ctx context.Context, bus *events.Bus, ev events.
 	t.Helper()
 	raw, err := json.Marshal(ev)
 	require.NoError(t, err)
-	_, err = bus.JetStream().PublishMsg(ctx, &nats.Msg{Subject: ev.Type, Data: raw}, jetstream.WithMsgID("again-"+ev.ID))
+	_, err = bus.JetStream().PublishMsg(ctx, &nats.Msg{Subject: bus.Names().Subject(ev.Type), Data: raw}, jetstream.WithMsgID("again-"+ev.ID))
 	require.NoError(t, err)
 }
 
@@ -171,7 +171,7 @@ func RequireCaughtUp(t testing.TB, ctx context.Context, bus *events.Bus, consume
 	t.Helper()
 	for _, c := range consumers {
 		require.Eventually(t, func() bool {
-			cons, err := bus.JetStream().Consumer(ctx, c.Stream, c.Name)
+			cons, err := bus.JetStream().Consumer(ctx, bus.Names().Stream(c.Stream), bus.Names().Durable(c.Name))
 			if err != nil {
 				return false
 			}
