@@ -192,6 +192,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		}
 		u.router = httpx.NewRouter(verifier)
 		svc.Routes(u.router)
+		if err := u.router.ValidateRequests(definitions[name].spec); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 		u.worker, _ = svc.(worker)
 		if c, ok := svc.(consumer); ok && a.bus != nil {
 			for _, sub := range c.Subscriptions() {
@@ -218,13 +221,29 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		}
 		backends = append(backends, b)
 	}
-	a.gateway, err = gateway.New(map[string]any{"title": "Marquee API", "version": Version,
-		"description": "Movies, people, reviews, subscriptions and streaming. Errors are RFC 9457 problem documents."}, backends)
+	a.gateway, err = gateway.New(apiInfo(), backends)
 	if err != nil {
 		return nil, err
 	}
 	a.handler = a.routes()
 	return a, nil
+}
+
+func apiInfo() map[string]any {
+	return map[string]any{"title": "Marquee API", "version": Version,
+		"description": "Movies, people, reviews, subscriptions and streaming. Errors are RFC 9457 problem documents."}
+}
+
+// Document is the public OpenAPI document of every service, as the gateway
+// serves it at /api/openapi.json (`marquee openapi` prints it).
+func Document() ([]byte, error) {
+	var docs []gateway.Document
+	for _, name := range Services {
+		if name != Gateway {
+			docs = append(docs, gateway.Document{Service: name, Spec: definitions[name].spec})
+		}
+	}
+	return gateway.Merge(apiInfo(), docs)
 }
 
 func (a *App) openUnit(ctx context.Context, name string) (*unit, error) {
@@ -314,6 +333,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
 		httpx.Observe(a.log, a.metrics),
+		httpx.Harden,
 		httpx.Recover,
 		httpx.Timeout(a.cfg.RequestTimeout),
 		httpx.LimitBody(httpx.MaxBodyBytes),

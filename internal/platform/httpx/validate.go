@@ -1,0 +1,530 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// ValidateRequests checks every request of the router's routes against the
+// service's OpenAPI document before its handler runs (after the access
+// check, so anonymous callers learn nothing about the shape of a request):
+// query, path and header parameters, and the JSON body. What the document
+// rejects never reaches the handler:
+//   - a parameter the operation does not declare, a malformed value, a
+//     body that is not JSON, a field of the wrong type or one the schema does
+//     not know are 400 problems naming the field;
+//   - a well-formed body breaking a limit of the document (length, range,
+//     required field, enum) is a 422 problem naming every such field;
+//   - a body whose Content-Type is not application/json is a 415 problem.
+//
+// Every route must be in the document and every operation of the document
+// must be a route, and request schemas must not accept unknown fields, so
+// the document cannot drift from what the service serves. Routes may be
+// registered before or after this call, but it must come before serving.
+func (rt *Router) ValidateRequests(spec []byte) error {
+	doc, err := loadDocument(spec)
+	if err != nil {
+		return err
+	}
+	if err := checkClosedRequestSchemas(doc); err != nil {
+		return err
+	}
+	rt.doc = doc
+	registered := map[string]bool{}
+	for _, r := range rt.entries {
+		registered[r.Pattern] = true
+		if r.op, err = compileOperation(doc, r.Pattern); err != nil {
+			return err
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			if p := method + " " + path; !registered[p] {
+				return fmt.Errorf("openapi: operation %s has no route", p)
+			}
+		}
+	}
+	return nil
+}
+
+func loadDocument(spec []byte) (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(spec)
+	if err != nil {
+		return nil, fmt.Errorf("openapi: load the document: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("openapi: the document is invalid: %w", err)
+	}
+	return doc, nil
+}
+
+// operation is one route's validation, worked out once when the router is
+// set up so a request only does what its operation needs.
+type operation struct {
+	route  *routers.Route
+	params []*openapi3.Parameter // the operation's and its path item's, the operation's winning
+	query  map[string]bool       // the declared query parameter names
+	// always lists the parameters checked on every request: path parameters
+	// with constraints and required parameters. Optional query and header
+	// parameters are checked only when sent.
+	always []*openapi3.Parameter
+	body   *openapi3.RequestBody // nil: the operation takes no body
+	schema *openapi3.Schema      // the application/json schema of body
+}
+
+func compileOperation(doc *openapi3.T, pattern string) (*operation, error) {
+	method, path, _ := strings.Cut(pattern, " ")
+	item := doc.Paths.Value(path)
+	var op *openapi3.Operation
+	if item != nil {
+		op = item.GetOperation(method)
+	}
+	if op == nil {
+		return nil, fmt.Errorf("openapi: route %s is not in the document", pattern)
+	}
+	o := &operation{
+		route: &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
+		query: map[string]bool{},
+	}
+	for _, p := range op.Parameters {
+		o.params = append(o.params, p.Value)
+	}
+	for _, p := range item.Parameters {
+		if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+			o.params = append(o.params, p.Value)
+		}
+	}
+	for _, p := range o.params {
+		switch {
+		case p.In == openapi3.ParameterInQuery:
+			o.query[p.Name] = true
+			if p.Required {
+				o.always = append(o.always, p)
+			}
+		case p.In == openapi3.ParameterInPath:
+			if !plainString(p.Schema) {
+				o.always = append(o.always, p)
+			}
+		case p.Required:
+			o.always = append(o.always, p)
+		}
+	}
+	if op.RequestBody != nil {
+		o.body = op.RequestBody.Value
+		mt := o.body.Content.Get(jsonMediaType)
+		if mt == nil || len(o.body.Content) != 1 {
+			return nil, fmt.Errorf("openapi: the body of %s must be described as application/json alone", pattern)
+		}
+		if mt.Schema != nil {
+			o.schema = mt.Schema.Value
+		}
+	}
+	return o, nil
+}
+
+// plainString is a schema any path segment meets: nothing to check.
+func plainString(s *openapi3.SchemaRef) bool {
+	if s == nil || s.Value == nil {
+		return true
+	}
+	v := s.Value
+	return v.Type.Is(openapi3.TypeString) && v.Format == "" && v.Pattern == "" && v.MinLength == 0 && v.MaxLength == nil && len(v.Enum) == 0
+}
+
+const jsonMediaType = "application/json"
+
+var paramOptions = &openapi3filter.Options{SkipSettingDefaults: true, MultiError: true}
+
+// check validates r; the body it read is put back for the handler.
+func (o *operation) check(w http.ResponseWriter, r *http.Request) error {
+	var v Validator
+	input := &openapi3filter.RequestValidationInput{Request: r, Route: o.route, Options: paramOptions}
+	if r.URL.RawQuery != "" {
+		query, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return Invalid(http.StatusBadRequest, "query", "is not a valid query string")
+		}
+		input.QueryParams = query
+		for _, name := range sortedNames(query) {
+			if !o.query[name] {
+				v.Add(name, "is not a parameter of this operation")
+			}
+		}
+	}
+	for _, p := range o.params {
+		if !o.sent(r, input, p) {
+			continue
+		}
+		if p.In == openapi3.ParameterInPath && input.PathParams == nil {
+			input.PathParams = o.pathParams(r)
+		}
+		if err := openapi3filter.ValidateParameter(r.Context(), input, p); err != nil {
+			addParameterError(&v, p, err)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return &ValidationError{Status: http.StatusBadRequest, Errors: v.errs}
+	}
+	return o.checkBody(w, r)
+}
+
+// sent reports whether p must be checked on this request.
+func (o *operation) sent(r *http.Request, input *openapi3filter.RequestValidationInput, p *openapi3.Parameter) bool {
+	if slices.Contains(o.always, p) {
+		return true
+	}
+	switch p.In {
+	case openapi3.ParameterInQuery:
+		_, ok := input.QueryParams[p.Name]
+		return ok
+	case openapi3.ParameterInHeader:
+		return r.Header.Get(p.Name) != ""
+	case openapi3.ParameterInCookie:
+		_, err := r.Cookie(p.Name)
+		return err == nil
+	}
+	return false
+}
+
+func (o *operation) pathParams(r *http.Request) map[string]string {
+	m := map[string]string{}
+	for _, p := range o.params {
+		if p.In == openapi3.ParameterInPath {
+			m[p.Name] = r.PathValue(p.Name)
+		}
+	}
+	return m
+}
+
+func (o *operation) checkBody(w http.ResponseWriter, r *http.Request) error {
+	if o.body == nil {
+		// No body is expected; one that came anyway is refused rather than ignored.
+		if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+			return nil
+		}
+		data, err := readBody(w, r)
+		if err != nil {
+			return err
+		}
+		if len(data) > 0 {
+			return Invalid(http.StatusBadRequest, "body", "must be empty: this operation takes no body")
+		}
+		return nil
+	}
+	var data []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		if data, err = readBody(w, r); err != nil {
+			return err
+		}
+	}
+	if len(data) == 0 {
+		if o.body.Required {
+			return Invalid(http.StatusBadRequest, "body", "is empty; a JSON object is required")
+		}
+		return nil
+	}
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	value, err := decodeStrict(data)
+	if err != nil {
+		return err
+	}
+	if o.schema != nil {
+		err := o.schema.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors())
+		if err != nil {
+			return bodyErrors(err)
+		}
+	}
+	return nil
+}
+
+// readBody reads the whole body (bounded by MaxBodyBytes) and puts it back
+// for the handler.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	_ = r.Body.Close()
+	if err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return nil, &StatusError{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the body is larger than %d bytes", MaxBodyBytes)}
+		}
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	r.ContentLength = int64(len(data))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return data, nil
+}
+
+// addParameterError names the parameter and what it must be.
+func addParameterError(v *Validator, p *openapi3.Parameter, err error) {
+	var (
+		re *openapi3filter.RequestError
+		me openapi3.MultiError
+		se *openapi3.SchemaError
+	)
+	if errors.As(err, &re) && re.Err != nil {
+		err = re.Err
+	}
+	var schema *openapi3.Schema
+	if p.Schema != nil {
+		schema = p.Schema.Value
+	}
+	switch {
+	case errors.Is(err, openapi3filter.ErrInvalidRequired):
+		v.Add(p.Name, "is required")
+	case errors.As(err, &me) && len(me) > 0 && errors.As(me[0], &se), errors.As(err, &se):
+		if len(se.JSONPointer()) == 0 && schema != nil {
+			v.Add(p.Name, reasonFor(se))
+			return
+		}
+		v.Add(fieldName(p.Name, se.JSONPointer()), reasonFor(se))
+	case schema != nil:
+		v.Add(p.Name, "must be "+expectation(schema)) // unparsable: "abc" for an integer
+	default:
+		v.Add(p.Name, "is invalid")
+	}
+}
+
+// bodyErrors turns the schema's findings into one ValidationError: 400 when
+// a field is unknown or of the wrong type (the request is malformed), 422
+// when only limits are broken.
+func bodyErrors(err error) error {
+	var list []error
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		list = flatten(me)
+	} else {
+		list = []error{err}
+	}
+	status := http.StatusUnprocessableEntity
+	var v Validator
+	for _, e := range list {
+		var se *openapi3.SchemaError
+		if !errors.As(e, &se) {
+			v.Add("body", "does not match the operation's schema")
+			status = http.StatusBadRequest
+			continue
+		}
+		path := se.JSONPointer()
+		switch se.SchemaField {
+		case "properties":
+			if name, ok := unsupportedProperty(se.Reason); ok {
+				v.Add(fieldName("", append(path, name)), "is not a known field")
+			} else {
+				v.Add(fieldName("body", path), se.Reason)
+			}
+			status = http.StatusBadRequest
+		case "type", "nullable":
+			v.Add(fieldName("body", path), reasonFor(se))
+			status = http.StatusBadRequest
+		default:
+			v.Add(fieldName("body", path), reasonFor(se))
+		}
+	}
+	return &ValidationError{Status: status, Errors: v.errs}
+}
+
+func flatten(me openapi3.MultiError) []error {
+	var out []error
+	for _, e := range me {
+		var inner openapi3.MultiError
+		if errors.As(e, &inner) {
+			out = append(out, flatten(inner)...)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// unsupportedProperty reads the name out of kin-openapi's reason for an
+// unknown property (`property "overveiw" is unsupported`): the SchemaError
+// points at the object, not at the property.
+func unsupportedProperty(reason string) (string, bool) {
+	rest, ok := strings.CutPrefix(reason, "property ")
+	if !ok {
+		return "", false
+	}
+	quoted, ok := strings.CutSuffix(rest, " is unsupported")
+	if !ok {
+		return "", false
+	}
+	name, err := strconv.Unquote(quoted)
+	return name, err == nil
+}
+
+// fieldName writes a JSON path the way the API names fields:
+// cast[0].person_id, genre_ids[2], title. An empty path is whole.
+func fieldName(whole string, path []string) string {
+	if len(path) == 0 {
+		return whole
+	}
+	var b strings.Builder
+	for i, seg := range path {
+		if _, err := strconv.Atoi(seg); err == nil && i > 0 {
+			b.WriteString("[" + seg + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
+// reasonFor says what the field must be, in the words the services use.
+func reasonFor(se *openapi3.SchemaError) string {
+	s := se.Schema
+	if s == nil {
+		return se.Reason
+	}
+	switch se.SchemaField {
+	case "required":
+		return "is required"
+	case "nullable":
+		return "must not be null"
+	case "minLength":
+		if s.MinLength == 1 {
+			return "must not be empty"
+		}
+		return fmt.Sprintf("must be at least %d characters", s.MinLength)
+	case "maxLength":
+		return fmt.Sprintf("must be at most %d characters", *s.MaxLength)
+	case "minItems":
+		return fmt.Sprintf("must have at least %d items", s.MinItems)
+	case "maxItems":
+		return fmt.Sprintf("must have at most %d items", *s.MaxItems)
+	case "uniqueItems":
+		return "must not list an item twice"
+	case "pattern":
+		return "must match " + s.Pattern
+	case "type", "enum", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf":
+		return "must be " + expectation(s)
+	}
+	return se.Reason
+}
+
+// expectation describes the values a schema accepts: "an integer from 1 to
+// 100", "one of asc, desc", "a UUID", "true or false".
+func expectation(s *openapi3.Schema) string {
+	var out string
+	switch {
+	case len(s.Enum) > 0:
+		vals := make([]string, len(s.Enum))
+		for i, e := range s.Enum {
+			vals[i] = fmt.Sprint(e)
+		}
+		out = "one of " + strings.Join(vals, ", ")
+	case s.Type.Is(openapi3.TypeInteger), s.Type.Is(openapi3.TypeNumber):
+		out = "a number"
+		if s.Type.Is(openapi3.TypeInteger) {
+			out = "an integer"
+		}
+		switch {
+		case s.Min != nil && s.Max != nil:
+			out += fmt.Sprintf(" from %s to %s", num(*s.Min), num(*s.Max))
+		case s.Min != nil:
+			out += " of at least " + num(*s.Min)
+		case s.Max != nil:
+			out += " of at most " + num(*s.Max)
+		}
+	case s.Type.Is(openapi3.TypeBoolean):
+		out = "true or false"
+	case s.Type.Is(openapi3.TypeArray):
+		out = "a list"
+	case s.Type.Is(openapi3.TypeObject):
+		out = "an object"
+	case s.Format == "uuid":
+		out = "a UUID"
+	case s.Format == "date":
+		out = "a date (YYYY-MM-DD)"
+	case s.Format == "date-time":
+		out = "a date and time (RFC 3339)"
+	case s.Format == "email":
+		out = "an e-mail address"
+	case s.Type.Is(openapi3.TypeString):
+		out = "a string"
+	default:
+		out = "a valid value"
+	}
+	if s.Nullable {
+		out += " or null"
+	}
+	return out
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func sortedNames(q url.Values) []string {
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// checkClosedRequestSchemas refuses request schemas that would accept
+// unknown fields: each object schema a request body can reach must say
+// additionalProperties: false (or give the extra properties a schema).
+func checkClosedRequestSchemas(doc *openapi3.T) error {
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, s *openapi3.SchemaRef) error
+	walk = func(where string, ref *openapi3.SchemaRef) error {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return nil
+		}
+		s := ref.Value
+		seen[s] = true
+		if ref.Ref != "" {
+			where = ref.Ref
+		}
+		if s.Type.Is(openapi3.TypeObject) || len(s.Properties) > 0 {
+			if has := s.AdditionalProperties.Has; s.AdditionalProperties.Schema == nil && (has == nil || *has) {
+				return fmt.Errorf("openapi: request schema %s must set additionalProperties: false so unknown fields are refused", where)
+			}
+		}
+		for name, p := range s.Properties {
+			if err := walk(where+"."+name, p); err != nil {
+				return err
+			}
+		}
+		for _, list := range [][]*openapi3.SchemaRef{{s.Items, s.AdditionalProperties.Schema}, s.AllOf, s.AnyOf, s.OneOf} {
+			for _, sub := range list {
+				if err := walk(where, sub); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			for _, mt := range op.RequestBody.Value.Content {
+				if err := walk(method+" "+path, mt.Schema); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
