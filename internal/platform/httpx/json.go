@@ -170,15 +170,22 @@ func NewPage[T any](items []T, limit int, cursorOf func(last T) any) (Page[T], e
 	return p, nil
 }
 
-// ParseLimit reads ?limit= (default 20, 1..100; otherwise a 400 naming "limit").
+// Page sizes of every list (the documents' Limit parameter says the same;
+// a test of each service compares them).
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+// ParseLimit reads ?limit= (default DefaultLimit, 1..MaxLimit; otherwise a 400 naming "limit").
 func ParseLimit(r *http.Request) (int, error) {
 	s := r.URL.Query().Get("limit")
 	if s == "" {
-		return 20, nil
+		return DefaultLimit, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 100 {
-		return 0, Invalid(http.StatusBadRequest, "limit", "must be an integer from 1 to 100")
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, Invalid(http.StatusBadRequest, "limit", fmt.Sprintf("must be an integer from 1 to %d", MaxLimit))
 	}
 	return n, nil
 }

@@ -57,14 +57,10 @@ func (rt *Router) Handle(pattern string, access auth.Access, h HandlerFunc) {
 	if !strings.Contains(pattern, " ") {
 		panic("route " + pattern + " must name its method")
 	}
-	e := &entry{RouteInfo: RouteInfo{Pattern: pattern, Access: access}}
 	if rt.doc != nil {
-		op, err := compileOperation(rt.doc, pattern)
-		if err != nil {
-			panic(err.Error())
-		}
-		e.op = op
+		panic("route " + pattern + " is registered after ValidateRequests, which must come last")
 	}
+	e := &entry{RouteInfo: RouteInfo{Pattern: pattern, Access: access}}
 	rt.entries = append(rt.entries, e)
 	rt.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		RecordRoute(r)

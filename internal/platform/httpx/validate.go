@@ -31,8 +31,8 @@ import (
 //
 // Every route must be in the document and every operation of the document
 // must be a route, and request schemas must not accept unknown fields, so
-// the document cannot drift from what the service serves. Routes may be
-// registered before or after this call, but it must come before serving.
+// the document cannot drift from what the service serves. It comes after
+// the last route is registered and before serving.
 func (rt *Router) ValidateRequests(spec []byte) error {
 	doc, err := loadDocument(spec)
 	if err != nil {
@@ -41,11 +41,11 @@ func (rt *Router) ValidateRequests(spec []byte) error {
 	if err := checkClosedRequestSchemas(doc); err != nil {
 		return err
 	}
-	rt.doc = doc
 	registered := map[string]bool{}
-	for _, r := range rt.entries {
+	ops := make([]*operation, len(rt.entries))
+	for i, r := range rt.entries {
 		registered[r.Pattern] = true
-		if r.op, err = compileOperation(doc, r.Pattern); err != nil {
+		if ops[i], err = compileOperation(doc, r.Pattern); err != nil {
 			return err
 		}
 	}
@@ -56,6 +56,10 @@ func (rt *Router) ValidateRequests(spec []byte) error {
 			}
 		}
 	}
+	for i, r := range rt.entries {
+		r.op = ops[i]
+	}
+	rt.doc = doc
 	return nil
 }
 
@@ -145,7 +149,21 @@ func plainString(s *openapi3.SchemaRef) bool {
 
 const jsonMediaType = "application/json"
 
-var paramOptions = &openapi3filter.Options{SkipSettingDefaults: true, MultiError: true}
+// Formats checked beyond kin-openapi's defaults: ids are canonical UUIDs,
+// as IsUUID says.
+var formats = openapi3.WithStringFormatValidator("uuid", uuidFormat{})
+
+type uuidFormat struct{}
+
+func (uuidFormat) Validate(s string) error {
+	if !IsUUID(s) {
+		return errors.New("not a UUID")
+	}
+	return nil
+}
+
+var paramOptions = &openapi3filter.Options{SkipSettingDefaults: true, MultiError: true,
+	SchemaValidationOptions: []openapi3.SchemaValidationOption{formats}}
 
 // check validates r; the body it read is put back for the handler.
 func (o *operation) check(w http.ResponseWriter, r *http.Request) error {
@@ -244,7 +262,7 @@ func (o *operation) checkBody(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if o.schema != nil {
-		err := o.schema.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors())
+		err := o.schema.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors(), formats)
 		if err != nil {
 			return bodyErrors(err)
 		}
