@@ -89,7 +89,6 @@ func TestMalformedInputIsAProblemNamingIt(t *testing.T) {
 	}{
 		{"NaN rating", "GET", "/api/movies?rating_min=NaN", "", "", "", 400, "rating_min"},
 		{"NaN rating, the catalog's list", "GET", "/api/admin/catalog/movies?rating_min=NaN", admin, "", "", 400, "rating_min"},
-		{"a misspelt parameter", "GET", "/api/movies?ratng_min=5", "", "", "", 400, "ratng_min"},
 		{"a null cursor, browse", "GET", "/api/movies?cursor=" + null, "", "", "", 400, "cursor"},
 		{"a null cursor, identity", "GET", "/api/users?cursor=" + null, admin, "", "", 400, "cursor"},
 		{"a null cursor, social", "GET", "/api/feed?cursor=" + null, user, "", "", 400, "cursor"},
@@ -97,7 +96,6 @@ func TestMalformedInputIsAProblemNamingIt(t *testing.T) {
 		{"no Content-Type", "POST", "/api/movies", admin, "", `{"title":"X"}`, 415, ""},
 		{"no Content-Type, sign-in", "POST", "/api/auth/login", "", "", `{"email":"a@example.com","password":"0123456789"}`, 415, ""},
 		{"invalid UTF-8", "POST", "/api/movies", admin, "application/json", "{\"title\":\"Caf\xe9\"}", 400, "body"},
-		{"a body where none is taken", "DELETE", "/api/reviews/01a1fd79-97ef-7207-9ec7-5861e9a04b44", user, "application/json", `{"why":"x"}`, 400, "body"},
 	} {
 		resp, pr := p.send(t, tc.method, tc.path, tc.token, tc.contentType, tc.body)
 		require.Equal(t, tc.status, resp.StatusCode, tc.name)

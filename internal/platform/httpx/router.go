@@ -68,13 +68,19 @@ func (rt *Router) Handle(pattern string, access auth.Access, h HandlerFunc) {
 			Error(w, r, err)
 			return
 		}
+		var limits []FieldError
 		if e.op != nil {
-			if err := e.op.check(w, r); err != nil {
+			var err error
+			if limits, err = e.op.check(w, r); err != nil {
 				Error(w, r, err)
 				return
 			}
 		}
-		if err := h(w, r); err != nil {
+		err := h(w, r)
+		if limits != nil {
+			err = confirm(r, limits, err)
+		}
+		if err != nil {
 			Error(w, r, err)
 		}
 	}))

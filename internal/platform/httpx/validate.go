@@ -20,14 +20,22 @@ import (
 // ValidateRequests checks every request of the router's routes against the
 // service's OpenAPI document before its handler runs (after the access
 // check, so anonymous callers learn nothing about the shape of a request):
-// query, path and header parameters, and the JSON body. What the document
-// rejects never reaches the handler:
-//   - a parameter the operation does not declare, a malformed value, a
-//     body that is not JSON, a field of the wrong type or one the schema does
-//     not know are 400 problems naming the field;
-//   - a well-formed body breaking a limit of the document (length, range,
-//     required field, enum) is a 422 problem naming every such field;
-//   - a body whose Content-Type is not application/json is a 415 problem.
+// query, path and header parameters, and the JSON body.
+//
+// A malformed request never reaches the handler: a parameter whose value
+// breaks its schema, a body that is not JSON (or not UTF-8), a field the
+// schema does not know are 400 problems naming the field, and a body whose
+// Content-Type is not application/json a 415. (Query parameters the
+// operation does not declare are ignored, and so is a body sent to an
+// operation that takes none.)
+//
+// A well-formed body whose fields break the document's limits (length,
+// range, type, required, enum, format) is refused too, but the handler still
+// runs first: it checks the same limits (tests compare them) and what only
+// it can know (an unknown genre, a date in the future), and its 422 names
+// every invalid field at once, the document's findings included. Should a
+// handler accept what the document refuses, the disagreement is logged as
+// an error.
 //
 // Every route must be in the document and every operation of the document
 // must be a route, and request schemas must not accept unknown fields, so
@@ -79,7 +87,6 @@ func loadDocument(spec []byte) (*openapi3.T, error) {
 type operation struct {
 	route  *routers.Route
 	params []*openapi3.Parameter // the operation's and its path item's, the operation's winning
-	query  map[string]bool       // the declared query parameter names
 	// always lists the parameters checked on every request: path parameters
 	// with constraints and required parameters. Optional query and header
 	// parameters are checked only when sent.
@@ -100,7 +107,6 @@ func compileOperation(doc *openapi3.T, pattern string) (*operation, error) {
 	}
 	o := &operation{
 		route: &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
-		query: map[string]bool{},
 	}
 	for _, p := range op.Parameters {
 		o.params = append(o.params, p.Value)
@@ -113,7 +119,6 @@ func compileOperation(doc *openapi3.T, pattern string) (*operation, error) {
 	for _, p := range o.params {
 		switch {
 		case p.In == openapi3.ParameterInQuery:
-			o.query[p.Name] = true
 			if p.Required {
 				o.always = append(o.always, p)
 			}
@@ -165,21 +170,21 @@ func (uuidFormat) Validate(s string) error {
 var paramOptions = &openapi3filter.Options{SkipSettingDefaults: true, MultiError: true,
 	SchemaValidationOptions: []openapi3.SchemaValidationOption{formats}}
 
-// check validates r; the body it read is put back for the handler.
-func (o *operation) check(w http.ResponseWriter, r *http.Request) error {
+// check validates r; the body it read is put back for the handler. err
+// refuses the request; limits lists the document's findings the handler's
+// own validation must confirm.
+func (o *operation) check(w http.ResponseWriter, r *http.Request) (limits []FieldError, err error) {
 	var v Validator
 	input := &openapi3filter.RequestValidationInput{Request: r, Route: o.route, Options: paramOptions}
 	if r.URL.RawQuery != "" {
 		query, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
-			return Invalid(http.StatusBadRequest, "query", "is not a valid query string")
+			return nil, Invalid(http.StatusBadRequest, "query", "is not a valid query string")
 		}
+		// Parameters the operation does not declare are ignored, as they
+		// always were: proxies and analytics add their own (utm_*, _=), and
+		// a list that takes no include_deleted may be asked with it.
 		input.QueryParams = query
-		for _, name := range sortedNames(query) {
-			if !o.query[name] {
-				v.Add(name, "is not a parameter of this operation")
-			}
-		}
 	}
 	for _, p := range o.params {
 		if !o.sent(r, input, p) {
@@ -192,8 +197,8 @@ func (o *operation) check(w http.ResponseWriter, r *http.Request) error {
 			addParameterError(&v, p, err)
 		}
 	}
-	if err := v.Err(); err != nil {
-		return &ValidationError{Status: http.StatusBadRequest, Errors: v.errs}
+	if len(v.errs) > 0 {
+		return nil, &ValidationError{Status: http.StatusBadRequest, Errors: v.errs}
 	}
 	return o.checkBody(w, r)
 }
@@ -226,48 +231,37 @@ func (o *operation) pathParams(r *http.Request) map[string]string {
 	return m
 }
 
-func (o *operation) checkBody(w http.ResponseWriter, r *http.Request) error {
+func (o *operation) checkBody(w http.ResponseWriter, r *http.Request) ([]FieldError, error) {
 	if o.body == nil {
-		// No body is expected; one that came anyway is refused rather than ignored.
-		if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
-			return nil
-		}
-		data, err := readBody(w, r)
-		if err != nil {
-			return err
-		}
-		if len(data) > 0 {
-			return Invalid(http.StatusBadRequest, "body", "must be empty: this operation takes no body")
-		}
-		return nil
+		return nil, nil // the handler reads no body: whatever came is ignored
 	}
 	var data []byte
 	if r.Body != nil && r.Body != http.NoBody {
 		var err error
 		if data, err = readBody(w, r); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(data) == 0 {
 		if o.body.Required {
-			return Invalid(http.StatusBadRequest, "body", "is empty; a JSON object is required")
+			return nil, Invalid(http.StatusBadRequest, "body", "is empty; a JSON object is required")
 		}
-		return nil
+		return nil, nil
 	}
 	if err := requireJSON(r); err != nil {
-		return err
+		return nil, err
 	}
 	value, err := decodeStrict(data)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if o.schema != nil {
-		err := o.schema.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors(), formats)
-		if err != nil {
-			return bodyErrors(err)
-		}
+	if o.schema == nil {
+		return nil, nil
 	}
-	return nil
+	if err := o.schema.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors(), formats); err != nil {
+		return bodyErrors(err)
+	}
+	return nil, nil
 }
 
 // readBody reads the whole body (bounded by MaxBodyBytes) and puts it back
@@ -318,10 +312,10 @@ func addParameterError(v *Validator, p *openapi3.Parameter, err error) {
 	}
 }
 
-// bodyErrors turns the schema's findings into one ValidationError: 400 when
-// a field is unknown or of the wrong type (the request is malformed), 422
-// when only limits are broken.
-func bodyErrors(err error) error {
+// bodyErrors sorts the schema's findings: an unknown field (or a body that
+// is not an object at all) makes the request malformed, a 400 at once;
+// broken limits are returned for the handler to confirm.
+func bodyErrors(err error) ([]FieldError, error) {
 	var list []error
 	var me openapi3.MultiError
 	if errors.As(err, &me) {
@@ -329,32 +323,58 @@ func bodyErrors(err error) error {
 	} else {
 		list = []error{err}
 	}
-	status := http.StatusUnprocessableEntity
-	var v Validator
+	var malformed, limits Validator
 	for _, e := range list {
 		var se *openapi3.SchemaError
 		if !errors.As(e, &se) {
-			v.Add("body", "does not match the operation's schema")
-			status = http.StatusBadRequest
+			malformed.Add("body", "does not match the operation's schema")
 			continue
 		}
 		path := se.JSONPointer()
-		switch se.SchemaField {
-		case "properties":
+		switch {
+		case se.SchemaField == "properties":
 			if name, ok := unsupportedProperty(se.Reason); ok {
-				v.Add(fieldName("", append(path, name)), "is not a known field")
+				malformed.Add(fieldName("", append(path, name)), "is not a known field")
 			} else {
-				v.Add(fieldName("body", path), se.Reason)
+				malformed.Add(fieldName("body", path), se.Reason)
 			}
-			status = http.StatusBadRequest
-		case "type", "nullable":
-			v.Add(fieldName("body", path), reasonFor(se))
-			status = http.StatusBadRequest
+		case len(path) == 0:
+			malformed.Add("body", reasonFor(se))
 		default:
-			v.Add(fieldName("body", path), reasonFor(se))
+			limits.Add(fieldName("body", path), reasonFor(se))
 		}
 	}
-	return &ValidationError{Status: status, Errors: v.errs}
+	if len(malformed.errs) > 0 {
+		return nil, &ValidationError{Status: http.StatusBadRequest, Errors: append(malformed.errs, limits.errs...)}
+	}
+	return limits.errs, nil
+}
+
+// confirm merges the document's findings into the handler's answer: a 422
+// gains the fields it did not name itself (a 400 stays as it is: the
+// handler could not read the body, so it judged no field). A handler that
+// accepted what the document refuses is a disagreement between the two,
+// which tests are meant to prevent: it is logged.
+func confirm(r *http.Request, limits []FieldError, handlerErr error) error {
+	var ve *ValidationError
+	if errors.As(handlerErr, &ve) && ve.Status == http.StatusUnprocessableEntity {
+		named := map[string]bool{}
+		for _, fe := range ve.Errors {
+			named[fe.Field] = true
+		}
+		for _, fe := range limits {
+			if !named[fe.Field] {
+				named[fe.Field] = true
+				ve.Errors = append(ve.Errors, fe)
+			}
+		}
+		return handlerErr
+	}
+	if handlerErr == nil {
+		LoggerFrom(r.Context()).Error("the handler accepted a request its OpenAPI document refuses; make the two agree",
+			"route", r.Pattern, "fields", limits)
+	}
+	return handlerErr
 }
 
 func flatten(me openapi3.MultiError) []error {
@@ -419,7 +439,7 @@ func reasonFor(se *openapi3.SchemaError) string {
 		return "must not be null"
 	case "minLength":
 		if s.MinLength == 1 {
-			return "must not be empty"
+			return "is required"
 		}
 		return fmt.Sprintf("must be at least %d characters", s.MinLength)
 	case "maxLength":
@@ -488,15 +508,6 @@ func expectation(s *openapi3.Schema) string {
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-func sortedNames(q url.Values) []string {
-	names := make([]string, 0, len(q))
-	for k := range q {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
-}
 
 // checkClosedRequestSchemas refuses request schemas that would accept
 // unknown fields: each object schema a request body can reach must say
