@@ -90,9 +90,10 @@ type operation struct {
 	// always lists the parameters checked on every request: path parameters
 	// with constraints and required parameters. Optional query and header
 	// parameters are checked only when sent.
-	always []*openapi3.Parameter
-	body   *openapi3.RequestBody // nil: the operation takes no body
-	schema *openapi3.Schema      // the application/json schema of body
+	always  []*openapi3.Parameter
+	headers bool                  // some header or cookie parameter may be sent
+	body    *openapi3.RequestBody // nil: the operation takes no body
+	schema  *openapi3.Schema      // the application/json schema of body
 }
 
 func compileOperation(doc *openapi3.T, pattern string) (*operation, error) {
@@ -128,6 +129,8 @@ func compileOperation(doc *openapi3.T, pattern string) (*operation, error) {
 			}
 		case p.Required:
 			o.always = append(o.always, p)
+		default:
+			o.headers = true
 		}
 	}
 	if op.RequestBody != nil {
@@ -174,6 +177,10 @@ var paramOptions = &openapi3filter.Options{SkipSettingDefaults: true, MultiError
 // refuses the request; limits lists the document's findings the handler's
 // own validation must confirm.
 func (o *operation) check(w http.ResponseWriter, r *http.Request) (limits []FieldError, err error) {
+	if r.URL.RawQuery == "" && len(o.always) == 0 && !o.headers {
+		// The common read: nothing in the query, no parameter to check.
+		return o.checkBody(w, r)
+	}
 	var v Validator
 	input := &openapi3filter.RequestValidationInput{Request: r, Route: o.route, Options: paramOptions}
 	if r.URL.RawQuery != "" {
