@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 )
 
 // ValidateRequests checks every request of the router's routes against the
@@ -363,25 +365,40 @@ func bodyErrors(err error) ([]FieldError, error) {
 // accepted what the document refuses is a disagreement between the two,
 // which tests are meant to prevent: it is logged.
 func confirm(r *http.Request, limits []FieldError, handlerErr error) error {
-	var ve *ValidationError
-	if errors.As(handlerErr, &ve) && ve.Status == http.StatusUnprocessableEntity {
-		named := map[string]bool{}
-		for _, fe := range ve.Errors {
-			named[fe.Field] = true
-		}
-		for _, fe := range limits {
-			if !named[fe.Field] {
-				named[fe.Field] = true
-				ve.Errors = append(ve.Errors, fe)
-			}
-		}
-		return handlerErr
-	}
-	if handlerErr == nil {
+	var (
+		ve *ValidationError
+		ae *apperr.Error
+	)
+	switch {
+	case errors.As(handlerErr, &ve) && ve.Status == http.StatusUnprocessableEntity:
+		merged := *ve
+		merged.Errors = mergeFields(ve.Errors, limits)
+		return &merged
+	case errors.As(handlerErr, &ae) && ae.Kind == apperr.ErrInvalid:
+		merged := *ae
+		merged.Fields = mergeFields(ae.Fields, limits)
+		return &merged
+	case handlerErr == nil:
 		LoggerFrom(r.Context()).Error("the handler accepted a request its OpenAPI document refuses; make the two agree",
 			"route", r.Pattern, "fields", limits)
 	}
 	return handlerErr
+}
+
+// mergeFields is own followed by the fields of more that own does not name.
+func mergeFields(own, more []FieldError) []FieldError {
+	out := append([]FieldError(nil), own...)
+	named := map[string]bool{}
+	for _, fe := range own {
+		named[fe.Field] = true
+	}
+	for _, fe := range more {
+		if !named[fe.Field] {
+			named[fe.Field] = true
+			out = append(out, fe)
+		}
+	}
+	return out
 }
 
 func flatten(me openapi3.MultiError) []error {

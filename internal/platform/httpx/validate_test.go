@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
@@ -68,6 +69,9 @@ func newValidated(t *testing.T) *validated {
 			var val httpx.Validator
 			val.Check(*in.Title != "", "title", "is required (said the handler)")
 			val.Check(*in.Title != "taken", "title", "is taken")
+			if *in.Title == "kind" { // domain code answers with an apperr kind
+				return apperr.Invalid("title", "is a reserved word")
+			}
 			if err := val.Err(); err != nil {
 				return err
 			}
@@ -136,6 +140,8 @@ func TestRequestsAreCheckedAgainstTheDocument(t *testing.T) {
 				"cast[0].person_id": "must be a UUID", "cast[0].character": "must be at most 3 characters"}},
 		{"a rule only the handler knows, with the document's", "PUT", "/things/1", jsonCT, `{"title":"taken","runtime_minutes":1001}`, 422,
 			map[string]string{"title": "is taken", "runtime_minutes": "must be an integer from 1 to 1000 or null"}},
+		{"a domain error kind, with the document's", "PUT", "/things/1", jsonCT, `{"title":"kind","cast":[{"person_id":"x"}]}`, 422,
+			map[string]string{"title": "is a reserved word", "cast[0].person_id": "must be a UUID"}},
 		{"unknown key and broken limit together", "PUT", "/things/1", jsonCT, `{"title":"too long","x":1}`, 400,
 			map[string]string{"title": "must be at most 5 characters", "x": "is not a known field"}},
 		{"not an object", "PUT", "/things/1", jsonCT, `[1]`, 400, map[string]string{"body": "must be an object"}},
