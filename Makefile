@@ -7,7 +7,7 @@ export GOFLAGS := -mod=mod
 
 WEB_SRC   := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: build run test test-go test-web web vet lint bench clean
+.PHONY: build run test test-go test-web lint-api web vet lint bench clean
 
 ## build: the web app (npm), then the one binary that embeds it
 build: web
@@ -25,9 +25,9 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 run: build
 	./$(BIN) serve --demo
 
-## test: lint, every Go test (PostgreSQL tests need MARQUEE_TEST_POSTGRES_URL; .ci/run sets it),
-## the web app's unit tests and its end-to-end tests in Chromium
-test: lint test-go test-web
+## test: lint (vet, golangci-lint, tidy, dead code), every Go test (PostgreSQL tests need MARQUEE_TEST_POSTGRES_URL; .ci/run sets it),
+## the web app's unit tests and its end-to-end tests in Chromium, the API document's lint
+test: lint test-go test-web lint-api
 
 vet:
 	$(GO) vet ./...
@@ -41,6 +41,13 @@ test-go: web
 
 test-web: web
 	cd web && npm run check:api && npm test && E2E_REQUIRE_ALL=1 npm run e2e
+
+## lint-api: the merged OpenAPI document (`marquee openapi`) against Redocly's recommended rules
+REDOCLY   := @redocly/cli@2.77.0
+lint-api:
+	@mkdir -p bin
+	$(GO) run ./cmd/marquee openapi > bin/openapi.json
+	npx --yes $(REDOCLY) lint --format=stylish bin/openapi.json
 
 ## bench: the benchmarks quoted in docs/BENCHMARKS.md
 bench:

@@ -32,6 +32,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
 )
 
 //go:embed all:dist
@@ -89,15 +91,13 @@ const notBuilt = `<!doctype html>
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		httpx.WriteProblem(w, r, httpx.Problem{Status: http.StatusMethodNotAllowed, Detail: "The web app's pages take only GET and HEAD."})
 		return
 	}
 	p := r.URL.Path
 	if p == "/api" || strings.HasPrefix(p, "/api/") {
 		// The gateway owns /api; reaching here means no API route matched.
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte(`{"type":"about:blank","title":"Not Found","status":404,"detail":"No such resource."}`))
+		httpx.WriteProblem(w, r, httpx.Problem{Status: http.StatusNotFound, Detail: "No such resource."})
 		return
 	}
 	name := strings.TrimPrefix(path.Clean("/"+p), "/")
@@ -112,8 +112,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if strings.HasPrefix(name, "assets/") {
-			w.Header().Set("Cache-Control", "no-store")
-			http.Error(w, "not found", http.StatusNotFound)
+			httpx.WriteProblem(w, r, httpx.Problem{Status: http.StatusNotFound, Detail: "No such file in this version of the web app."})
 			return
 		}
 	}
@@ -123,6 +122,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if index == nil {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 		_, _ = w.Write([]byte(notBuilt))
 		return
 	}

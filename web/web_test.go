@@ -57,11 +57,11 @@ func TestHandler(t *testing.T) {
 		{"hashed script is immutable", "GET", "/assets/index-abc123.js", 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "console.log"},
 		{"hashed css", "GET", "/assets/index-abc123.css", 200, "text/css; charset=utf-8", "public, max-age=31536000, immutable", "margin:0"},
 		{"unhashed file is revalidated hourly", "GET", "/favicon.svg", 200, "image/svg+xml", "public, max-age=3600", "<svg"},
-		{"missing asset is a 404, not HTML", "GET", "/assets/index-old999.js", 404, "text/plain; charset=utf-8", "no-store", "not found"},
+		{"missing asset is a 404, not HTML", "GET", "/assets/index-old999.js", 404, "application/problem+json", "no-store", `"status":404`},
 		{"dotfiles are not served", "GET", "/.gitkeep", 200, "text/html; charset=utf-8", "no-cache", `<div id="root">`},
 		{"path traversal stays inside", "GET", "/assets/../../web.go", 200, "text/html; charset=utf-8", "no-cache", `<div id="root">`},
-		{"api paths are not the app", "GET", "/api/nothing-here", 404, "application/problem+json", "", `"status":404`},
-		{"writes are refused", "POST", "/", 405, "text/plain; charset=utf-8", "", "method not allowed"},
+		{"api paths are not the app", "GET", "/api/nothing-here", 404, "application/problem+json", "no-store", `"status":404`},
+		{"writes are refused", "POST", "/", 405, "application/problem+json", "no-store", `"status":405`},
 		{"HEAD works", "HEAD", "/assets/index-abc123.css", 200, "text/css; charset=utf-8", "public, max-age=31536000, immutable", ""},
 	}
 	for _, tc := range tests {
@@ -81,6 +81,7 @@ func TestHandlerIndexHeaders(t *testing.T) {
 	res := get(t, NewHandler(app), "GET", "/search?q=alien", nil)
 	require.Equal(t, 200, res.StatusCode)
 	require.Contains(t, res.Header.Get("Content-Security-Policy"), "script-src 'self'")
+	require.Contains(t, res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
 	require.Equal(t, "DENY", res.Header.Get("X-Frame-Options"))
 	require.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
 	require.NotEmpty(t, res.Header.Get("ETag"))
@@ -125,6 +126,7 @@ func TestHandlerNotBuilt(t *testing.T) {
 	res := get(t, h, "GET", "/movies/x", nil)
 	require.Equal(t, 200, res.StatusCode)
 	require.Contains(t, body(t, res), "make build")
+	require.Contains(t, res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
 }
 
 func TestEmbeddedBuild(t *testing.T) {

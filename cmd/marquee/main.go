@@ -37,6 +37,7 @@ Usage:
   marquee admin create --email E --password P [--name N]
                                              create an administrator, or promote an
                                              existing account (idempotent)
+  marquee openapi                            print the API's OpenAPI document (as /api/openapi.json serves it)
   marquee version
 
 Configuration comes from MARQUEE_* environment variables; see README.md or
@@ -76,6 +77,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, app.Version)
 		return nil
+	case "openapi":
+		doc, err := app.Document()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", doc)
+		return err
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -72,6 +72,7 @@ type unit struct {
 	relay     *events.Relay
 	consumers []*events.Consumer
 	router    *httpx.Router
+	spec      []byte // the service's OpenAPI document, which its router validates requests against
 	parts     kit.Parts
 }
 
@@ -139,6 +140,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		if u.parts.Routes != nil {
 			u.parts.Routes(u.router)
 		}
+		if err := u.router.ValidateRequests(u.spec); err != nil {
+			return nil, fmt.Errorf("%s: %w", u.name, err)
+		}
 		if a.bus == nil {
 			continue
 		}
@@ -162,13 +166,27 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		}
 		backends = append(backends, b)
 	}
-	a.gateway, err = gateway.New(map[string]any{"title": "Marquee API", "version": Version,
-		"description": "Movies, people, reviews, subscriptions and streaming. Errors are RFC 9457 problem documents."}, backends)
+	a.gateway, err = gateway.New(apiInfo(), backends)
 	if err != nil {
 		return nil, err
 	}
 	a.handler = a.routes()
 	return a, nil
+}
+
+func apiInfo() map[string]any {
+	return map[string]any{"title": "Marquee API", "version": Version,
+		"description": "Movies, people, reviews, subscriptions and streaming. Errors are RFC 9457 problem documents."}
+}
+
+// Document is the public OpenAPI document of every service, as the gateway
+// serves it at /api/openapi.json (`marquee openapi` prints it).
+func Document() ([]byte, error) {
+	var docs []gateway.Document
+	for _, m := range Modules {
+		docs = append(docs, gateway.Document{Service: m.Name(), Spec: m.OpenAPI()})
+	}
+	return gateway.Merge(apiInfo(), docs)
 }
 
 // Lookup is the built service of type T (such as *catalog.Service) when it
@@ -189,7 +207,7 @@ func (a *App) openUnit(ctx context.Context, m kit.Module) (*unit, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &unit{name: name, db: db}
+	u := &unit{name: name, db: db, spec: m.OpenAPI()}
 	a.units = append(a.units, u)
 	if err := kit.Migrate(ctx, db, m); err != nil {
 		return nil, err
@@ -267,6 +285,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
 		httpx.Observe(a.log, a.metrics),
+		httpx.Harden,
 		httpx.Recover,
 		httpx.Timeout(a.cfg.RequestTimeout),
 		httpx.LimitBody(httpx.MaxBodyBytes),

@@ -68,6 +68,7 @@ func newEnvOn(t testing.TB, db *sqldb.DB, cfgs ...browse.Config) *env {
 	minter := authtest.New(t)
 	rt := httpx.NewRouter(minter.Verifier())
 	svc.Routes(rt)
+	require.NoError(t, rt.ValidateRequests(browse.OpenAPI))
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	ch, err := checker()

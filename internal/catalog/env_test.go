@@ -65,6 +65,7 @@ func newEnv(t testing.TB, engine sqldb.Engine, opts ...catalog.Option) *env {
 	minter := authtest.New(t)
 	rt := httpx.NewRouter(minter.Verifier())
 	svc.Routes(rt)
+	require.NoError(t, rt.ValidateRequests(catalog.OpenAPI))
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	ch, err := checker()

@@ -119,7 +119,7 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	}
 	if rm := qv.Get("rating_min"); rm != "" {
 		f, err := strconv.ParseFloat(rm, 64)
-		if err != nil || f < 0 || f > 10 {
+		if err != nil || !(f >= 0 && f <= 10) { // NaN fails both comparisons
 			v.Add("rating_min", "must be a number from 0 to 10")
 		} else if f > 0 {
 			mq.MatchNothing = true // the catalog has no ratings: no movie has one above 0

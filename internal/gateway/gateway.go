@@ -4,7 +4,10 @@
 package gateway
 
 import (
+	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -34,55 +37,117 @@ type Gateway struct {
 //go:embed docs.html
 var docsPage []byte
 
+// docsCSP lets the docs page run its own inline script and style (allowed
+// by their hashes, so no other inline code could run) and fetch the document.
+var docsCSP = "default-src 'none'; script-src " + inlineHash(docsPage, "script") +
+	"; style-src " + inlineHash(docsPage, "style") +
+	"; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// inlineHash is the CSP source for the first inline <tag> element of page.
+func inlineHash(page []byte, tag string) string {
+	_, rest, ok := bytes.Cut(page, []byte("<"+tag+">"))
+	body, _, ok2 := bytes.Cut(rest, []byte("</"+tag+">"))
+	if !ok || !ok2 {
+		panic("docs.html has no inline " + tag) // the page is embedded: a test catches this
+	}
+	sum := sha256.Sum256(body)
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
 var methods = []string{"get", "put", "post", "delete", "patch", "head", "options"}
 
-// New merges the backends' documents and registers one route per operation.
-// Two services claiming the same operation is a configuration error.
-func New(info map[string]any, backends []Backend) (*Gateway, error) {
-	g := &Gateway{mux: http.NewServeMux()}
+// Document is one service's OpenAPI document.
+type Document struct {
+	Service string
+	Spec    []byte
+}
+
+// Servers is the merged document's server list: the API is served from
+// wherever the document was fetched (a relative URL, so one document fits
+// every deployment).
+var Servers = []any{map[string]any{"url": "/", "description": "the Marquee server this document came from"}}
+
+// Merge builds the public document from the services' documents, as New
+// serves it. Two services claiming the same operation, or defining a shared
+// component differently, is an error.
+func Merge(info map[string]any, docs []Document) ([]byte, error) {
+	merged, _, err := merge(info, docs)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(merged)
+}
+
+// merge returns the merged document and each service's operations ("GET /api/x").
+func merge(info map[string]any, docs []Document) (map[string]any, map[string][]string, error) {
+	paths := map[string]any{}
+	components := map[string]any{}
 	merged := map[string]any{
 		"openapi":    "3.0.3",
 		"info":       info,
-		"paths":      map[string]any{},
-		"components": map[string]any{},
+		"servers":    Servers,
+		"paths":      paths,
+		"components": components,
 	}
 	owner := map[string]string{} // "GET /api/x" → service
-	for _, b := range backends {
+	ops := map[string][]string{}
+	for _, d := range docs {
 		var doc map[string]any
-		if err := json.Unmarshal(b.Spec, &doc); err != nil {
-			return nil, fmt.Errorf("openapi document of %s: %w", b.Service, err)
+		if err := json.Unmarshal(d.Spec, &doc); err != nil {
+			return nil, nil, fmt.Errorf("openapi document of %s: %w", d.Service, err)
 		}
-		h, err := b.handler()
-		if err != nil {
-			return nil, err
-		}
-		paths, _ := doc["paths"].(map[string]any)
-		for _, p := range sortedKeys(paths) {
-			item, _ := paths[p].(map[string]any)
-			mergedItem, _ := merged["paths"].(map[string]any)[p].(map[string]any)
+		docPaths, _ := doc["paths"].(map[string]any)
+		for _, p := range sortedKeys(docPaths) {
+			item, _ := docPaths[p].(map[string]any)
+			mergedItem, _ := paths[p].(map[string]any)
 			if mergedItem == nil {
 				mergedItem = map[string]any{}
-				merged["paths"].(map[string]any)[p] = mergedItem
+				paths[p] = mergedItem
 			}
-			for k, op := range item {
+			for _, k := range sortedKeys(item) {
+				op := item[k]
 				if !isMethod(k) {
 					mergedItem[k] = op // path-level parameters
 					continue
 				}
 				pattern := strings.ToUpper(k) + " " + p
 				if other, dup := owner[pattern]; dup {
-					return nil, fmt.Errorf("operation %s is claimed by both %s and %s", pattern, other, b.Service)
+					return nil, nil, fmt.Errorf("operation %s is claimed by both %s and %s", pattern, other, d.Service)
 				}
-				owner[pattern] = b.Service
+				owner[pattern] = d.Service
 				mergedItem[k] = op
-				g.mux.Handle(pattern, httpx.Routed(h))
+				ops[d.Service] = append(ops[d.Service], pattern)
 			}
 		}
-		if err := mergeComponents(merged["components"].(map[string]any), doc["components"], b.Service); err != nil {
-			return nil, err
+		if err := mergeComponents(components, doc["components"], d.Service); err != nil {
+			return nil, nil, err
 		}
 		if tags, ok := doc["tags"].([]any); ok {
 			merged["tags"] = mergeTags(merged["tags"], tags)
+		}
+	}
+	return merged, ops, nil
+}
+
+// New merges the backends' documents and registers one route per operation.
+// Two services claiming the same operation is a configuration error.
+func New(info map[string]any, backends []Backend) (*Gateway, error) {
+	g := &Gateway{mux: http.NewServeMux()}
+	docs := make([]Document, len(backends))
+	for i, b := range backends {
+		docs[i] = Document{Service: b.Service, Spec: b.Spec}
+	}
+	merged, ops, err := merge(info, docs)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range backends {
+		h, err := b.handler()
+		if err != nil {
+			return nil, err
+		}
+		for _, pattern := range ops[b.Service] {
+			g.mux.Handle(pattern, httpx.Routed(h))
 		}
 	}
 	spec, err := json.Marshal(merged)
@@ -97,6 +162,7 @@ func New(info map[string]any, backends []Backend) (*Gateway, error) {
 	})))
 	g.mux.Handle("GET /api/docs", httpx.Routed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", docsCSP)
 		_, _ = w.Write(docsPage)
 	})))
 	return g, nil

@@ -1,9 +1,12 @@
 package gateway_test
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -95,4 +98,35 @@ func TestUnreachableServiceIsA502Problem(t *testing.T) {
 	g.ServeHTTP(rec, httptest.NewRequest("POST", "/api/things", nil))
 	require.Equal(t, http.StatusBadGateway, rec.Code)
 	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+}
+
+func TestTheDocumentHasServersAndTheDocsPageAPolicyAllowingOnlyItsOwnCode(t *testing.T) {
+	t.Parallel()
+	g, err := gateway.New(map[string]any{"title": "t", "version": "1"}, []gateway.Backend{{Service: "a", Spec: []byte(specA), Local: named("a")}})
+	require.NoError(t, err)
+	var doc struct {
+		Servers []struct {
+			URL string `json:"url"`
+		} `json:"servers"`
+	}
+	require.NoError(t, json.Unmarshal(g.Spec(), &doc))
+	require.Equal(t, "/", doc.Servers[0].URL)
+	merged, err := gateway.Merge(map[string]any{"title": "t", "version": "1"}, []gateway.Document{{Service: "a", Spec: []byte(specA)}})
+	require.NoError(t, err)
+	require.JSONEq(t, string(g.Spec()), string(merged), "marquee openapi prints what the gateway serves")
+
+	rec := httptest.NewRecorder()
+	g.ServeHTTP(rec, httptest.NewRequest("GET", "/api/docs", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	csp := rec.Header().Get("Content-Security-Policy")
+	require.Contains(t, csp, "frame-ancestors 'none'")
+	require.NotContains(t, csp, "unsafe-inline")
+	page := rec.Body.String()
+	for _, tag := range []string{"script", "style"} {
+		_, rest, ok := strings.Cut(page, "<"+tag+">")
+		require.True(t, ok, tag)
+		code, _, _ := strings.Cut(rest, "</"+tag+">")
+		sum := sha256.Sum256([]byte(code))
+		require.Contains(t, csp, tag+"-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'", "the page's inline %s may run", tag)
+	}
 }

@@ -68,6 +68,7 @@ func newHarnessOn(t testing.TB, db *sqldb.DB, cfg identity.Config) *harness {
 	verifier := auth.NewVerifier(svc.Keys(), issuer, audience)
 	rt := httpx.NewRouter(verifier)
 	svc.Routes(rt)
+	require.NoError(t, rt.ValidateRequests(identity.OpenAPI))
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	return &harness{t: t, db: db, svc: svc, rev: rev, verifier: verifier, router: rt, srv: srv, client: srv.Client()}

@@ -60,6 +60,7 @@ func newEnv(t testing.TB, engine sqldb.Engine, opts ...reviews.Option) *env {
 	minter := authtest.New(t)
 	rt := httpx.NewRouter(minter.Verifier())
 	svc.Routes(rt)
+	require.NoError(t, rt.ValidateRequests(reviews.OpenAPI))
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	c, err := checker()

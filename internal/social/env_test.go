@@ -59,6 +59,7 @@ func newEnv(t testing.TB, engine sqldb.Engine) *env {
 	minter := authtest.New(t)
 	rt := httpx.NewRouter(minter.Verifier())
 	svc.Routes(rt)
+	require.NoError(t, rt.ValidateRequests(social.OpenAPI))
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	c, err := checker()

@@ -106,6 +106,7 @@ func TestDecodeJSON(t *testing.T) {
 		"too large":  {`{"title":"` + strings.Repeat("a", httpx.MaxBodyBytes) + `"}`, "", 413},
 	} {
 		req := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/json")
 		var dst in
 		err := httpx.DecodeJSON(httptest.NewRecorder(), req, &dst)
 		if tc.status == 0 {

@@ -1,14 +1,18 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxBodyBytes bounds a JSON request body.
@@ -28,21 +32,36 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // DecodeJSON reads one JSON object from the body into dst. Errors are 400
-// ValidationErrors naming the field where the JSON decoder can tell it.
+// ValidationErrors naming the field where the JSON decoder can tell it: a
+// field dst does not have, a value of the wrong type, invalid UTF-8 (which
+// encoding/json would silently replace). A body that is not declared as
+// application/json is a 415.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasSuffix(strings.Split(ct, ";")[0], "+json") {
-		return &StatusError{Status: http.StatusUnsupportedMediaType, Detail: "send the body as application/json"}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return &StatusError{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the body is larger than %d bytes", MaxBodyBytes)}
+		}
+		return err
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Invalid(http.StatusBadRequest, "body", "is empty; a JSON object is required")
+	}
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	if err := checkUTF8(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var (
 			syntaxErr *json.SyntaxError
 			typeErr   *json.UnmarshalTypeError
-			maxErr    *http.MaxBytesError
 		)
 		switch {
-		case errors.As(err, &maxErr):
-			return &StatusError{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the body is larger than %d bytes", MaxBodyBytes)}
 		case errors.As(err, &typeErr):
 			field := typeErr.Field
 			if field == "" {
@@ -51,16 +70,68 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 			return Invalid(http.StatusBadRequest, field, "must be a "+jsonKind(typeErr.Type.Kind().String()))
 		case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
 			return Invalid(http.StatusBadRequest, "body", "is not valid JSON")
-		case errors.Is(err, io.EOF):
-			return Invalid(http.StatusBadRequest, "body", "is empty; a JSON object is required")
 		default:
+			if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+				if n, uerr := strconv.Unquote(name); uerr == nil {
+					name = n
+				}
+				return Invalid(http.StatusBadRequest, name, "is not a known field")
+			}
 			return Invalid(http.StatusBadRequest, "body", err.Error())
 		}
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return Invalid(http.StatusBadRequest, "body", "must hold a single JSON object")
 	}
 	return nil
+}
+
+// requireJSON answers 415 unless the body is declared as application/json
+// (in UTF-8, the only encoding JSON may use between systems: RFC 8259).
+// A missing Content-Type is refused too: guessing is how a form post or a
+// text/plain "simple request" from another site would get in.
+func requireJSON(r *http.Request) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	charset, hasCharset := params["charset"]
+	if err != nil || mt != jsonMediaType || (hasCharset && !strings.EqualFold(charset, "utf-8")) {
+		return &StatusError{Status: http.StatusUnsupportedMediaType, Detail: "Send the body as application/json."}
+	}
+	return nil
+}
+
+// checkUTF8 refuses invalid UTF-8, which encoding/json would otherwise
+// replace with U+FFFD: the stored text would not be what the client sent.
+func checkUTF8(data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	at := 0
+	for at < len(data) {
+		r, size := utf8.DecodeRune(data[at:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		at += size
+	}
+	return Invalid(http.StatusBadRequest, "body", fmt.Sprintf("is not valid UTF-8 (at byte %d)", at))
+}
+
+// decodeStrict decodes a whole JSON document for schema validation:
+// numbers kept exact, one value only, UTF-8 checked.
+func decodeStrict(data []byte) (any, error) {
+	if err := checkUTF8(data); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, Invalid(http.StatusBadRequest, "body", "is not valid JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, Invalid(http.StatusBadRequest, "body", "must hold a single JSON value")
+	}
+	return v, nil
 }
 
 func jsonKind(k string) string {
@@ -99,15 +170,22 @@ func NewPage[T any](items []T, limit int, cursorOf func(last T) any) (Page[T], e
 	return p, nil
 }
 
-// ParseLimit reads ?limit= (default 20, 1..100; otherwise a 400 naming "limit").
+// Page sizes of every list (the documents' Limit parameter says the same;
+// a test of each service compares them).
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+// ParseLimit reads ?limit= (default DefaultLimit, 1..MaxLimit; otherwise a 400 naming "limit").
 func ParseLimit(r *http.Request) (int, error) {
 	s := r.URL.Query().Get("limit")
 	if s == "" {
-		return 20, nil
+		return DefaultLimit, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 100 {
-		return 0, Invalid(http.StatusBadRequest, "limit", "must be an integer from 1 to 100")
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, Invalid(http.StatusBadRequest, "limit", fmt.Sprintf("must be an integer from 1 to %d", MaxLimit))
 	}
 	return n, nil
 }
@@ -121,15 +199,16 @@ func EncodeCursor(v any) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
-// DecodeCursor reads ?cursor= into dst; ok is false when there is none. A
-// cursor that does not decode is a 400 naming "cursor".
+// DecodeCursor reads ?cursor= into dst (a pointer); ok is false when there
+// is none. A cursor that does not decode, or decodes to nothing (null, "",
+// {}: no list gives those out), is a 400 naming "cursor".
 func DecodeCursor(r *http.Request, dst any) (ok bool, err error) {
 	s := r.URL.Query().Get("cursor")
 	if s == "" {
 		return false, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(raw, dst) != nil {
+	if err != nil || json.Unmarshal(raw, dst) != nil || reflect.ValueOf(dst).Elem().IsZero() {
 		return false, Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
 	}
 	return true, nil

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -39,16 +40,22 @@ func ParseOrder(v *Validator, s string, def bool) (desc bool, name string) {
 	return false, "asc"
 }
 
+// The years a year filter accepts.
+const (
+	MinYear = 1800
+	MaxYear = 3000
+)
+
 // ParseYear reads a year filter from the query values (0 when absent),
-// adding a field error when it is not a year from 1800 to 3000.
+// adding a field error when it is not a year from MinYear to MaxYear.
 func ParseYear(v *Validator, qv map[string][]string, field string) int {
 	vals := qv[field]
 	if len(vals) == 0 || vals[0] == "" {
 		return 0
 	}
 	n, err := strconv.Atoi(vals[0])
-	if err != nil || n < 1800 || n > 3000 {
-		v.Add(field, "must be a year from 1800 to 3000")
+	if err != nil || n < MinYear || n > MaxYear {
+		v.Add(field, fmt.Sprintf("must be a year from %d to %d", MinYear, MaxYear))
 		return 0
 	}
 	return n

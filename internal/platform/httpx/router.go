@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 )
 
@@ -24,7 +26,15 @@ type RouteInfo struct {
 type Router struct {
 	mux      *http.ServeMux
 	verifier *auth.Verifier
-	routes   []RouteInfo
+	entries  []*entry
+	doc      *openapi3.T // set by ValidateRequests
+}
+
+// entry is a registered route and, once the router validates requests, its
+// operation in the document.
+type entry struct {
+	RouteInfo
+	op *operation
 }
 
 // NewRouter returns a router that verifies bearer tokens (or the access-token
@@ -47,14 +57,30 @@ func (rt *Router) Handle(pattern string, access auth.Access, h HandlerFunc) {
 	if !strings.Contains(pattern, " ") {
 		panic("route " + pattern + " must name its method")
 	}
-	rt.routes = append(rt.routes, RouteInfo{Pattern: pattern, Access: access})
+	if rt.doc != nil {
+		panic("route " + pattern + " is registered after ValidateRequests, which must come last")
+	}
+	e := &entry{RouteInfo: RouteInfo{Pattern: pattern, Access: access}}
+	rt.entries = append(rt.entries, e)
 	rt.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		RecordRoute(r)
 		if err := rt.check(r, access); err != nil {
 			Error(w, r, err)
 			return
 		}
-		if err := h(w, r); err != nil {
+		var limits []FieldError
+		if e.op != nil {
+			var err error
+			if limits, err = e.op.check(w, r); err != nil {
+				Error(w, r, err)
+				return
+			}
+		}
+		err := h(w, r)
+		if limits != nil {
+			err = confirm(r, limits, err)
+		}
+		if err != nil {
 			Error(w, r, err)
 		}
 	}))
@@ -93,7 +119,10 @@ func (rt *Router) check(r *http.Request, access auth.Access) error {
 
 // Routes lists the registered routes, sorted by pattern.
 func (rt *Router) Routes() []RouteInfo {
-	out := append([]RouteInfo(nil), rt.routes...)
+	out := make([]RouteInfo, len(rt.entries))
+	for i, e := range rt.entries {
+		out[i] = e.RouteInfo
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Pattern < out[j].Pattern })
 	return out
 }

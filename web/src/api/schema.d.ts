@@ -1244,8 +1244,8 @@ export interface components {
         };
         /** @description the body of a review write; PUT replaces both fields */
         ReviewWrite: {
-            /** @description trimmed; may be empty or omitted; at most 10000 characters */
-            body?: string;
+            /** @description trimmed; may be empty, null or omitted; at most 10000 characters */
+            body?: string | null;
             /** @description an integer from 1 to 10; anything else is a 422 naming rating */
             rating: number;
         };
@@ -1431,6 +1431,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JWKSet"];
+                };
+            };
+            /** @description the request carries an access token that is not valid (public routes refuse it too) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unexpected error */
@@ -2471,6 +2480,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GenreCountList"];
+                };
+            };
+            /** @description the request carries an access token that is not valid (public routes refuse it too) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unexpected error */
