@@ -163,7 +163,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		keys = auth.NewStaticKeys() // nobody issues tokens: only public routes answer
 	}
 	verifier := auth.NewVerifier(keys, cfg.AuthIssuer, cfg.AuthAudience,
-		auth.WithRevocations(a.revocations), auth.WithTokenCache(auth.NewTokenCache(0)))
+		auth.WithRevocations(a.revocations), auth.WithTokenCache(auth.NewTokenCache(0)), auth.WithClockSkew(cfg.AuthClockSkew))
 	for _, name := range cfg.Services {
 		if name == Gateway {
 			continue
@@ -389,8 +389,14 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 			})
 		}
 	}
-	if a.identity == nil && a.bus != nil {
-		wg.Go(func() { a.followRevocations(workers) })
+	if a.bus != nil { // every process applies revocations, and only serves once it knows the recent ones
+		feed := newRevocationFeed(a.bus, a.revocations, accessTTL+a.cfg.AuthClockSkew+time.Minute, a.log)
+		wg.Go(func() { feed.run(workers) })
+		if err := feed.wait(ctx); err != nil {
+			stopWorkers()
+			wg.Wait()
+			return nil
+		}
 	}
 	srv := httpx.NewServer(ln.Addr().String(), a.handler)
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }

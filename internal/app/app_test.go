@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ type platform struct {
 	app    *app.App
 	url    string
 	client *http.Client
+	stop   func() // stops it before the test ends (a restart); idempotent
 }
 
 // start runs a platform; before, if given, registers extra wiring (consumers) before it serves.
@@ -54,14 +56,18 @@ func start(t *testing.T, env map[string]string, before ...func(*app.App)) *platf
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-		a.Close()
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, <-done)
+			a.Close()
+		})
+	}
+	t.Cleanup(stop)
 	checker, err := openapicheck.New(a.Spec())
 	require.NoError(t, err)
-	return &platform{app: a, url: "http://" + ln.Addr().String(), client: checker.Client(t)}
+	return &platform{app: a, url: "http://" + ln.Addr().String(), client: checker.Client(t), stop: stop}
 }
 
 const testPassword = "a long enough test passphrase"

@@ -26,6 +26,7 @@ type Config struct {
 	LogLevel        string        // MARQUEE_LOG_LEVEL: debug, info, warn, error (default info)
 	AuthIssuer      string        // MARQUEE_AUTH_ISSUER: the iss of access tokens (default marquee)
 	AuthAudience    string        // MARQUEE_AUTH_AUDIENCE: the aud of access tokens (default marquee)
+	AuthClockSkew   time.Duration // MARQUEE_AUTH_CLOCK_SKEW: leeway on token exp/nbf/iat (default 5s, 0 to 5m)
 	ShutdownTimeout time.Duration // MARQUEE_SHUTDOWN_TIMEOUT (default 8s; the whole stop must fit in 10s)
 	// TopRatedMinVotes is m of the top-rated list's weighted rating (MARQUEE_TOP_RATED_MIN_VOTES, default 25).
 	TopRatedMinVotes int
@@ -55,6 +56,14 @@ func Load(getenv func(string) string, known []string) (Config, error) {
 	}
 	if c.RequestTimeout, err = duration(getenv, "MARQUEE_REQUEST_TIMEOUT", 30*time.Second); err != nil {
 		errs = append(errs, err)
+	}
+	c.AuthClockSkew = 5 * time.Second
+	if v := getenv("MARQUEE_AUTH_CLOCK_SKEW"); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d < 0 || d > 5*time.Minute {
+			errs = append(errs, fmt.Errorf("MARQUEE_AUTH_CLOCK_SKEW=%q: want a duration from 0s to 5m such as 5s", v))
+		} else {
+			c.AuthClockSkew = d
+		}
 	}
 	c.TopRatedMinVotes = 25
 	if v := getenv("MARQUEE_TOP_RATED_MIN_VOTES"); v != "" {

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -17,6 +18,10 @@ func TestLoadDefaults(t *testing.T) {
 	require.Equal(t, ":8080", c.HTTPAddr)
 	require.Equal(t, []string{"catalog", "identity"}, c.Services)
 	require.Equal(t, "sqlite://data/catalog.db", c.DatabaseURLFor("catalog"))
+	require.Equal(t, 5*time.Second, c.AuthClockSkew)
+	c, err = config.Load(env(map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "0s"}), []string{"catalog"})
+	require.NoError(t, err)
+	require.Zero(t, c.AuthClockSkew, "no leeway at all is allowed")
 }
 
 func TestDatabaseURLPrecedence(t *testing.T) {
@@ -42,6 +47,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"bad nats url":    {map[string]string{"MARQUEE_NATS_URL": "http://x"}, "MARQUEE_NATS_URL"},
 		"bad duration":    {map[string]string{"MARQUEE_SHUTDOWN_TIMEOUT": "soon"}, "MARQUEE_SHUTDOWN_TIMEOUT"},
 		"bad service url": {map[string]string{"MARQUEE_CATALOG_URL": "catalog:8080"}, "MARQUEE_CATALOG_URL"},
+		"negative skew":   {map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "-1s"}, "MARQUEE_AUTH_CLOCK_SKEW"},
+		"huge skew":       {map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "1h"}, "MARQUEE_AUTH_CLOCK_SKEW"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
