@@ -313,6 +313,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("/.well-known/", a.gateway) // jwks.json
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
+		httpx.ClientAddress(a.cfg.TrustedProxies),
 		httpx.Observe(a.log, a.metrics),
 		httpx.Recover,
 		httpx.Timeout(a.cfg.RequestTimeout),

@@ -153,6 +153,11 @@ func (b Backend) handler() (http.Handler, error) {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.SetXForwarded()
+			// the client as this process established it (trusted proxies
+			// already resolved): the service trusts the gateway, not the hops before it
+			if ip := httpx.ClientIP(pr.In); ip.IsValid() {
+				pr.Out.Header.Set("X-Forwarded-For", ip.String())
+			}
 			pr.Out.Host = pr.In.Host
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

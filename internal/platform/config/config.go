@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
 )
 
 // Config is everything a marquee process is told from outside.
@@ -27,6 +29,8 @@ type Config struct {
 	AuthIssuer      string        // MARQUEE_AUTH_ISSUER: the iss of access tokens (default marquee)
 	AuthAudience    string        // MARQUEE_AUTH_AUDIENCE: the aud of access tokens (default marquee)
 	AuthClockSkew   time.Duration // MARQUEE_AUTH_CLOCK_SKEW: leeway on token exp/nbf/iat (default 5s, 0 to 5m)
+	// TrustedProxies (MARQUEE_TRUSTED_PROXIES, CIDRs): peers whose X-Forwarded-For names the client.
+	TrustedProxies httpx.TrustedProxies
 	ShutdownTimeout time.Duration // MARQUEE_SHUTDOWN_TIMEOUT (default 8s; the whole stop must fit in 10s)
 	// TopRatedMinVotes is m of the top-rated list's weighted rating (MARQUEE_TOP_RATED_MIN_VOTES, default 25).
 	TopRatedMinVotes int
@@ -64,6 +68,9 @@ func Load(getenv func(string) string, known []string) (Config, error) {
 		} else {
 			c.AuthClockSkew = d
 		}
+	}
+	if c.TrustedProxies, err = httpx.ParseTrustedProxies(getenv("MARQUEE_TRUSTED_PROXIES")); err != nil {
+		errs = append(errs, fmt.Errorf("MARQUEE_TRUSTED_PROXIES: %w", err))
 	}
 	c.TopRatedMinVotes = 25
 	if v := getenv("MARQUEE_TOP_RATED_MIN_VOTES"); v != "" {

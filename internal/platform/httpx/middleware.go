@@ -85,7 +85,7 @@ func Observe(log *slog.Logger, m *obs.Metrics) Middleware {
 			reqLog.LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", *route),
 				slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
-				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("remote", r.RemoteAddr))
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("remote", r.RemoteAddr), slog.String("client", ClientIP(r).String()))
 		})
 	}
 }
