@@ -159,6 +159,11 @@ func (b Backend) handler() (http.Handler, error) {
 				pr.Out.Header.Set("X-Forwarded-For", ip.String())
 			}
 			pr.Out.Host = pr.In.Host
+			httpx.Propagate(pr.In.Context(), pr.Out.Header) // one request id and trace across processes
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			resp.Header.Del(httpx.RequestIDHeader) // the same id, which this process's answer carries already
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			httpx.LoggerFrom(r.Context()).Warn("service unreachable", "service", b.Service, "error", err.Error())
