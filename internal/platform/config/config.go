@@ -20,6 +20,7 @@ import (
 type Config struct {
 	DataDir         string        // MARQUEE_DATA_DIR: SQLite files, embedded NATS store, media (default ./data)
 	HTTPAddr        string        // MARQUEE_HTTP_ADDR (default :8080)
+	OpsAddr         string        // MARQUEE_OPS_ADDR: when set, /metrics and the readiness detail are served there only
 	Services        []string      // MARQUEE_SERVICES or --services: which services run here (default all)
 	DatabaseURL     string        // MARQUEE_DATABASE_URL: postgres://... for every service (one schema each)
 	NATSURL         string        // MARQUEE_NATS_URL: external NATS; empty embeds a server in the process
@@ -45,6 +46,7 @@ func Load(getenv func(string) string, known []string) (Config, error) {
 	c := Config{
 		DataDir:             or(getenv("MARQUEE_DATA_DIR"), "./data"),
 		HTTPAddr:            or(getenv("MARQUEE_HTTP_ADDR"), ":8080"),
+		OpsAddr:             getenv("MARQUEE_OPS_ADDR"),
 		DatabaseURL:         getenv("MARQUEE_DATABASE_URL"),
 		NATSURL:             getenv("MARQUEE_NATS_URL"),
 		LogLevel:            or(getenv("MARQUEE_LOG_LEVEL"), "info"),
@@ -101,6 +103,9 @@ func Load(getenv func(string) string, known []string) (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("MARQUEE_HTTP_ADDR=%q: want host:port such as :8080", c.HTTPAddr))
+	}
+	if _, _, err := net.SplitHostPort(c.OpsAddr); c.OpsAddr != "" && (err != nil || c.OpsAddr == c.HTTPAddr) {
+		errs = append(errs, fmt.Errorf("MARQUEE_OPS_ADDR=%q: want host:port such as 127.0.0.1:9090, other than MARQUEE_HTTP_ADDR", c.OpsAddr))
 	}
 	for _, u := range append([]string{c.DatabaseURL}, values(c.serviceDatabaseURLs)...) {
 		if u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") && !strings.HasPrefix(u, "sqlite:") {
