@@ -49,7 +49,8 @@ type ConsumerConfig struct {
 	// delivery up to MaxNakDelay (defaults 1s and 1m).
 	NakDelay    time.Duration
 	MaxNakDelay time.Duration
-	// AckWait is how long the server waits for an ack before redelivering (default 30s).
+	// AckWait is how long the server waits for an ack before redelivering
+	// (DefaultAckWait); events held longer are reported in progress.
 	AckWait time.Duration
 	// Prefetch is how many messages are buffered in the client (default 64).
 	Prefetch int
@@ -78,7 +79,7 @@ func (c *ConsumerConfig) applyDefaults() error {
 		c.MaxNakDelay = c.NakDelay
 	}
 	if c.AckWait <= 0 {
-		c.AckWait = 30 * time.Second
+		c.AckWait = DefaultAckWait
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 64
@@ -202,6 +203,10 @@ func (c *Consumer) consume(ctx context.Context) error {
 	// already waiting, without waiting for more.
 	arrived := make(chan jetstream.Msg, c.cfg.Prefetch)
 	readErr := make(chan error, 1)
+	held := newHeldMessages()
+	progressCtx, stopProgress := context.WithCancel(ctx)
+	defer stopProgress()
+	go held.keepInProgress(progressCtx, c.cfg.AckWait)
 	go func() {
 		defer close(arrived)
 		for {
@@ -210,6 +215,7 @@ func (c *Consumer) consume(ctx context.Context) error {
 				readErr <- err
 				return
 			}
+			held.add(msg)
 			arrived <- msg
 		}
 	}()
@@ -233,6 +239,7 @@ func (c *Consumer) consume(ctx context.Context) error {
 			}
 		}
 		c.processBatch(ctx, batch)
+		held.remove(batch)
 	}
 }
 
