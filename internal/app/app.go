@@ -31,6 +31,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/idempotency"
 	"github.com/marquee-dev/marquee/internal/platform/obs"
 	"github.com/marquee-dev/marquee/internal/platform/ratelimit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -236,6 +237,9 @@ func (a *App) openUnit(ctx context.Context, name string) (*unit, error) {
 	u := &unit{name: name, db: db}
 	a.units = append(a.units, u)
 	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
+		return nil, err
+	}
+	if err := sqldb.Migrate(ctx, db, "idempotency", idempotency.Migrations); err != nil {
 		return nil, err
 	}
 	if err := sqldb.Migrate(ctx, db, name, definitions[name].migrations); err != nil {
