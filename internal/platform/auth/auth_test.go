@@ -124,14 +124,14 @@ func TestVerifyAllowsNoMoreClockSkewThanConfigured(t *testing.T) {
 		token   string
 		allowed bool
 	}{
-		"default 5 s: expired 3 s ago":       {auth.DefaultClockSkew, sign(time.Minute, now.Add(-time.Minute-3*time.Second)), true},
-		"default 5 s: expired 8 s ago":       {auth.DefaultClockSkew, sign(time.Minute, now.Add(-time.Minute-8*time.Second)), false},
-		"default 5 s: issued 3 s in future":  {auth.DefaultClockSkew, sign(time.Minute, now.Add(3*time.Second)), true},
-		"default 5 s: issued 8 s in future":  {auth.DefaultClockSkew, sign(time.Minute, now.Add(8*time.Second)), false},
-		"none: expired 2 s ago":              {0, sign(time.Minute, now.Add(-time.Minute-2*time.Second)), false},
-		"none: issued 2 s in future":         {0, sign(time.Minute, now.Add(2*time.Second)), false},
-		"30 s: expired 20 s ago":             {30 * time.Second, sign(time.Minute, now.Add(-time.Minute-20*time.Second)), true},
-		"30 s: expired 40 s ago":             {30 * time.Second, sign(time.Minute, now.Add(-time.Minute-40*time.Second)), false},
+		"default 5 s: expired 3 s ago":      {auth.DefaultClockSkew, sign(time.Minute, now.Add(-time.Minute-3*time.Second)), true},
+		"default 5 s: expired 8 s ago":      {auth.DefaultClockSkew, sign(time.Minute, now.Add(-time.Minute-8*time.Second)), false},
+		"default 5 s: issued 3 s in future": {auth.DefaultClockSkew, sign(time.Minute, now.Add(3*time.Second)), true},
+		"default 5 s: issued 8 s in future": {auth.DefaultClockSkew, sign(time.Minute, now.Add(8*time.Second)), false},
+		"none: expired 2 s ago":             {0, sign(time.Minute, now.Add(-time.Minute-2*time.Second)), false},
+		"none: issued 2 s in future":        {0, sign(time.Minute, now.Add(2*time.Second)), false},
+		"30 s: expired 20 s ago":            {30 * time.Second, sign(time.Minute, now.Add(-time.Minute-20*time.Second)), true},
+		"30 s: expired 40 s ago":            {30 * time.Second, sign(time.Minute, now.Add(-time.Minute-40*time.Second)), false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -18,20 +18,20 @@ import (
 
 // Config is everything a marquee process is told from outside.
 type Config struct {
-	DataDir         string        // MARQUEE_DATA_DIR: SQLite files, embedded NATS store, media (default ./data)
-	HTTPAddr        string        // MARQUEE_HTTP_ADDR (default :8080)
-	OpsAddr         string        // MARQUEE_OPS_ADDR: when set, /metrics and the readiness detail are served there only
-	Services        []string      // MARQUEE_SERVICES or --services: which services run here (default all)
-	DatabaseURL     string        // MARQUEE_DATABASE_URL: postgres://... for every service (one schema each)
-	NATSURL         string        // MARQUEE_NATS_URL: external NATS; empty embeds a server in the process
-	RedisURL        string        // MARQUEE_REDIS_URL: shared rate limits across processes; empty keeps them in process
-	ConsumerPrefix  string        // MARQUEE_CONSUMER_PREFIX: prepended to durable consumer names, so deployments sharing a NATS server keep their own positions
-	LogLevel        string        // MARQUEE_LOG_LEVEL: debug, info, warn, error (default info)
-	AuthIssuer      string        // MARQUEE_AUTH_ISSUER: the iss of access tokens (default marquee)
-	AuthAudience    string        // MARQUEE_AUTH_AUDIENCE: the aud of access tokens (default marquee)
-	AuthClockSkew   time.Duration // MARQUEE_AUTH_CLOCK_SKEW: leeway on token exp/nbf/iat (default 5s, 0 to 5m)
+	DataDir        string        // MARQUEE_DATA_DIR: SQLite files, embedded NATS store, media (default ./data)
+	HTTPAddr       string        // MARQUEE_HTTP_ADDR (default :8080)
+	OpsAddr        string        // MARQUEE_OPS_ADDR: when set, /metrics and the readiness detail are served there only
+	Services       []string      // MARQUEE_SERVICES or --services: which services run here (default all)
+	DatabaseURL    string        // MARQUEE_DATABASE_URL: postgres://... for every service (one schema each)
+	NATSURL        string        // MARQUEE_NATS_URL: external NATS; empty embeds a server in the process
+	RedisURL       string        // MARQUEE_REDIS_URL: shared rate limits across processes; empty keeps them in process
+	ConsumerPrefix string        // MARQUEE_CONSUMER_PREFIX: prepended to durable consumer names, so deployments sharing a NATS server keep their own positions
+	LogLevel       string        // MARQUEE_LOG_LEVEL: debug, info, warn, error (default info)
+	AuthIssuer     string        // MARQUEE_AUTH_ISSUER: the iss of access tokens (default marquee)
+	AuthAudience   string        // MARQUEE_AUTH_AUDIENCE: the aud of access tokens (default marquee)
+	AuthClockSkew  time.Duration // MARQUEE_AUTH_CLOCK_SKEW: leeway on token exp/nbf/iat (default 5s, 0 to 5m)
 	// TrustedProxies (MARQUEE_TRUSTED_PROXIES, CIDRs): peers whose X-Forwarded-For names the client.
-	TrustedProxies httpx.TrustedProxies
+	TrustedProxies  httpx.TrustedProxies
 	ShutdownTimeout time.Duration // MARQUEE_SHUTDOWN_TIMEOUT (default 8s; the whole stop must fit in 10s)
 	// TopRatedMinVotes is m of the top-rated list's weighted rating (MARQUEE_TOP_RATED_MIN_VOTES, default 25).
 	TopRatedMinVotes int
