@@ -111,5 +111,8 @@ func (a *App) RebuildBrowse(ctx context.Context) error {
 	if u == nil || a.bus == nil {
 		return errors.New("rebuild browse needs the browse service and the event bus in this process")
 	}
+	if err := a.refuseBesideLiveBrowse(ctx); err != nil {
+		return err
+	}
 	return browse.Rebuild(ctx, u.db, a.bus, a.log.With("service", "browse"))
 }

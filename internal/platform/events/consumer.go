@@ -120,6 +120,9 @@ func NewConsumer(db *sqldb.DB, bus *Bus, sub Subscription, log *slog.Logger) *Co
 // Name is the durable name.
 func (c *Consumer) Name() string { return c.cfg.Name }
 
+// Stream is the stream it reads.
+func (c *Consumer) Stream() string { return c.cfg.Stream }
+
 // Permanent marks err as not worth retrying (the event can never be applied,
 // e.g. it violates an invariant): the consumer dead-letters the event with the
 // error as the reason and moves on.
