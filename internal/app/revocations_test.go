@@ -8,6 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/marquee-dev/marquee/internal/app"
+	"github.com/marquee-dev/marquee/internal/identity"
+
 	"github.com/marquee-dev/marquee/internal/platform/events/eventstest"
 )
 
@@ -32,7 +35,9 @@ func TestRevocationsReachEveryIdentityReplica(t *testing.T) {
 
 	root := a.admin(t)
 	doomedEmail := "doomed-" + time.Now().Format("150405.000000") + "@example.com"
-	_, err := a.app.Identity().CreateAdmin(context.Background(), doomedEmail, testPassword, "Doomed")
+	id, ok := app.Lookup[*identity.Service](a.app)
+	require.True(t, ok)
+	_, err := id.CreateAdmin(context.Background(), doomedEmail, testPassword, "Doomed")
 	require.NoError(t, err)
 	doomedOnA, doomedOnB := a.login(t, doomedEmail), b.login(t, doomedEmail)
 	var me struct{ ID string }

@@ -30,6 +30,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -89,7 +90,7 @@ func Wrap(db *sqldb.DB, h httpx.HandlerFunc) httpx.HandlerFunc {
 			if done, rerr := replay(w, r, db, pend); done || rerr != nil {
 				return rerr
 			}
-			return httpx.Conflict("A request with this Idempotency-Key is still being processed; retry in a moment.")
+			return apperr.Conflict("A request with this Idempotency-Key is still being processed; retry in a moment.")
 		}
 		return err
 	}
