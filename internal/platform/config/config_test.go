@@ -22,6 +22,10 @@ func TestLoadDefaults(t *testing.T) {
 	c, err = config.Load(env(map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "0s"}), []string{"catalog"})
 	require.NoError(t, err)
 	require.Zero(t, c.AuthClockSkew, "no leeway at all is allowed")
+	c, err = config.Load(env(map[string]string{"MARQUEE_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7", "MARQUEE_OPS_ADDR": "127.0.0.1:9090"}), []string{"catalog"})
+	require.NoError(t, err)
+	require.Len(t, c.TrustedProxies, 2)
+	require.Equal(t, "127.0.0.1:9090", c.OpsAddr)
 }
 
 func TestDatabaseURLPrecedence(t *testing.T) {
@@ -49,6 +53,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"bad service url": {map[string]string{"MARQUEE_CATALOG_URL": "catalog:8080"}, "MARQUEE_CATALOG_URL"},
 		"negative skew":   {map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "-1s"}, "MARQUEE_AUTH_CLOCK_SKEW"},
 		"huge skew":       {map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "1h"}, "MARQUEE_AUTH_CLOCK_SKEW"},
+		"bad proxies":     {map[string]string{"MARQUEE_TRUSTED_PROXIES": "10.0.0.0/8,gateway"}, "MARQUEE_TRUSTED_PROXIES"},
+		"bad ops addr":    {map[string]string{"MARQUEE_OPS_ADDR": "9090"}, "MARQUEE_OPS_ADDR"},
+		"ops addr = http": {map[string]string{"MARQUEE_OPS_ADDR": ":8080"}, "MARQUEE_OPS_ADDR"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
