@@ -114,7 +114,7 @@ func replay(w http.ResponseWriter, r *http.Request, db *sqldb.DB, p *pending) (b
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set(ReplayedHeader, "true")
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, body)
+	_, _ = io.WriteString(w, body+"\n") // as httpx.WriteJSON wrote it the first time
 	return true, nil
 }
 
