@@ -30,7 +30,9 @@ Usage:
   marquee serve [--services a,b] [--demo]   run the platform (all services by default)
   marquee seed --demo                        import the demo catalog (idempotent)
   marquee seed --synthetic MOVIES,REVIEWS    add generated movies and reviews (load tests)
-  marquee rebuild browse                     replay the event streams into a fresh read model
+  marquee rebuild browse                     replay the event streams into a fresh read model;
+                                             stop every process serving browse first (it
+                                             refuses to run beside one)
   marquee migrate [--services a,b]           apply database migrations and exit
   marquee config [--services a,b]            print the effective configuration (secrets
                                              redacted) and what is wrong with it
@@ -169,9 +171,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return nil
 	case "rebuild":
-		// Reads the streams, so it needs the bus: with the embedded NATS, stop
-		// `marquee serve` first (they cannot share the store); with
-		// MARQUEE_NATS_URL it can run beside the serving processes.
+		// Reads the streams, so it needs the bus. It empties the read model
+		// and fills it again, so it refuses to run beside a process serving
+		// browse: with the embedded NATS they cannot share the store; with
+		// MARQUEE_NATS_URL it finds them by their consumers' pull requests.
 		cfg.Services = []string{"browse"}
 		a, err := app.New(ctx, cfg, log, app.Serving)
 		if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/idempotency"
 	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/obs"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -134,7 +135,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		}
 	}
 	verifier := auth.NewVerifier(keys, cfg.AuthIssuer, cfg.AuthAudience,
-		auth.WithRevocations(a.revocations), auth.WithTokenCache(auth.NewTokenCache(0)))
+		auth.WithRevocations(a.revocations), auth.WithTokenCache(auth.NewTokenCache(0)), auth.WithClockSkew(cfg.AuthClockSkew))
 	for _, u := range a.units {
 		u.router = httpx.NewRouter(verifier)
 		if u.parts.Routes != nil {
@@ -170,6 +171,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 	if err != nil {
 		return nil, err
 	}
+	a.registerDependencyMetrics()
 	a.handler = a.routes()
 	return a, nil
 }
@@ -210,6 +212,9 @@ func (a *App) openUnit(ctx context.Context, m kit.Module) (*unit, error) {
 	u := &unit{name: name, db: db, spec: m.OpenAPI()}
 	a.units = append(a.units, u)
 	if err := kit.Migrate(ctx, db, m); err != nil {
+		return nil, err
+	}
+	if err := sqldb.Migrate(ctx, db, "idempotency", idempotency.Migrations); err != nil {
 		return nil, err
 	}
 	u.outbox = events.NewOutbox(db)
@@ -253,6 +258,9 @@ func (a *App) Consume(service string, sub events.Subscription) error {
 	c := events.NewConsumer(u.db, a.bus, sub, a.log.With("service", service))
 	u.consumers = append(u.consumers, c)
 	a.metrics.Gauge("marquee_consumer_lag", "Events in the stream not yet handled by the consumer.", prometheus.Labels{"consumer": cfg.Name}, func() float64 {
+		if !a.bus.Conn().IsConnected() {
+			return -1 // at once: during an outage every consumer would wait out the timeout, one after the other
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		n, err := c.Lag(ctx)
@@ -278,12 +286,20 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /healthz", httpx.Routed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})))
-	mux.Handle("GET /readyz", httpx.Routed(http.HandlerFunc(a.ready)))
-	mux.Handle("GET /metrics", httpx.Routed(promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{})))
+	// with an ops address, the metrics and the readiness detail are served there only
+	mux.Handle("GET /readyz", httpx.Routed(a.readyHandler(a.cfg.OpsAddr == "")))
+	metrics := promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{})
+	if a.cfg.OpsAddr != "" {
+		metrics = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpx.WriteProblem(w, r, httpx.Problem{Status: http.StatusNotFound, Detail: "No such resource."})
+		})
+	}
+	mux.Handle("GET /metrics", httpx.Routed(metrics))
 	mux.Handle("/api/", a.gateway)         // the API, /api/openapi.json, /api/docs
 	mux.Handle("/.well-known/", a.gateway) // jwks.json
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
+		httpx.ClientAddress(a.cfg.TrustedProxies),
 		httpx.Observe(a.log, a.metrics),
 		httpx.Harden,
 		httpx.Recover,
@@ -292,33 +308,8 @@ func (a *App) routes() http.Handler {
 	)
 }
 
-// ready answers 200 when every database and the bus answer, else 503 naming what failed.
-func (a *App) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	checks := map[string]string{}
-	ok := true
-	record := func(name string, err error) {
-		if err != nil {
-			ok = false
-			checks[name] = err.Error()
-			return
-		}
-		checks[name] = "ok"
-	}
-	for _, u := range a.units {
-		record("database:"+u.name, u.db.Ping(ctx))
-	}
-	if a.bus != nil {
-		record("nats", a.bus.Healthy(ctx))
-	}
-	status := http.StatusOK
-	if !ok {
-		status = http.StatusServiceUnavailable
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, status, map[string]any{"status": map[bool]string{true: "ready", false: "unavailable"}[ok], "checks": checks})
-}
+// Handler is the process's whole HTTP surface (for tests and benchmarks).
+func (a *App) Handler() http.Handler { return a.handler }
 
 // Spec is the merged OpenAPI document the gateway serves.
 func (a *App) Spec() []byte { return a.gateway.Spec() }
@@ -352,12 +343,27 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 			})
 		}
 	}
-	if a.issuer != nil && a.unit(a.issuer.Name()) == nil && a.bus != nil {
-		wg.Go(func() { a.followRevocations(workers) })
+	if a.bus != nil { // every process applies revocations, and only serves once it knows the recent ones
+		feed := newRevocationFeed(a.bus, a.revocations, kit.AccessTTL+a.cfg.AuthClockSkew+time.Minute, a.log)
+		wg.Go(func() { feed.run(workers) })
+		if err := feed.wait(ctx); err != nil {
+			stopWorkers()
+			wg.Wait()
+			return nil
+		}
 	}
 	srv := httpx.NewServer(ln.Addr().String(), a.handler)
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	serveErr := make(chan error, 1)
+	if a.cfg.OpsAddr != "" {
+		stopOps, err := a.serveOps()
+		if err != nil {
+			stopWorkers()
+			wg.Wait()
+			return err
+		}
+		defer stopOps()
+	}
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.log.Info("marquee serving", "addr", ln.Addr().String(), "services", a.cfg.Services, "version", Version)
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +33,26 @@ type platform struct {
 	app    *app.App
 	url    string
 	client *http.Client
+	stop   func() // stops it before the test ends (a restart); idempotent
+	logs   *lockedBuffer
+}
+
+// lockedBuffer collects a platform's JSON log lines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // start runs a platform; before, if given, registers extra wiring (consumers) before it serves.
@@ -46,7 +67,8 @@ func start(t *testing.T, env map[string]string, before ...func(*app.App)) *platf
 	cfg, err := config.Load(func(k string) string { return env[k] }, app.Services)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), app.Serving)
+	logs := &lockedBuffer{}
+	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)), app.Serving)
 	require.NoError(t, err)
 	for _, f := range before {
 		f(a)
@@ -55,14 +77,18 @@ func start(t *testing.T, env map[string]string, before ...func(*app.App)) *platf
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-		a.Close()
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, <-done)
+			a.Close()
+		})
+	}
+	t.Cleanup(stop)
 	checker, err := openapicheck.New(a.Spec())
 	require.NoError(t, err)
-	return &platform{app: a, url: "http://" + ln.Addr().String(), client: checker.Client(t)}
+	return &platform{app: a, url: "http://" + ln.Addr().String(), client: checker.Client(t), stop: stop, logs: logs}
 }
 
 const testPassword = "a long enough test passphrase"

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/marquee-dev/marquee/internal/platform/cache"
+	"github.com/marquee-dev/marquee/internal/platform/idempotency"
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
@@ -23,12 +24,12 @@ import (
 // service's (its read model, built from the catalog's events), at
 // GET /api/movies, /api/movies/{id}, /api/actors, /api/people, /api/genres.
 func (s *Service) Routes(rt *httpx.Router) {
-	rt.Handle("POST /api/movies", auth.Admin, s.handleCreateMovie)
+	rt.Handle("POST /api/movies", auth.Admin, idempotency.Wrap(s.db, s.handleCreateMovie))
 	rt.Handle("PUT /api/movies/{id}", auth.Admin, s.handleUpdateMovie)
 	rt.Handle("DELETE /api/movies/{id}", auth.Admin, s.handleDeleteMovie)
 	rt.Handle("POST /api/movies/{id}/restore", auth.Admin, s.handleRestoreMovie)
 
-	rt.Handle("POST /api/actors", auth.Admin, s.handleCreatePerson)
+	rt.Handle("POST /api/actors", auth.Admin, idempotency.Wrap(s.db, s.handleCreatePerson))
 	rt.Handle("PUT /api/actors/{id}", auth.Admin, s.handleUpdatePerson)
 	rt.Handle("DELETE /api/actors/{id}", auth.Admin, s.handleDeletePerson)
 	rt.Handle("POST /api/actors/{id}/restore", auth.Admin, s.handleRestorePerson)

@@ -11,6 +11,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/catalog/store"
 	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/idempotency"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -59,6 +60,9 @@ func (s *Service) CreateMovie(ctx context.Context, w catalogapi.MovieWrite) (cat
 			return err
 		}
 		s.invalidateAfter(tx, id)
+		if err := idempotency.RecordCreated(ctx, tx, doc); err != nil {
+			return err
+		}
 		return s.emit(ctx, tx, catalogapi.MovieCreated, id, doc)
 	})
 	return doc, err

@@ -8,6 +8,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/idempotency"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -46,6 +47,9 @@ func (s *Service) CreatePerson(ctx context.Context, w catalogapi.PersonWrite) (c
 		}
 		var err error
 		if doc, err = s.store.GetPerson(ctx, tx, id, true); err != nil {
+			return err
+		}
+		if err := idempotency.RecordCreated(ctx, tx, doc); err != nil {
 			return err
 		}
 		return s.emit(ctx, tx, catalogapi.PersonCreated, id, doc)

@@ -5,17 +5,21 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 )
@@ -30,8 +34,9 @@ type Backend struct {
 
 // Gateway routes API requests to backends.
 type Gateway struct {
-	mux  *http.ServeMux
-	spec []byte
+	mux     *http.ServeMux
+	spec    []byte
+	remotes map[string]string // service → base URL, for the services that run elsewhere
 }
 
 //go:embed docs.html
@@ -132,7 +137,7 @@ func merge(info map[string]any, docs []Document) (map[string]any, map[string][]s
 // New merges the backends' documents and registers one route per operation.
 // Two services claiming the same operation is a configuration error.
 func New(info map[string]any, backends []Backend) (*Gateway, error) {
-	g := &Gateway{mux: http.NewServeMux()}
+	g := &Gateway{mux: http.NewServeMux(), remotes: map[string]string{}}
 	docs := make([]Document, len(backends))
 	for i, b := range backends {
 		docs[i] = Document{Service: b.Service, Spec: b.Spec}
@@ -145,6 +150,9 @@ func New(info map[string]any, backends []Backend) (*Gateway, error) {
 		h, err := b.handler()
 		if err != nil {
 			return nil, err
+		}
+		if b.Local == nil {
+			g.remotes[b.Service] = strings.TrimRight(b.Remote, "/")
 		}
 		for _, pattern := range ops[b.Service] {
 			g.mux.Handle(pattern, httpx.Routed(h))
@@ -167,6 +175,54 @@ func New(info map[string]any, backends []Backend) (*Gateway, error) {
 	})))
 	return g, nil
 }
+
+// CheckRemotes asks each service that runs elsewhere whether it is ready
+// (its /readyz answers 200), all at once, within ctx; the result has one
+// entry per remote service, nil when ready. Services sharing a process are
+// asked once.
+func (g *Gateway) CheckRemotes(ctx context.Context) map[string]error {
+	bases := map[string]bool{}
+	for _, base := range g.remotes {
+		bases[base] = true
+	}
+	byURL := map[string]error{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for base := range bases {
+		wg.Go(func() {
+			err := checkReady(ctx, base)
+			mu.Lock()
+			byURL[base] = err
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	out := make(map[string]error, len(g.remotes))
+	for svc, base := range g.remotes {
+		out[svc] = byURL[base]
+	}
+	return out
+}
+
+func checkReady(ctx context.Context, base string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := readinessClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("unreachable: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("not ready: /readyz answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// readinessClient has its own connections, so probes are not stuck behind API traffic.
+var readinessClient = &http.Client{Timeout: 3 * time.Second}
 
 // Spec is the merged OpenAPI document.
 func (g *Gateway) Spec() []byte { return g.spec }
@@ -219,7 +275,17 @@ func (b Backend) handler() (http.Handler, error) {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.SetXForwarded()
+			// the client as this process established it (trusted proxies
+			// already resolved): the service trusts the gateway, not the hops before it
+			if ip := httpx.ClientIP(pr.In); ip.IsValid() {
+				pr.Out.Header.Set("X-Forwarded-For", ip.String())
+			}
 			pr.Out.Host = pr.In.Host
+			httpx.Propagate(pr.In.Context(), pr.Out.Header) // one request id and trace across processes
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			resp.Header.Del(httpx.RequestIDHeader) // the same id, which this process's answer carries already
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			httpx.LoggerFrom(r.Context()).Warn("service unreachable", "service", b.Service, "error", err.Error())

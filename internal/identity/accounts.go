@@ -115,17 +115,19 @@ func (s *Service) Login(ctx context.Context, req identityapi.LoginRequest) (iden
 	}
 	now := s.now()
 	refresh, refreshHash := newRefreshToken()
+	var session string
 	err = s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		family := store.RefreshFamily{ID: uuid.Must(uuid.NewV7()).String(), UserID: u.ID, CreatedAt: now, LastUsedAt: now}
 		if err := s.store.CreateRefreshFamily(ctx, tx, family); err != nil {
 			return err
 		}
+		session = family.ID
 		return s.store.AddRefreshToken(ctx, tx, store.RefreshToken{Hash: refreshHash, FamilyID: family.ID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL)})
 	})
 	if err != nil {
 		return identityapi.AuthTokens{}, err
 	}
-	return s.tokens(ctx, u, refresh)
+	return s.tokens(ctx, u, session, refresh)
 }
 
 // rehash stores a hash with the current parameters after a successful login
@@ -156,6 +158,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (identityapi.AuthTo
 		u      store.User
 		reused *store.RefreshToken
 		next   string
+		family string
 	)
 	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		t, err := s.store.RefreshToken(ctx, tx, hash)
@@ -174,9 +177,12 @@ func (s *Service) Refresh(ctx context.Context, token string) (identityapi.AuthTo
 				return err
 			}
 		}
-		if !rotated { // reuse: revoke the family, and commit that
+		if !rotated { // reuse: revoke the family (and its access tokens everywhere), and commit that
 			reused = &t
-			return s.store.RevokeRefreshFamily(ctx, tx, t.FamilyID, now)
+			if err := s.store.RevokeRefreshFamily(ctx, tx, t.FamilyID, now); err != nil {
+				return err
+			}
+			return s.emitSessionRevoked(ctx, tx, t.UserID, t.FamilyID, identityapi.RevokedRefreshReuse, now)
 		}
 		live, err := s.store.UseRefreshFamily(ctx, tx, t.FamilyID, now)
 		if err != nil {
@@ -193,37 +199,53 @@ func (s *Service) Refresh(ctx context.Context, token string) (identityapi.AuthTo
 		}
 		var nextHash string
 		next, nextHash = newRefreshToken()
+		family = t.FamilyID
 		return s.store.AddRefreshToken(ctx, tx, store.RefreshToken{Hash: nextHash, FamilyID: t.FamilyID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL)})
 	})
 	if err != nil {
 		return identityapi.AuthTokens{}, err
 	}
 	if reused != nil {
+		s.revocations.RevokeSession(reused.FamilyID, now)
 		s.log.Warn("a rotated refresh token was presented again; its family is revoked",
 			"user_id", reused.UserID, "family_id", reused.FamilyID)
 		return identityapi.AuthTokens{}, errBadRefresh
 	}
-	return s.tokens(ctx, u, next)
+	return s.tokens(ctx, u, family, next)
 }
 
-// Logout revokes the family of a refresh token. Unknown tokens are ignored:
-// logging out twice is not an error.
+// Logout revokes the family of a refresh token and the session's access
+// tokens in every process. Unknown tokens are ignored: logging out twice is
+// not an error.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	t, err := s.store.RefreshToken(ctx, s.db, hashRefreshToken(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
+	now := s.now()
+	var ended string
+	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		t, err := s.store.RefreshToken(ctx, tx, hashRefreshToken(token))
+		if errors.Is(err, store.ErrNotFound) || (err == nil && t.FamilyRevokedAt != nil) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.store.RevokeRefreshFamily(ctx, tx, t.FamilyID, now); err != nil {
+			return err
+		}
+		ended = t.FamilyID
+		return s.emitSessionRevoked(ctx, tx, t.UserID, t.FamilyID, identityapi.RevokedLogout, now)
+	})
+	if err == nil && ended != "" {
+		s.revocations.RevokeSession(ended, now)
 	}
-	if err != nil {
-		return err
-	}
-	return s.store.RevokeRefreshFamily(ctx, s.db, t.FamilyID, s.now())
+	return err
 }
 
-// tokens signs an access token for u and builds the login/refresh answer.
-func (s *Service) tokens(ctx context.Context, u store.User, refresh string) (identityapi.AuthTokens, error) {
+// tokens signs an access token of the session (refresh-token family) for u
+// and builds the login/refresh answer.
+func (s *Service) tokens(ctx context.Context, u store.User, session, refresh string) (identityapi.AuthTokens, error) {
 	now := s.now()
 	// Right after a demotion the user's tokens issued up to that moment are
 	// revoked, and JWT iat has whole seconds: wait for the next second so the
@@ -240,7 +262,7 @@ func (s *Service) tokens(ctx context.Context, u store.User, refresh string) (ide
 	if err != nil {
 		return identityapi.AuthTokens{}, err
 	}
-	access, err := auth.Sign(priv, kid, s.cfg.Issuer, s.cfg.Audience, auth.Principal{UserID: u.ID, Role: u.Role}, s.cfg.AccessTTL, now)
+	access, err := auth.Sign(priv, kid, s.cfg.Issuer, s.cfg.Audience, auth.Principal{UserID: u.ID, Role: u.Role, SessionID: session}, s.cfg.AccessTTL, now)
 	if err != nil {
 		return identityapi.AuthTokens{}, fmt.Errorf("sign access token: %w", err)
 	}
@@ -470,6 +492,11 @@ func (s *Service) save(ctx context.Context, prev, next store.User) (store.User, 
 				return err
 			}
 		}
+		if newPassword && !deleting {
+			if err := s.emitSessionRevoked(ctx, tx, next.ID, "", identityapi.RevokedPasswordChanged, now); err != nil {
+				return err
+			}
+		}
 		if !public {
 			return nil
 		}
@@ -493,7 +520,7 @@ func (s *Service) save(ctx context.Context, prev, next store.User) (store.User, 
 	case err != nil:
 		return store.User{}, err
 	}
-	if (deleting || demoting) && s.revocations != nil {
+	if deleting || demoting || newPassword {
 		s.revocations.Revoke(next.ID, now)
 	}
 	return next, nil
@@ -579,6 +606,17 @@ func (s *Service) emit(ctx context.Context, tx *sqldb.Tx, typ string, u store.Us
 		ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: u.Role, Version: u.Version,
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, DeletedAt: u.DeletedAt, TokensRevokedAt: tokensRevokedAt,
 	})
+	if err != nil {
+		return err
+	}
+	return s.outbox.Add(ctx, tx, env)
+}
+
+// emitSessionRevoked adds identity.session.revoked to the outbox in tx; an
+// empty session means every session of the user.
+func (s *Service) emitSessionRevoked(ctx context.Context, tx *sqldb.Tx, userID, session, reason string, at time.Time) error {
+	env, err := events.New(identityapi.Source, identityapi.SessionRevoked, userID,
+		identityapi.SessionEvent{UserID: userID, SessionID: session, Reason: reason, RevokedAt: at})
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -58,22 +56,14 @@ func (s *Service) allow(ctx context.Context, key string, limit ratelimit.Limit) 
 
 func loginAccountKey(email string) string { return "login:account:" + email }
 
-// clientAddress is who the rate limits count per: the host of r.RemoteAddr,
-// IPv6 addresses grouped by /64 (one subscriber usually holds a whole /64).
-// Behind a reverse proxy every request would come from the proxy: there the
-// proxy's X-Forwarded-For would have to be trusted — which only a configured,
-// trusted proxy may be, since clients can forge the header — and this is the
-// place to read it.
+// clientAddress is who the rate limits count per: the client's address
+// (httpx.ClientIP: behind a trusted proxy, from X-Forwarded-For), IPv6
+// addresses grouped by /64 (one subscriber usually holds a whole /64).
 func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	ip := httpx.ClientIP(r)
+	if !ip.IsValid() {
+		return r.RemoteAddr
 	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	ip = ip.Unmap()
 	if ip.Is6() {
 		if p, err := ip.Prefix(64); err == nil {
 			return p.String()

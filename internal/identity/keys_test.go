@@ -227,7 +227,22 @@ func TestRevocationsFedFromEvents(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, r.Status)
 	elsewhere := auth.NewRevocations(15 * time.Minute)
 	applied := 0
+	// a logout and a reused refresh token end one session each
+	out := h.user("Out")
+	r = h.do(req{method: "POST", path: "/api/auth/logout", body: identityapi.RefreshRequest{RefreshToken: out.RefreshToken}})
+	require.Equal(t, http.StatusNoContent, r.Status)
+	copied := h.user("Copied")
+	for range 2 {
+		h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: copied.RefreshToken}})
+	}
 	for _, env := range h.outboxEvents() {
+		if env.Type == identityapi.SessionRevoked {
+			var ev identityapi.SessionEvent
+			require.NoError(t, env.Decode(&ev))
+			elsewhere.RevokeSession(ev.SessionID, ev.RevokedAt)
+			applied++
+			continue
+		}
 		var ev identityapi.UserEvent
 		require.NoError(t, env.Decode(&ev))
 		if ev.TokensRevokedAt != nil {
@@ -235,9 +250,12 @@ func TestRevocationsFedFromEvents(t *testing.T) {
 			applied++
 		}
 	}
-	require.Equal(t, 1, applied, "only the deletion revokes")
+	require.Equal(t, 3, applied, "the deletion, the logout and the reuse revoke")
 	iat, err := parseClaims(t, u.AccessToken).GetIssuedAt()
 	require.NoError(t, err)
 	require.True(t, elsewhere.IsRevoked(u.User.ID, iat.Time))
 	require.False(t, elsewhere.IsRevoked(admin.User.ID, time.Now()))
+	require.True(t, elsewhere.IsSessionRevoked(parseClaims(t, out.AccessToken)["sid"].(string)))
+	require.True(t, elsewhere.IsSessionRevoked(parseClaims(t, copied.AccessToken)["sid"].(string)))
+	require.False(t, elsewhere.IsSessionRevoked(parseClaims(t, admin.AccessToken)["sid"].(string)))
 }

@@ -50,6 +50,7 @@ func TestAccountLifecycle(t *testing.T) {
 		require.Equal(t, []any{audience}, claims["aud"])
 		exp, iat := claims["exp"].(float64), claims["iat"].(float64)
 		require.InDelta(t, 900, exp-iat, 0.5, "15 minutes")
+		require.NotEmpty(t, claims["sid"], "the token names its session")
 
 		r = h.do(req{method: "GET", path: "/api/me", token: tok.AccessToken})
 		require.Equal(t, http.StatusOK, r.Status)
@@ -77,11 +78,17 @@ func TestAccountLifecycle(t *testing.T) {
 		r.Problem(t)
 		r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok3.RefreshToken}})
 		require.Equal(t, http.StatusUnauthorized, r.Status, "the family is revoked")
+		require.Equal(t, claims["sid"], parseClaims(t, tok3.AccessToken)["sid"], "refreshing keeps the session")
+		require.True(t, h.rev.IsSessionRevoked(claims["sid"].(string)), "and so are its access tokens")
 
 		// another login is another family; logout revokes it
 		tok4 := h.login(email, goodPass)
+		sid4 := parseClaims(t, tok4.AccessToken)["sid"].(string)
+		require.NotEqual(t, claims["sid"], sid4)
+		require.False(t, h.rev.IsSessionRevoked(sid4))
 		r = h.do(req{method: "POST", path: "/api/auth/logout", body: identityapi.RefreshRequest{RefreshToken: tok4.RefreshToken}})
 		require.Equal(t, http.StatusNoContent, r.Status)
+		require.True(t, h.rev.IsSessionRevoked(sid4), "logout ends the session's access tokens")
 		r = h.do(req{method: "POST", path: "/api/auth/refresh", body: identityapi.RefreshRequest{RefreshToken: tok4.RefreshToken}})
 		require.Equal(t, http.StatusUnauthorized, r.Status)
 		r = h.do(req{method: "POST", path: "/api/auth/logout", body: identityapi.RefreshRequest{RefreshToken: tok4.RefreshToken}})
@@ -495,13 +502,21 @@ func TestEventsGoThroughTheOutbox(t *testing.T) {
 	r = h.do(req{method: "DELETE", path: "/api/users/" + u.User.ID, token: admin.AccessToken})
 	require.Equal(t, http.StatusNoContent, r.Status)
 
-	var mine []events.Envelope
+	var mine, sessions []events.Envelope
 	for _, env := range h.outboxEvents() {
-		if env.Subject == u.User.ID {
+		switch {
+		case env.Subject != u.User.ID:
+		case env.Type == identityapi.SessionRevoked:
+			sessions = append(sessions, env)
+		default:
 			mine = append(mine, env)
 		}
 	}
-	require.Len(t, mine, 3, "registered, updated, deleted; the password change is not announced")
+	require.Len(t, mine, 3, "registered, updated, deleted")
+	require.Len(t, sessions, 1, "the password change ends every session")
+	var ended identityapi.SessionEvent
+	require.NoError(t, sessions[0].Decode(&ended))
+	require.Equal(t, identityapi.SessionEvent{UserID: u.User.ID, Reason: identityapi.RevokedPasswordChanged, RevokedAt: ended.RevokedAt}, ended)
 	want := []struct {
 		typ     string
 		name    string
@@ -596,7 +611,7 @@ func TestIssuedTokensVerifyAndForgeriesDoNot(t *testing.T) {
 	ctx := context.Background()
 	p, err := h.verifier.Verify(ctx, tok.AccessToken)
 	require.NoError(t, err)
-	require.Equal(t, auth.Principal{UserID: tok.User.ID, Role: "user"}, p)
+	require.Equal(t, auth.Principal{UserID: tok.User.ID, Role: "user", SessionID: parseClaims(t, tok.AccessToken)["sid"].(string)}, p)
 
 	claims := parseClaims(t, tok.AccessToken)
 	parts := strings.Split(tok.AccessToken, ".")

@@ -8,6 +8,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/idempotency"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 	"github.com/marquee-dev/marquee/internal/reviews/store"
@@ -18,7 +19,7 @@ import (
 // (deleting: its author or an administrator).
 func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("GET /api/movies/{id}/reviews", auth.Anyone, s.handleListByMovie)
-	rt.Handle("POST /api/movies/{id}/reviews", auth.Signed, s.handleSubmit)
+	rt.Handle("POST /api/movies/{id}/reviews", auth.Signed, idempotency.Wrap(s.db, s.handleSubmit))
 	rt.Handle("GET /api/reviews/{id}", auth.Anyone, s.handleGet)
 	rt.Handle("PUT /api/reviews/{id}", auth.Owner, s.handleUpdate)
 	rt.Handle("DELETE /api/reviews/{id}", auth.Owner, s.handleDelete)

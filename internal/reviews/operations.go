@@ -10,6 +10,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/idempotency"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 	"github.com/marquee-dev/marquee/internal/reviews/store"
@@ -62,6 +63,9 @@ func (s *Service) Submit(ctx context.Context, authorID, movieID string, w review
 		}
 		r.MovieTitle, r.AuthorName = m.Title, a.DisplayName
 		if err := s.store.InsertReview(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := idempotency.RecordCreated(ctx, tx, r.API()); err != nil {
 			return err
 		}
 		var d store.RatingDelta

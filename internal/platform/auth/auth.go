@@ -31,8 +31,9 @@ const (
 
 // Principal is the authenticated caller.
 type Principal struct {
-	UserID string
-	Role   string
+	UserID    string
+	Role      string
+	SessionID string // the sid claim: the login session (refresh-token family) the token belongs to; may be empty
 }
 
 // IsAdmin reports whether the caller is an administrator.
@@ -90,7 +91,8 @@ func (s *StaticKeys) PublicKey(_ context.Context, kid string) (ed25519.PublicKey
 
 // Claims are the access token's claims.
 type Claims struct {
-	Role string `json:"role"`
+	Role      string `json:"role"`
+	SessionID string `json:"sid,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -103,7 +105,12 @@ type Verifier struct {
 	parser      *jwt.Parser
 	revocations *Revocations // nil: none
 	cache       *TokenCache  // nil: every token is fully verified
+	skew        time.Duration
 }
+
+// DefaultClockSkew is how far the verifier's clock may disagree with the
+// issuer's (exp, nbf and iat are checked with this much leeway).
+const DefaultClockSkew = 5 * time.Second
 
 // VerifierOption configures a Verifier.
 type VerifierOption func(*Verifier)
@@ -117,23 +124,24 @@ func WithRevocations(r *Revocations) VerifierOption { return func(v *Verifier) {
 // checked on every request.
 func WithTokenCache(c *TokenCache) VerifierOption { return func(v *Verifier) { v.cache = c } }
 
+// WithClockSkew sets the leeway on exp, nbf and iat (DefaultClockSkew; 0 allows none).
+func WithClockSkew(d time.Duration) VerifierOption { return func(v *Verifier) { v.skew = max(d, 0) } }
+
 // NewVerifier returns a verifier for tokens of issuer meant for audience.
 func NewVerifier(keys KeySource, issuer, audience string, opts ...VerifierOption) *Verifier {
-	v := &Verifier{
-		keys: keys, issuer: issuer, audience: audience,
-		parser: jwt.NewParser(
-			// only EdDSA: rejects alg "none" and HMAC tokens signed with a public key
-			jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-			jwt.WithIssuer(issuer),
-			jwt.WithAudience(audience),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-			jwt.WithLeeway(5*time.Second),
-		),
-	}
+	v := &Verifier{keys: keys, issuer: issuer, audience: audience, skew: DefaultClockSkew}
 	for _, opt := range opts {
 		opt(v)
 	}
+	v.parser = jwt.NewParser(
+		// only EdDSA: rejects alg "none" and HMAC tokens signed with a public key
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(issuer),
+		jwt.WithAudience(audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(v.skew),
+	)
 	return v
 }
 
@@ -141,7 +149,7 @@ func NewVerifier(keys KeySource, issuer, audience string, opts ...VerifierOption
 func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) {
 	now := time.Now()
 	if e, ok := v.cache.Get(token, now); ok {
-		if v.revocations.IsRevoked(e.Principal.UserID, e.IssuedAt) {
+		if v.revoked(e.Principal, e.IssuedAt) {
 			return Principal{}, fmt.Errorf("%w: revoked", ErrInvalidToken)
 		}
 		return e.Principal, nil
@@ -167,19 +175,23 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	if claims.IssuedAt != nil {
 		issuedAt = claims.IssuedAt.Time
 	}
-	if v.revocations.IsRevoked(claims.Subject, issuedAt) {
+	p := Principal{UserID: claims.Subject, Role: claims.Role, SessionID: claims.SessionID}
+	if v.revoked(p, issuedAt) {
 		return Principal{}, fmt.Errorf("%w: revoked", ErrInvalidToken)
 	}
-	p := Principal{UserID: claims.Subject, Role: claims.Role}
 	v.cache.Add(token, CachedToken{Principal: p, IssuedAt: issuedAt, ExpiresAt: claims.ExpiresAt.Time}, now)
 	return p, nil
+}
+
+func (v *Verifier) revoked(p Principal, issuedAt time.Time) bool {
+	return v.revocations.IsRevoked(p.UserID, issuedAt) || v.revocations.IsSessionRevoked(p.SessionID)
 }
 
 // Sign makes an access token for p with the private key kid. The identity
 // service issues tokens with it; tests mint them through authtest.
 func Sign(key ed25519.PrivateKey, kid, issuer, audience string, p Principal, ttl time.Duration, now time.Time) (string, error) {
 	claims := Claims{
-		Role: p.Role,
+		Role: p.Role, SessionID: p.SessionID,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: issuer, Subject: p.UserID, Audience: jwt.ClaimStrings{audience},
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now),

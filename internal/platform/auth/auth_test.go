@@ -106,3 +106,68 @@ func BenchmarkVerify(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
 }
+
+// The verifier allows exactly the configured clock skew on exp, nbf and iat:
+// a token just inside it passes, one just outside fails.
+func TestVerifyAllowsNoMoreClockSkewThanConfigured(t *testing.T) {
+	t.Parallel()
+	m := authtest.New(t)
+	p := auth.Principal{UserID: "u1", Role: auth.RoleUser}
+	sign := func(ttl time.Duration, at time.Time) string {
+		tok, err := auth.Sign(m.Private, m.Kid, authtest.Issuer, authtest.Audience, p, ttl, at)
+		require.NoError(t, err)
+		return tok
+	}
+	now := time.Now()
+	for name, tc := range map[string]struct {
+		skew    time.Duration
+		token   string
+		allowed bool
+	}{
+		"default 5 s: expired 3 s ago":      {auth.DefaultClockSkew, sign(time.Minute, now.Add(-time.Minute-3*time.Second)), true},
+		"default 5 s: expired 8 s ago":      {auth.DefaultClockSkew, sign(time.Minute, now.Add(-time.Minute-8*time.Second)), false},
+		"default 5 s: issued 3 s in future": {auth.DefaultClockSkew, sign(time.Minute, now.Add(3*time.Second)), true},
+		"default 5 s: issued 8 s in future": {auth.DefaultClockSkew, sign(time.Minute, now.Add(8*time.Second)), false},
+		"none: expired 2 s ago":             {0, sign(time.Minute, now.Add(-time.Minute-2*time.Second)), false},
+		"none: issued 2 s in future":        {0, sign(time.Minute, now.Add(2*time.Second)), false},
+		"30 s: expired 20 s ago":            {30 * time.Second, sign(time.Minute, now.Add(-time.Minute-20*time.Second)), true},
+		"30 s: expired 40 s ago":            {30 * time.Second, sign(time.Minute, now.Add(-time.Minute-40*time.Second)), false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			v := auth.NewVerifier(m.Keys, authtest.Issuer, authtest.Audience, auth.WithClockSkew(tc.skew), auth.WithTokenCache(auth.NewTokenCache(0)))
+			_, err := v.Verify(context.Background(), tc.token)
+			if tc.allowed {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, auth.ErrInvalidToken)
+			}
+		})
+	}
+}
+
+// A revoked session (logout, a reused refresh token) ends the tokens that
+// carry its sid, cached or not, and no other session's.
+func TestVerifyRefusesTokensOfARevokedSession(t *testing.T) {
+	t.Parallel()
+	m := authtest.New(t)
+	rev := auth.NewRevocations(15 * time.Minute)
+	v := auth.NewVerifier(m.Keys, authtest.Issuer, authtest.Audience, auth.WithRevocations(rev), auth.WithTokenCache(auth.NewTokenCache(0)))
+	sign := func(sid string) string {
+		tok, err := auth.Sign(m.Private, m.Kid, authtest.Issuer, authtest.Audience, auth.Principal{UserID: "u1", Role: auth.RoleUser, SessionID: sid}, time.Minute, time.Now())
+		require.NoError(t, err)
+		return tok
+	}
+	ended, other, legacy := sign("s1"), sign("s2"), sign("")
+	got, err := v.Verify(context.Background(), ended)
+	require.NoError(t, err, "cached now")
+	require.Equal(t, "s1", got.SessionID)
+	rev.RevokeSession("s1", time.Now())
+	_, err = v.Verify(context.Background(), ended)
+	require.ErrorIs(t, err, auth.ErrInvalidToken)
+	_, err = v.Verify(context.Background(), other)
+	require.NoError(t, err)
+	_, err = v.Verify(context.Background(), legacy)
+	require.NoError(t, err, "a token without sid is not caught by a session revocation")
+	require.Equal(t, 1, rev.Len())
+}

@@ -276,6 +276,11 @@ func (b *Bus) OrderedConsumer(ctx context.Context, stream string, cfg jetstream.
 	return b.js.OrderedConsumer(ctx, b.names.Stream(stream), cfg)
 }
 
+// Consumer is a durable consumer by the names services use.
+func (b *Bus) Consumer(ctx context.Context, stream, durable string) (jetstream.Consumer, error) {
+	return b.js.Consumer(ctx, b.names.Stream(stream), b.names.Durable(durable))
+}
+
 // Stream is a stream by the name services use.
 func (b *Bus) Stream(ctx context.Context, name string) (jetstream.Stream, error) {
 	return b.js.Stream(ctx, b.names.Stream(name))

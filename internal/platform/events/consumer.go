@@ -51,7 +51,8 @@ type ConsumerConfig struct {
 	// delivery up to MaxNakDelay (defaults 1s and 1m).
 	NakDelay    time.Duration
 	MaxNakDelay time.Duration
-	// AckWait is how long the server waits for an ack before redelivering (default 30s).
+	// AckWait is how long the server waits for an ack before redelivering
+	// (DefaultAckWait); events held longer are reported in progress.
 	AckWait time.Duration
 	// Prefetch is how many messages are buffered in the client (default 64).
 	Prefetch int
@@ -80,7 +81,7 @@ func (c *ConsumerConfig) applyDefaults() error {
 		c.MaxNakDelay = c.NakDelay
 	}
 	if c.AckWait <= 0 {
-		c.AckWait = 30 * time.Second
+		c.AckWait = DefaultAckWait
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 64
@@ -120,6 +121,9 @@ func NewConsumer(db *sqldb.DB, bus *Bus, sub Subscription, log *slog.Logger) *Co
 
 // Name is the durable name.
 func (c *Consumer) Name() string { return c.cfg.Name }
+
+// Stream is the stream it reads.
+func (c *Consumer) Stream() string { return c.cfg.Stream }
 
 // Permanent marks err as not worth retrying (the event can never be applied,
 // e.g. it violates an invariant): the consumer dead-letters the event with the
@@ -205,6 +209,10 @@ func (c *Consumer) consume(ctx context.Context) error {
 	// already waiting, without waiting for more.
 	arrived := make(chan jetstream.Msg, c.cfg.Prefetch)
 	readErr := make(chan error, 1)
+	held := newHeldMessages()
+	progressCtx, stopProgress := context.WithCancel(ctx)
+	defer stopProgress()
+	go held.keepInProgress(progressCtx, c.cfg.AckWait)
 	go func() {
 		defer close(arrived)
 		for {
@@ -213,6 +221,7 @@ func (c *Consumer) consume(ctx context.Context) error {
 				readErr <- err
 				return
 			}
+			held.add(msg)
 			arrived <- msg
 		}
 	}()
@@ -236,6 +245,7 @@ func (c *Consumer) consume(ctx context.Context) error {
 			}
 		}
 		c.processBatch(ctx, batch)
+		held.remove(batch)
 	}
 }
 

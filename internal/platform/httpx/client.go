@@ -93,6 +93,7 @@ func (c Client) Do(ctx context.Context, method, path string, query url.Values, b
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
+	Propagate(ctx, req.Header) // the request id and trace of the request being served, if any
 	hc := c.HTTP
 	if hc == nil {
 		hc = http.DefaultClient

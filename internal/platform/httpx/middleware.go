@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -50,20 +52,26 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// Observe gives each request an id (X-Request-Id, kept from the client when
-// sane), a request-scoped logger, one JSON access-log line and the route metrics.
+// Observe gives each request an id (X-Request-Id, kept from the client or
+// the gateway when short and plain), trace context (W3C traceparent: the
+// caller's trace continued, or a new one), a request-scoped logger with both,
+// one JSON access-log line and the route metrics. Calls to other services
+// carry the id and the trace on (see Propagate), so the log lines of one
+// request join by request_id across processes.
 func Observe(log *slog.Logger, m *obs.Metrics) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			id := r.Header.Get("X-Request-Id")
-			if id == "" || len(id) > 64 {
+			id := r.Header.Get(RequestIDHeader)
+			if !plainRequestID(id) {
 				id = newRequestID()
 			}
-			w.Header().Set("X-Request-Id", id)
-			reqLog := log.With("request_id", id)
+			w.Header().Set(RequestIDHeader, id)
+			tr := continueTrace(r.Header.Get(TraceparentHeader))
+			reqLog := log.With("request_id", id, "trace_id", tr.traceID)
 			route := new(string)
 			ctx := context.WithValue(r.Context(), loggerKey{}, reqLog)
+			ctx = context.WithValue(ctx, requestKey{}, requestInfo{id: id, trace: tr})
 			r = r.WithContext(context.WithValue(ctx, routeKey{}, route))
 			rec := &statusRecorder{ResponseWriter: w}
 			next.ServeHTTP(rec, r)
@@ -85,7 +93,7 @@ func Observe(log *slog.Logger, m *obs.Metrics) Middleware {
 			reqLog.LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", *route),
 				slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
-				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("remote", r.RemoteAddr))
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("remote", r.RemoteAddr), slog.String("client", ClientIP(r).String()))
 		})
 	}
 }
@@ -124,6 +132,103 @@ func randomPrefix() string {
 
 func newRequestID() string {
 	return requestPrefix + "-" + strconv.FormatUint(requestCounter.Add(1), 36)
+}
+
+// Headers that carry a request across processes.
+const (
+	RequestIDHeader   = "X-Request-Id"
+	TraceparentHeader = "traceparent" // W3C Trace Context
+)
+
+// plainRequestID reports whether a client's request id may be kept: 1 to 64
+// letters, digits, '-', '_' or '.'. Anything else (spaces, quotes, control
+// characters, a novel) would end up in logs and other services' headers.
+func plainRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+type requestKey struct{}
+
+type requestInfo struct {
+	id    string
+	trace trace
+}
+
+// trace is this hop's W3C trace context: the trace it belongs to, the span
+// id it hands to the calls it makes, and the caller's flags.
+type trace struct {
+	traceID string // 32 lower-case hex digits
+	spanID  string // 16 lower-case hex digits
+	flags   string // 2 hex digits
+}
+
+// continueTrace continues the caller's trace (a valid version-00 traceparent)
+// with a new span id for this hop, or starts a new, unsampled trace.
+func continueTrace(header string) trace {
+	t := trace{spanID: randomHex(8), flags: "00"}
+	parts := strings.Split(strings.TrimSpace(header), "-")
+	if len(parts) == 4 && parts[0] == "00" && isHex(parts[1], 32) && isHex(parts[2], 16) && isHex(parts[3], 2) &&
+		strings.Trim(parts[1], "0") != "" && strings.Trim(parts[2], "0") != "" {
+		t.traceID, t.flags = parts[1], parts[3]
+		return t
+	}
+	t.traceID = randomHex(16)
+	return t
+}
+
+func (t trace) header() string { return "00-" + t.traceID + "-" + t.spanID + "-" + t.flags }
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// randomHex is n random bytes in hex; trace ids need uniqueness, not secrecy,
+// so the fast generator will do.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	for i := 0; i < n; i += 8 {
+		v := mrand.Uint64()
+		for j := i; j < n && j < i+8; j++ {
+			b[j] = byte(v >> (8 * (j - i)))
+		}
+	}
+	return hex.EncodeToString(b)
+}
+
+// RequestID is the id Observe gave the request ("" outside a request).
+func RequestID(ctx context.Context) string {
+	info, _ := ctx.Value(requestKey{}).(requestInfo)
+	return info.id
+}
+
+// Propagate puts the request's id and trace context on an outgoing request
+// to another service (the gateway's proxy and the typed clients call it), so
+// the callee logs under the same id and continues the trace. Outside a
+// request it does nothing.
+func Propagate(ctx context.Context, h http.Header) {
+	info, ok := ctx.Value(requestKey{}).(requestInfo)
+	if !ok {
+		return
+	}
+	h.Set(RequestIDHeader, info.id)
+	h.Set(TraceparentHeader, info.trace.header())
 }
 
 // Recover turns a panic into a 500 problem without internals; the panic is logged.

@@ -1390,6 +1390,8 @@ export interface components {
     parameters: {
         /** @description opaque position from next_cursor of the previous page (same sort and order) */
         Cursor: string;
+        /** @description Makes the create safe to retry: a retry with the same key by the same user (within a day) answers the first result (201, the same body, header Idempotent-Replayed: true) and creates nothing; the same key with another request body is a 422. 1 to 255 printable ASCII characters. */
+        IdempotencyKey: string;
         /** @description administrators only: include soft-deleted rows. For anyone else it is ignored (deleted rows stay invisible). */
         IncludeDeleted: boolean;
         /** @description page size (default 20); outside 1..100 is a 400 naming limit */
@@ -1505,7 +1507,10 @@ export interface operations {
     createActor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the create safe to retry: a retry with the same key by the same user (within a day) answers the first result (201, the same body, header Idempotent-Replayed: true) and creates nothing; the same key with another request body is a 422. 1 to 255 printable ASCII characters. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2747,7 +2752,10 @@ export interface operations {
     createMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the create safe to retry: a retry with the same key by the same user (within a day) answers the first result (201, the same body, header Idempotent-Replayed: true) and creates nothing; the same key with another request body is a 422. 1 to 255 printable ASCII characters. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3193,7 +3201,10 @@ export interface operations {
     submitReview: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the create safe to retry: a retry with the same key by the same user (within a day) answers the first result (201, the same body, header Idempotent-Replayed: true) and creates nothing; the same key with another request body is a 422. 1 to 255 printable ASCII characters. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description movie id */
                 id: components["parameters"]["MovieID"];
