@@ -7,7 +7,7 @@ export GOFLAGS := -mod=mod
 
 WEB_SRC   := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: build run test test-go test-web web vet bench clean
+.PHONY: build run test test-go test-web web vet bench clean deploy-check
 
 ## build: the web app (npm), then the one binary that embeds it
 build: web
@@ -26,8 +26,8 @@ run: build
 	./$(BIN) serve --demo
 
 ## test: vet, every Go test (PostgreSQL tests need MARQUEE_TEST_POSTGRES_URL; .ci/run sets it),
-## the web app's unit tests and its end-to-end tests in Chromium
-test: vet test-go test-web
+## the web app's unit tests and its end-to-end tests in Chromium, and the deployment files
+test: vet test-go test-web deploy-check
 
 vet:
 	$(GO) vet ./...
@@ -37,6 +37,11 @@ test-go: web
 
 test-web: web
 	cd web && npm run check:api && npm test && E2E_REQUIRE_ALL=1 npm run e2e
+
+## deploy-check: the files in deploy/ (compose, Helm chart, nginx, systemd unit, Dockerfile)
+## checked without Docker; installs the pinned helm with `go install` when missing
+deploy-check:
+	bash deploy/check.sh
 
 ## bench: the benchmarks quoted in docs/BENCHMARKS.md
 bench:
