@@ -63,7 +63,7 @@ type Validator struct {
 }
 
 // Add records that field is invalid for reason.
-func (v *Validator) Add(field, reason string) { v.errs = append(v.errs, FieldError{field, reason}) }
+func (v *Validator) Add(field, reason string) { v.errs = append(v.errs, FieldError{Field: field, Reason: reason}) }
 
 // Check records reason for field when ok is false.
 func (v *Validator) Check(ok bool, field, reason string) {
@@ -86,7 +86,7 @@ func (v *Validator) Err() error {
 
 // Invalid is a one-field ValidationError with the given status.
 func Invalid(status int, field, reason string) error {
-	return &ValidationError{Status: status, Errors: []FieldError{{field, reason}}}
+	return &ValidationError{Status: status, Errors: []FieldError{{Field: field, Reason: reason}}}
 }
 
 // StatusError is an error with a status and a message safe to show to clients.
