@@ -489,15 +489,15 @@ func (c *cluster) nginx(gateways ...*node) *edge {
 	httpsAddr, httpAddr := freeAddr(t), freeAddr(t)
 	conf := string(site)
 	for from, to := range map[string]string{
-		"server gateway-a:8080":             "server " + strings.TrimPrefix(gateways[0].url, "http://"),
-		"server gateway-b:8080":             "server " + strings.TrimPrefix(gateways[1].url, "http://"),
-		"listen 80;":                        "listen " + httpAddr + ";",
-		"listen [::]:80;":                   "",
-		"listen 443 ssl http2;":             "listen " + httpsAddr + " ssl http2;",
-		"listen [::]:443 ssl http2;":        "",
-		"/var/log/nginx/marquee.access.log": filepath.Join(dir, "access.log"),
-		"root /var/www/acme;":               "root " + dir + ";",
-		"shared:marquee_tls:10m":            "shared:marquee_tls:1m",
+		"server gateway-a:8080":      "server " + strings.TrimPrefix(gateways[0].url, "http://"),
+		"server gateway-b:8080":      "server " + strings.TrimPrefix(gateways[1].url, "http://"),
+		"listen 80;":                 "listen " + httpAddr + ";",
+		"listen [::]:80;":            "",
+		"listen 443 ssl http2;":      "listen " + httpsAddr + " ssl http2;",
+		"listen [::]:443 ssl http2;": "",
+		"/var/log/nginx/access.log":  filepath.Join(dir, "access.log"),
+		"root /var/www/acme;":        "root " + dir + ";",
+		"shared:marquee_tls:10m":     "shared:marquee_tls:1m",
 	} {
 		require.Contains(t, conf, from, "deploy/nginx/marquee.conf changed: update the test's substitutions")
 		conf = strings.ReplaceAll(conf, from, to)

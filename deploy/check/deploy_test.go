@@ -389,6 +389,15 @@ func TestDockerfileBuildsAStaticNonRootImage(t *testing.T) {
 	if !strings.Contains(string(raw), "npm ci") || !strings.Contains(string(raw), "npm run build") {
 		t.Errorf("the web app must be built in the image")
 	}
+	ignore, err := os.ReadFile("../Dockerfile.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, heavy := range []string{".git", "web/node_modules"} {
+		if !slices.Contains(strings.Split(string(ignore), "\n"), heavy) {
+			t.Errorf("Dockerfile.dockerignore must leave %s out of the build context", heavy)
+		}
+	}
 }
 
 func write(t *testing.T, path, s string) {
