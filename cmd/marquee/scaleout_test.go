@@ -64,7 +64,8 @@ const redeliveredWithinTwoSeconds = false
 // JetStream server and Redis. It runs the user's path through nginx, kills a
 // gateway with SIGKILL during reads (nginx passes every read to the other),
 // kills the read side with SIGKILL during writes (every accepted write shows
-// after its restart) and checks that a demoted administrator is refused.
+// after its restart), follows one request id from nginx to a gateway's log
+// and checks that a demoted administrator is refused.
 func TestScaleOutBehindNginx(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t)
@@ -78,8 +79,10 @@ func TestScaleOutBehindNginx(t *testing.T) {
 	gwA := c.node("gateway-a", "gateway", append(backends, "MARQUEE_IDENTITY_URL="+idA.url)...)
 	gwB := c.node("gateway-b", "gateway", append(backends, "MARQUEE_IDENTITY_URL="+idB.url)...)
 
-	// identity A first: it creates the signing key the others then share
-	c.admin("root@example.com", "scaled out admin pass")
+	// as docs/DEPLOY.md says: migrations once, a first administrator, then the
+	// processes (identity A first: it creates the signing key the others share)
+	c.command("migrate")
+	c.command("admin", "create", "--email", "root@example.com", "--password", "scaled out admin pass")
 	c.startAll(idA)
 	c.startAll(idB, catalog, read, gwA, gwB)
 	edge := c.nginx(gwA, gwB)
@@ -107,6 +110,20 @@ func TestScaleOutBehindNginx(t *testing.T) {
 		items, _ := feed["items"].([]any)
 		return len(items) == 1 && items[0].(map[string]any)["id"] == review["id"]
 	}, 10*time.Second, 50*time.Millisecond, "Bob's feed shows Ann's review")
+
+	t.Run("OneRequestIdFromTheEdge", func(t *testing.T) {
+		id := "scaleout-" + uuid.NewString()
+		req, err := http.NewRequest("GET", edge.url+"/api/movies/"+movieID, nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Request-Id", id)
+		resp, err := edge.client.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, []string{id}, resp.Header.Values("X-Request-Id"), "the client's id comes back, once")
+		require.Eventually(t, func() bool { // logs are flushed every 200 ms
+			return strings.Contains(gwA.out.String()+gwB.out.String(), `"request_id":"`+id+`"`)
+		}, 5*time.Second, 50*time.Millisecond, "the gateway that served it logged the id nginx passed")
+	})
 
 	t.Run("GatewayKilledDuringReads", func(t *testing.T) {
 		var ok, failed, afterKill atomic.Int64
@@ -254,7 +271,7 @@ func TestScaleOutBehindNginx(t *testing.T) {
 	})
 
 	t.Run("DemotedAdminIsRefusedEverywhere", func(t *testing.T) {
-		c.admin("deputy@example.com", "deputy's long passphrase")
+		c.command("admin", "create", "--email", "deputy@example.com", "--password", "deputy's long passphrase")
 		deputyTok, deputyID := edge.login(t, "deputy@example.com", "deputy's long passphrase")
 		status, m := edge.do(t, "POST", "/api/movies", deputyTok, map[string]any{"title": "Before demotion"})
 		require.Equal(t, 201, status, "%v", m)
@@ -378,6 +395,7 @@ func newCluster(t *testing.T) *cluster {
 		"MARQUEE_DEPLOYMENT=scaleout-" + uuid.NewString()[:8],
 		"MARQUEE_TRUSTED_PROXIES=127.0.0.1/32",
 		"MARQUEE_SHUTDOWN_TIMEOUT=5s",
+		"MARQUEE_LOG_FORMAT=json", // the request-id check reads the JSON log lines
 	}
 	return c
 }
@@ -456,10 +474,10 @@ func (c *cluster) stopAll(t *testing.T) {
 	}
 }
 
-// admin runs `marquee admin create` against identity's PostgreSQL schema.
-func (c *cluster) admin(email, password string) {
+// command runs a one-off marquee command (migrate, admin create) on the cluster's databases.
+func (c *cluster) command(args ...string) {
 	c.t.Helper()
-	cmd := exec.Command(binary, "admin", "create", "--email", email, "--password", password)
+	cmd := exec.Command(binary, args...)
 	cmd.Env = append(append(os.Environ(), "MARQUEE_DATA_DIR="+c.t.TempDir()), c.env...)
 	out, err := cmd.CombinedOutput()
 	require.NoError(c.t, err, string(out))
