@@ -7,7 +7,7 @@ export GOFLAGS := -mod=mod
 
 WEB_SRC   := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: build run test test-go test-web lint-api web vet lint bench clean
+.PHONY: build run test test-go test-web lint-api web vet lint bench clean deploy-check
 
 ## build: the web app (npm), then the one binary that embeds it
 build: web
@@ -26,8 +26,8 @@ run: build
 	./$(BIN) serve --demo
 
 ## test: lint (vet, golangci-lint, tidy, dead code), every Go test (PostgreSQL tests need MARQUEE_TEST_POSTGRES_URL; .ci/run sets it),
-## the web app's unit tests and its end-to-end tests in Chromium, the API document's lint
-test: lint test-go test-web lint-api
+## the web app's unit tests and its end-to-end tests in Chromium, the API document's lint, and the deployment files
+test: lint test-go test-web lint-api deploy-check
 
 vet:
 	$(GO) vet ./...
@@ -48,6 +48,11 @@ lint-api:
 	@mkdir -p bin
 	$(GO) run ./cmd/marquee openapi > bin/openapi.json
 	npx --yes $(REDOCLY) lint --format=stylish bin/openapi.json
+
+## deploy-check: the files in deploy/ (compose, Helm chart, nginx, systemd unit, Dockerfile)
+## checked without Docker; installs the pinned helm with `go install` when missing
+deploy-check:
+	bash deploy/check.sh
 
 ## bench: the benchmarks quoted in docs/BENCHMARKS.md
 bench:
