@@ -34,7 +34,6 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
 
-
 // The scaled-out shape of docs/DEPLOY.md with real processes on loopback:
 //
 //	nginx (deploy/nginx/marquee.conf, TLS) ─┬─ gateway A ─┐   identity A, identity B
