@@ -92,6 +92,7 @@ type App struct {
 	identity    *identity.Service
 	catalog     *catalog.Service
 	reviews     *reviews.Service
+	social      *social.Service
 	gateway     *gateway.Gateway
 	handler     http.Handler
 }
@@ -186,7 +187,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 			a.reviews = reviews.New(u.db, u.outbox, svcLog)
 			svc = a.reviews
 		case "social":
-			svc = social.New(u.db, u.outbox, svcLog)
+			a.social = social.New(u.db, u.outbox, svcLog)
+			svc = a.social
 		case "browse":
 			svc = browse.New(u.db, svcLog, browse.Config{TopRatedMinVotes: cfg.TopRatedMinVotes})
 		}

@@ -32,3 +32,11 @@ type FollowPage = Page[Follow]
 
 // FeedPage is a page of the feed.
 type FeedPage = Page[FeedItem]
+
+// FollowPair is one follow for (*social.Service).ImportFollows, the bulk path
+// of the demo community.
+type FollowPair struct {
+	FollowerID string
+	FolloweeID string
+	FollowedAt time.Time // now when zero
+}
