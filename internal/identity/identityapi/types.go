@@ -116,8 +116,8 @@ type UpdateUserRequest struct {
 // DemoUser is one account of the demo community ((*identity.Service).EnsureDemoUsers).
 // Demo accounts have no password: nobody can sign in as one.
 type DemoUser struct {
-	ID          string    // a UUID, stable across runs so a second run finds the first's accounts
-	Email       string    // an address under DemoEmailDomain
+	ID          string // a UUID, stable across runs so a second run finds the first's accounts
+	Email       string // an address under DemoEmailDomain
 	DisplayName string
 	CreatedAt   time.Time
 }
