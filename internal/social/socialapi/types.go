@@ -40,3 +40,18 @@ type FollowPair struct {
 	FolloweeID string
 	FollowedAt time.Time // now when zero
 }
+
+// WatchlistMovie is a movie as a watchlist shows it.
+type WatchlistMovie struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// WatchlistItem is one movie on a user's list ("My list").
+type WatchlistItem struct {
+	Movie   WatchlistMovie `json:"movie"`
+	AddedAt time.Time      `json:"added_at"`
+}
+
+// WatchlistPage is one page of GET /api/me/watchlist.
+type WatchlistPage = Page[WatchlistItem]
