@@ -4,6 +4,10 @@ import (
 	"context"
 
 	"github.com/marquee-dev/marquee/internal/app/demo"
+	"github.com/marquee-dev/marquee/internal/catalog"
+	"github.com/marquee-dev/marquee/internal/identity"
+	"github.com/marquee-dev/marquee/internal/reviews"
+	"github.com/marquee-dev/marquee/internal/social"
 )
 
 // SeedDemoAll imports the demo catalog and the demo community (accounts,
@@ -12,17 +16,17 @@ import (
 func (a *App) SeedDemoAll(ctx context.Context) error {
 	var s demo.Services
 	// only services that run here: a nil *Service in an interface is not nil
-	if a.catalog != nil {
-		s.Catalog = a.catalog
+	if c, ok := Lookup[*catalog.Service](a); ok {
+		s.Catalog = c
 	}
-	if a.identity != nil {
-		s.Identity = a.identity
+	if i, ok := Lookup[*identity.Service](a); ok {
+		s.Identity = i
 	}
-	if a.reviews != nil {
-		s.Reviews = a.reviews
+	if r, ok := Lookup[*reviews.Service](a); ok {
+		s.Reviews = r
 	}
-	if a.social != nil {
-		s.Social = a.social
+	if so, ok := Lookup[*social.Service](a); ok {
+		s.Social = so
 	}
 	return demo.Seed(ctx, s, a.log)
 }

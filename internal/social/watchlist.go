@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -18,7 +19,7 @@ import (
 // deleted movies without asking the catalog.
 
 func movieNotFound() error {
-	return &httpx.StatusError{Status: http.StatusNotFound, Detail: "movie not found", Err: errors.Join(httpx.ErrNotFound, store.ErrNotFound)}
+	return apperr.NotFound("movie").WithCause(store.ErrNotFound)
 }
 
 // AddToWatchlist puts a movie on the user's list. Idempotent: a movie already

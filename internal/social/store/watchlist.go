@@ -11,6 +11,12 @@ import (
 	"github.com/marquee-dev/marquee/internal/social/socialapi"
 )
 
+// changed reports whether a statement changed a row.
+func changed(res sql.Result) (bool, error) {
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 func (s *sqlStore) GetMovie(ctx context.Context, q sqldb.Querier, id string) (Movie, error) {
 	var (
 		m       Movie
@@ -33,7 +39,7 @@ func (s *sqlStore) AddToWatchlist(ctx context.Context, q sqldb.Querier, userID, 
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("add to watchlist: %w", err)
 	}
-	added, err := affected(res)
+	added, err := changed(res)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("add to watchlist: %w", err)
 	}
@@ -53,7 +59,7 @@ func (s *sqlStore) RemoveFromWatchlist(ctx context.Context, q sqldb.Querier, use
 	if err != nil {
 		return false, fmt.Errorf("remove from watchlist: %w", err)
 	}
-	removed, err := affected(res)
+	removed, err := changed(res)
 	if err != nil {
 		return false, fmt.Errorf("remove from watchlist: %w", err)
 	}
