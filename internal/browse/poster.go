@@ -47,7 +47,7 @@ func (in posterInputs) hash() [32]byte {
 }
 
 // posterStyleVersion changes when the drawing changes, so cached posters are replaced.
-const posterStyleVersion = "1"
+const posterStyleVersion = "2"
 
 // withGeneratedPoster fills in poster_url of a movie that has none.
 func withGeneratedPoster(m *catalogapi.Movie) {
@@ -96,7 +96,13 @@ func posterSVG(in posterInputs) []byte {
 	b.WriteString(html.EscapeString(in.title))
 	b.WriteString(`">`)
 	fmt.Fprintf(&b, `<rect width="300" height="450" fill="%s"/>`, p.bg)
-	switch style.motif {
+	// the genre leans towards its motif; the title's hash varies it, so a
+	// row of one genre is not one picture repeated
+	motif := style.motif
+	if r := rnd(5) % 5; r >= 2 {
+		motif = int(r+uint32(style.motif)) % 5
+	}
+	switch motif {
 	case 0: // rings
 		cx, cy := 60+rnd(1)%180, 90+rnd(2)%140
 		for i := 5; i >= 1; i-- {

@@ -90,11 +90,11 @@ export function Browse() {
   const { hasMore, loadingMore, loadMore, error } = list;
   useEffect(() => {
     const el = sentinel.current;
-    if (!el || !hasMore || loadingMore || error != null || typeof IntersectionObserver === 'undefined') return;
+    if (!el || list.status !== 'ok' || !hasMore || loadingMore || error != null || typeof IntersectionObserver === 'undefined') return;
     const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && loadMore(), { rootMargin: '600px 0px' });
     io.observe(el);
     return () => io.disconnect();
-  }, [hasMore, loadingMore, loadMore, error, list.items.length]);
+  }, [list.status, hasMore, loadingMore, loadMore, error, list.items.length]);
 
   const set = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
