@@ -465,14 +465,21 @@ test('layout at 1280 and 390 px: compact header on phones, pages use the width (
 
 /** docs/screenshots/{home,movie}.png from the demo as it starts (waits for the demo to fill in). */
 async function demoScreenshots(ctx) {
+  // in place: a full top-rated row that has stopped changing (the ratings
+  // arrive for a few seconds after the first ones)
   let top = null;
+  let last = '';
+  let stable = 0;
   await eventually(
-    'the demo community in place (a full top-rated row)',
+    'the demo community in place (a full, settled top-rated row)',
     async () => {
       top = await apiCall(ctx.api, 'GET', '/api/movies/top-rated?limit=20');
-      return top.items.length === 20;
+      const now = JSON.stringify(top.items.map((m) => [m.id, m.rating_summary.count]));
+      stable = top.items.length === 20 && now === last ? stable + 1 : 0;
+      last = now;
+      return stable >= 3;
     },
-    { timeout: 60_000, every: 500 },
+    { timeout: 90_000, every: 1000 },
   );
   mkdirSync(SHOTS, { recursive: true });
   const page = await newPage(ctx);
