@@ -31,7 +31,7 @@ const (
 	Users = 300
 	// votesPerReview scales IMDb votes down: a film gets √votes / votesPerReview
 	// reviews (at least one, at most one per user).
-	votesPerReview = 20
+	votesPerReview = 24
 	// bodyShare is the share of reviews that come with a short text.
 	bodyShare = 0.3
 )
