@@ -22,7 +22,14 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 	cd web && npm run build
 
 ## run: build and start the whole platform on embedded defaults with the demo catalog
-run: build
+## (the first build compiles every dependency: it says so first, since it is silent for minutes)
+run:
+	@if [ ! -x $(BIN) ] || [ ! -d web/node_modules ]; then \
+	  echo "make run: first build — installing the web app's packages and compiling Marquee;"; \
+	  echo "          this takes about 5 minutes on 2 cores (later builds take seconds)..."; \
+	else echo "make run: building (seconds when little changed)..."; fi
+	@$(MAKE) --no-print-directory build
+	@echo "make run: starting marquee serve --demo (the demo fills in within seconds; Ctrl-C stops it)"
 	./$(BIN) serve --demo
 
 ## test: lint (vet, golangci-lint, tidy, dead code), every Go test (PostgreSQL tests need MARQUEE_TEST_POSTGRES_URL; .ci/run sets it),

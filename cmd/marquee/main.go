@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -116,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logOut := obs.NewBufferedWriter(stdout, 200*time.Millisecond)
 	defer logOut.Close()
-	log := obs.NewLogger(logOut, cfg.LogLevel)
+	log := obs.NewLoggerFormat(logOut, cfg.LogLevel, cfg.LogFormat, obs.IsTerminal(stdout))
 	slog.SetDefault(log)
 	if unknown := config.Unknown(os.Environ(), app.Services); len(unknown) > 0 {
 		log.Warn("unknown MARQUEE_* variables are ignored", "variables", unknown)
@@ -162,7 +163,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer a.Close()
 		if *demoFlag {
-			if err := a.SeedDemo(ctx); err != nil {
+			if err := a.SeedDemoAll(ctx); err != nil {
 				return err
 			}
 		}
@@ -191,16 +192,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		defer a.Close()
-		if *demoFlag {
-			if err := a.SeedDemo(ctx); err != nil {
-				return err
-			}
-		}
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
-		return a.Run(ctx, ln)
+		// The demo fills in behind a serving process (/healthz answers at
+		// once); its writes go through the services, whose events the relays
+		// publish as they come. The databases close only after it stopped.
+		seedCtx, stopSeed := context.WithCancel(ctx)
+		defer stopSeed()
+		var seeding sync.WaitGroup
+		if *demoFlag {
+			seeding.Go(func() {
+				if err := a.SeedDemoAll(seedCtx); err != nil && seedCtx.Err() == nil {
+					log.Error("demo seeding failed", "error", err.Error())
+				}
+			})
+		}
+		fmt.Fprintf(logOut, "Marquee is running: open %s in your browser (Ctrl-C stops it)\n", openURL(ln.Addr()))
+		err = a.Run(ctx, ln)
+		stopSeed()
+		seeding.Wait()
+		return err
 	}
 }
 
@@ -241,4 +254,17 @@ func printConfig(w io.Writer, getenv func(string) string, environ []string, serv
 		}
 	}
 	return nil
+}
+
+// openURL is the address to type into a browser for a listener: a wildcard
+// host (":8080") is this machine, localhost.
+func openURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }

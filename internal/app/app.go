@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,8 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/marquee-dev/marquee/internal/catalog"
-	"github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/gateway"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/config"
@@ -404,28 +401,6 @@ func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	a.Close()
-	return nil
-}
-
-// SeedDemo imports the demo catalog that ships in the binary; idempotent.
-func (a *App) SeedDemo(ctx context.Context) error {
-	cat, ok := Lookup[*catalog.Service](a)
-	if !ok {
-		return errors.New("seeding the demo catalog needs the catalog service in this process")
-	}
-	rows, rejects, err := demo.Embedded()
-	if err != nil {
-		return fmt.Errorf("read the demo catalog: %w", err)
-	}
-	for _, r := range rejects {
-		a.log.Warn("demo catalog row skipped", "line", r.Line, "title", r.Title, "reason", r.Reason)
-	}
-	report, err := cat.ImportDemo(ctx, rows)
-	if err != nil {
-		return err
-	}
-	out, _ := json.Marshal(report)
-	a.log.Info("demo catalog imported", "rows", len(rows), "rejected", len(rejects), "report", json.RawMessage(out))
 	return nil
 }
 

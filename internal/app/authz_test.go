@@ -57,6 +57,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 	var review struct{ ID string }
 	p.eventually(t, 201, "POST", "/api/movies/"+movie.ID+"/reviews", owner, map[string]any{"rating": 7, "body": "Mine."}, &review)
 	_, followee := p.userWithID(t)
+	// the social service learns of the movie from the catalog's event too (the watchlist rows)
+	p.eventually(t, 200, "PUT", "/api/me/watchlist/"+movie.ID, p.user(t), nil, nil)
 	// a review by a fresh account, for the DELETE rows
 	reviewByNewUser := func() (token, id string) {
 		token = p.user(t)
@@ -91,6 +93,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET", "/api/users/" + followee + "/following", nil, false, [4]int{200, 200, 200, 200}},
 		{"GET", "/api/feed", nil, false, [4]int{401, 200, 200, 200}},
 		{"DELETE", "/api/users/" + followee + "/follow", nil, false, [4]int{401, 204, 204, 204}},
+		{"PUT", "/api/me/watchlist/" + movie.ID, nil, false, [4]int{401, 200, 200, 200}},
+		{"GET", "/api/me/watchlist", nil, false, [4]int{401, 200, 200, 200}},
+		{"DELETE", "/api/me/watchlist/" + movie.ID, nil, false, [4]int{401, 204, 204, 204}},
+		{"GET", "/api/movies/" + movie.ID + "/poster.svg", nil, false, [4]int{200, 200, 200, 200}},
 
 		{"POST", "/api/auth/register", func() any {
 			return map[string]any{"email": uuid.NewString()[:8] + "@example.com", "password": testPassword, "display_name": "New"}
@@ -164,7 +170,8 @@ func pattern(path string, ids ...string) string {
 	for _, id := range ids {
 		path = strings.ReplaceAll(path, id, "{id}")
 	}
-	return strings.ReplaceAll(path, "{fresh}", "{id}")
+	path = strings.ReplaceAll(path, "{fresh}", "{id}")
+	return strings.ReplaceAll(path, "/watchlist/{id}", "/watchlist/{movie_id}")
 }
 
 // userWithID registers a user and returns its token and id.

@@ -224,6 +224,7 @@ func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, sc *statsChange,
 	if doc.Version <= st.Version {
 		return nil, nil, nil // an older (or the same) document arrived late
 	}
+	withGeneratedPoster(&doc)
 	if st.Live {
 		if genres, err = s.store.MovieGenreIDs(ctx, tx, doc.ID); err != nil {
 			return nil, nil, err

@@ -29,6 +29,7 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("GET /api/movies", auth.Anyone, s.handleListMovies)
 	rt.Handle("GET /api/movies/top-rated", auth.Anyone, s.handleTopRated)
 	rt.Handle("GET /api/movies/{id}", auth.Anyone, s.handleGetMovie)
+	rt.Handle("GET /api/movies/{id}/poster.svg", auth.Anyone, s.handlePoster)
 	rt.Handle("GET /api/actors", auth.Anyone, s.handleListPeople(true))
 	rt.Handle("GET /api/actors/{id}", auth.Anyone, s.handleGetPerson)
 	rt.Handle("GET /api/people", auth.Anyone, s.handleListPeople(false))

@@ -39,6 +39,14 @@ func foldText(s string) string {
 	space := true // no leading space
 	for _, r := range s {
 		r = unicode.ToLower(r)
+		if d, ok := smallDigits[r]; ok { // "Alien³" is "alien 3", not the whole of the query "alien"
+			if !space {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(d)
+			space = false
+			continue
+		}
 		if f, ok := foldMap[r]; ok {
 			b.WriteString(f)
 			space = false
@@ -59,6 +67,18 @@ func foldText(s string) string {
 	}
 	return strings.TrimSuffix(b.String(), " ")
 }
+
+// smallDigits maps superscript and subscript digits to digits.
+var smallDigits = func() map[rune]rune {
+	m := map[rune]rune{}
+	for i, r := range []rune("⁰¹²³⁴⁵⁶⁷⁸⁹") {
+		m[r] = rune('0' + i)
+	}
+	for i, r := range []rune("₀₁₂₃₄₅₆₇₈₉") {
+		m[r] = rune('0' + i)
+	}
+	return m
+}()
 
 var foldMap = func() map[rune]string {
 	m := map[rune]string{'æ': "ae", 'œ': "oe", 'ß': "ss", 'þ': "th", 'ð': "d", 'ø': "o", 'ł': "l", 'đ': "d", 'ħ': "h", 'ı': "i", 'ŧ': "t"}

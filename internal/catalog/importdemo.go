@@ -26,6 +26,9 @@ type ImportReport struct {
 	AlreadyPresent int             `json:"already_present"` // movies an earlier import created
 	PeopleCreated  int             `json:"people_created"`  // directors created (others were reused by name)
 	Failed         []ImportFailure `json:"failed"`          // rows not stored, with the reason
+	// MovieIDs maps each stored row's line to its movie's id, whether this
+	// import created it or found it (the demo community reviews them).
+	MovieIDs map[int]string `json:"-"`
 }
 
 // ImportFailure is one row ImportDemo did not store.
@@ -58,7 +61,10 @@ type importItem struct {
 	directorKey string
 }
 
-type importTally struct{ created, present, people int }
+type importTally struct {
+	created, present, people int
+	ids                      map[int]string // line -> movie id
+}
 
 // ImportDemo stores demo rows as movies, each with its genre and, when the
 // row names one, its director (a person reused by normalised name, credited
@@ -73,7 +79,7 @@ type importTally struct{ created, present, people int }
 // failing validation are reported without touching the database. The error
 // is only for a cancelled context.
 func (s *Service) ImportDemo(ctx context.Context, rows []demo.Row) (ImportReport, error) {
-	rep := ImportReport{Rows: len(rows), Failed: []ImportFailure{}}
+	rep := ImportReport{Rows: len(rows), Failed: []ImportFailure{}, MovieIDs: map[int]string{}}
 	now := s.now()
 	items := make([]importItem, 0, len(rows))
 	for _, r := range rows {
@@ -128,6 +134,9 @@ func (r *ImportReport) add(t importTally) {
 	r.Created += t.created
 	r.AlreadyPresent += t.present
 	r.PeopleCreated += t.people
+	for line, id := range t.ids {
+		r.MovieIDs[line] = id
+	}
 }
 
 func failureReason(err error) string {
@@ -198,8 +207,12 @@ func importRating(s string) string {
 // imported movie has only its title, date, rating, runtime, one genre and
 // its director.
 func (s *Service) importOne(ctx context.Context, tx *sqldb.Tx, it importItem, t *importTally) error {
-	if _, err := s.store.MovieIDByImportKey(ctx, tx, it.key); err == nil {
+	if t.ids == nil {
+		t.ids = map[int]string{}
+	}
+	if id, err := s.store.MovieIDByImportKey(ctx, tx, it.key); err == nil {
 		t.present++
+		t.ids[it.line] = id
 		return nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -259,6 +272,7 @@ func (s *Service) importOne(ctx context.Context, tx *sqldb.Tx, it importItem, t 
 		return err
 	}
 	t.created++
+	t.ids[it.line] = id
 	return nil
 }
 

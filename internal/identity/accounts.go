@@ -103,6 +103,12 @@ func (s *Service) Login(ctx context.Context, req identityapi.LoginRequest) (iden
 	if err != nil {
 		return identityapi.AuthTokens{}, err
 	}
+	if u.PasswordHash == store.NoPassword { // a demo account: the same answer and cost as a wrong password
+		if err := s.hasher.VerifyDummy(ctx, req.Password); err != nil {
+			return identityapi.AuthTokens{}, err
+		}
+		return identityapi.AuthTokens{}, errBadCredentials
+	}
 	ok, rehash, err := s.hasher.Verify(ctx, req.Password, u.PasswordHash)
 	if err != nil {
 		return identityapi.AuthTokens{}, fmt.Errorf("verify password of %s: %w", u.ID, err)

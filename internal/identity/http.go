@@ -103,6 +103,11 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if email := strings.ToLower(strings.TrimSpace(req.Email)); email != "" {
+		// this address's budget for the account first: one address spending
+		// it must not use up what the owner has from another
+		if err := s.allow(r.Context(), loginAccountKey(email)+":addr:"+clientAddress(r), s.cfg.Limits.LoginPerAccountAddress); err != nil {
+			return err
+		}
 		if err := s.allow(r.Context(), loginAccountKey(email), s.cfg.Limits.LoginPerAccount); err != nil {
 			return err
 		}

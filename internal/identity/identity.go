@@ -95,20 +95,29 @@ type Config struct {
 // or not, and the limit is checked before any password is hashed, so the
 // limits also bound the CPU an attacker can make argon2 burn.
 type Limits struct {
-	LoginPerAccount    ratelimit.Limit // per normalised e-mail address: slows guessing one account's password
+	// LoginPerAccountAddress is per e-mail address and client address: what
+	// one address may try on one account. Spending it locks that address
+	// out of that account only: the owner still signs in from elsewhere.
+	LoginPerAccountAddress ratelimit.Limit
+	// LoginPerAccount is per e-mail address from every address together:
+	// well above LoginPerAccountAddress, it slows guessing spread over many
+	// addresses (password changes count against it too).
+	LoginPerAccount    ratelimit.Limit
 	LoginPerAddress    ratelimit.Limit // per client address: slows credential stuffing across accounts
 	RegisterPerAccount ratelimit.Limit // per e-mail address: slows probing which addresses are registered
 	RegisterPerAddress ratelimit.Limit // per client address: slows mass account creation
 }
 
 // DefaultLimits: a person who mistypes gets plenty of tries; a script gets
-// one attempt every 90 s per account. Per address the limits are looser,
-// because many people can share one address (NAT, offices, mobile carriers).
+// one attempt every 90 s per account and address, and all addresses together
+// one every 9 s per account. Per address the limits are looser, because many
+// people can share one address (NAT, offices, mobile carriers).
 var DefaultLimits = Limits{
-	LoginPerAccount:    ratelimit.Limit{Burst: 10, Period: 15 * time.Minute},
-	LoginPerAddress:    ratelimit.Limit{Burst: 60, Period: 10 * time.Minute},
-	RegisterPerAccount: ratelimit.Limit{Burst: 5, Period: time.Hour},
-	RegisterPerAddress: ratelimit.Limit{Burst: 20, Period: time.Hour},
+	LoginPerAccountAddress: ratelimit.Limit{Burst: 10, Period: 15 * time.Minute},
+	LoginPerAccount:        ratelimit.Limit{Burst: 100, Period: 15 * time.Minute},
+	LoginPerAddress:        ratelimit.Limit{Burst: 60, Period: 10 * time.Minute},
+	RegisterPerAccount:     ratelimit.Limit{Burst: 5, Period: time.Hour},
+	RegisterPerAddress:     ratelimit.Limit{Burst: 20, Period: time.Hour},
 }
 
 func (c *Config) defaults() error {

@@ -20,6 +20,9 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("GET /api/users/{id}/followers", auth.Anyone, s.handleFollowers)
 	rt.Handle("GET /api/users/{id}/following", auth.Anyone, s.handleFollowing)
 	rt.Handle("GET /api/feed", auth.Signed, s.handleFeed)
+	rt.Handle("GET /api/me/watchlist", auth.Signed, s.handleWatchlist)
+	rt.Handle("PUT /api/me/watchlist/{movie_id}", auth.Signed, s.handleAddToWatchlist)
+	rt.Handle("DELETE /api/me/watchlist/{movie_id}", auth.Signed, s.handleRemoveFromWatchlist)
 }
 
 func (s *Service) handleFollow(w http.ResponseWriter, r *http.Request) error {

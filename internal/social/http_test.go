@@ -26,11 +26,14 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	require.NoError(t, err, "the OpenAPI document is valid")
 	e := newEnv(t, sqldb.SQLite)
 	access := map[string]auth.Access{
-		"PUT /api/users/{id}/follow":    auth.Signed,
-		"DELETE /api/users/{id}/follow": auth.Signed,
-		"GET /api/users/{id}/followers": auth.Anyone,
-		"GET /api/users/{id}/following": auth.Anyone,
-		"GET /api/feed":                 auth.Signed,
+		"PUT /api/users/{id}/follow":          auth.Signed,
+		"DELETE /api/users/{id}/follow":       auth.Signed,
+		"GET /api/users/{id}/followers":       auth.Anyone,
+		"GET /api/users/{id}/following":       auth.Anyone,
+		"GET /api/feed":                       auth.Signed,
+		"GET /api/me/watchlist":               auth.Signed,
+		"PUT /api/me/watchlist/{movie_id}":    auth.Signed,
+		"DELETE /api/me/watchlist/{movie_id}": auth.Signed,
 	}
 	servicetest.RequireRoutesMatchDocument(t, e.router.Routes(), c, access)
 

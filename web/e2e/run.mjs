@@ -26,6 +26,8 @@ import { startFront } from './front.mjs';
 
 const DIST = path.join(webDir, 'dist');
 const SHOTS = path.join(repoDir, 'docs', 'screenshots');
+// pictures of every page at desktop and phone widths, to look at (not committed)
+const LAYOUT_SHOTS = process.env.E2E_SHOTS || path.join(tmpdir(), 'marquee-e2e-shots');
 const REQUIRE_ALL = process.env.E2E_REQUIRE_ALL === '1';
 const ONLY = process.env.E2E_ONLY ?? '';
 const STEP_TIMEOUT = 15_000;
@@ -276,9 +278,8 @@ test('home page: first render of the top-rated list, screenshot', ['GET /api/mov
   log(`home warm reload: top-rated list visible ${ctx.metrics.warmRender?.toFixed(0)} ms after navigation start`);
   // let the lazy genre rows near the top load, then take the picture
   await page.locator('.row').nth(2).locator('.row-list li, .state-empty').first().waitFor();
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, 'home.png') });
-  log(`wrote ${path.relative(repoDir, path.join(SHOTS, 'home.png'))}`);
+  mkdirSync(LAYOUT_SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(LAYOUT_SHOTS, 'home-after-e2e.png') });
 });
 
 test('movie page screenshot', ['GET /api/movies/{id}', 'GET /api/movies/{id}/reviews'], async (ctx) => {
@@ -287,8 +288,7 @@ test('movie page screenshot', ['GET /api/movies/{id}', 'GET /api/movies/{id}/rev
   await page.goto(`/movies/${ctx.movies.a.id}`);
   await page.getByTestId('movie-reviews').waitFor();
   await page.getByRole('button', { name: 'Edit your review' }).waitFor();
-  await page.screenshot({ path: path.join(SHOTS, 'movie.png'), fullPage: true });
-  log(`wrote ${path.relative(repoDir, path.join(SHOTS, 'movie.png'))}`);
+  await page.screenshot({ path: path.join(LAYOUT_SHOTS, 'movie-after-e2e.png'), fullPage: true });
 });
 
 test(
@@ -388,6 +388,7 @@ test('phone-sized screen (375 px): no horizontal scrolling on any page', ['GET /
   await visit(`/search?q=${encodeURIComponent(ctx.movies.a.title)}`, '#search-results, .state-empty', 'search');
   await visit(`/movies/${ctx.movies.a.id}`, '[data-testid=movie-reviews], .reviews .state-empty', 'movie');
   await visit('/register', 'form', 'register');
+  await visit('/browse?genre=drama', '[data-testid=browse-grid] li', 'browse');
   if (ctx.movies.a.crewPerson) await visit(`/actors/${ctx.movies.a.crewPerson}`, 'h1', 'person');
   await visit(`/users/${ctx.userB.id}`, '[role=tabpanel] .review, [role=tabpanel] .state-empty', 'user');
   await logInThroughUI(page, ADMIN);
@@ -395,7 +396,105 @@ test('phone-sized screen (375 px): no horizontal scrolling on any page', ['GET /
   await visit('/account', 'form', 'account');
 });
 
+test('browse: filters in the address, more movies as you scroll; home rows link to it', ['GET /api/movies', 'GET /api/genres'], async (ctx) => {
+  const page = await newPage(ctx);
+  await page.goto('/');
+  const rowLink = page.locator('.row').nth(1).locator('.row-title a');
+  await rowLink.waitFor();
+  await rowLink.click();
+  await page.waitForURL(/\/browse\?genre=/);
+  const grid = page.getByTestId('browse-grid');
+  await grid.locator('li').first().waitFor();
+  const first = await grid.locator('li').count();
+  assert(first === 30, `the first page has 30 movies (${first})`);
+  await page.mouse.wheel(0, 20000);
+  await eventually('the next page after scrolling', async () => (await grid.locator('li').count()) > first);
+  await page.getByLabel('Sort by').selectOption('title');
+  await page.waitForURL(/sort=title/);
+  await page.getByLabel('Rating at least').selectOption('7');
+  await page.waitForURL(/rating_min=7/);
+  await page.reload();
+  assert((await page.getByLabel('Rating at least').inputValue()) === '7', 'the filters come back from the address');
+  await grid.locator('li').first().waitFor();
+});
+
+test('My list: a movie put on the list from its page shows on the home page', ['PUT /api/me/watchlist/{movie_id}', 'GET /api/me/watchlist'], async (ctx) => {
+  const page = await newPage(ctx);
+  await logInThroughUI(page, userB);
+  await page.goto(`/movies/${ctx.movies.b.id}`);
+  await page.getByTestId('watchlist-button').click();
+  await page.getByRole('button', { name: `Remove ${ctx.movies.b.title} from my list` }).waitFor();
+  await page.goto('/');
+  await page.getByTestId('my-list').getByRole('link', { name: new RegExp(escapeRe(ctx.movies.b.title)) }).waitFor();
+});
+
+test('layout at 1280 and 390 px: compact header on phones, pages use the width (screenshots)', ['GET /api/movies/{id}'], async (ctx) => {
+  mkdirSync(LAYOUT_SHOTS, { recursive: true });
+  const pages = [
+    ['home', '/', '[data-testid=top-rated] .row-list li'],
+    ['browse', '/browse?genre=drama&sort=rating', '[data-testid=browse-grid] li'],
+    ['movie', `/movies/${ctx.movies.a.id}`, '[data-testid=movie-reviews]'],
+    ['user', `/users/${ctx.userB.id}`, '[role=tabpanel]'],
+    ['feed', '/feed', 'h1'],
+    ['account', '/account', 'form'],
+  ];
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ]) {
+    const page = await newPage(ctx, { viewport: { width, height } });
+    await logInThroughUI(page, userB);
+    for (const [name, url, ready] of pages) {
+      await page.goto(url);
+      await page.locator(ready).first().waitFor();
+      const file = path.join(LAYOUT_SHOTS, `${name}-${width}.png`);
+      await page.screenshot({ path: file });
+      log(`layout screenshot: ${file}`);
+      const header = await page.locator('.site-header').boundingBox();
+      if (width < 500) assert(header.height <= 110, `${name} at ${width} px: the header is ${header.height} px tall`);
+      if (width >= 1280 && name !== 'account') {
+        // the content reaches across the page, not a column at its left
+        const right = await page.evaluate(() => Math.max(...[...document.querySelectorAll('main .page > *')].map((e) => e.getBoundingClientRect().right)));
+        assert(right > width * 0.8, `${name} at ${width} px: the content ends at ${right.toFixed(0)} px`);
+      }
+    }
+  }
+});
+
 // ---------------------------------------------------------------------------
+
+/** docs/screenshots/{home,movie}.png from the demo as it starts (waits for the demo to fill in). */
+async function demoScreenshots(ctx) {
+  // in place: a full top-rated row that has stopped changing (the ratings
+  // arrive for a few seconds after the first ones)
+  let top = null;
+  let last = '';
+  let stable = 0;
+  await eventually(
+    'the demo community in place (a full, settled top-rated row)',
+    async () => {
+      top = await apiCall(ctx.api, 'GET', '/api/movies/top-rated?limit=20');
+      const now = JSON.stringify(top.items.map((m) => [m.id, m.rating_summary.count]));
+      stable = top.items.length === 20 && now === last ? stable + 1 : 0;
+      last = now;
+      return stable >= 3;
+    },
+    { timeout: 90_000, every: 1000 },
+  );
+  mkdirSync(SHOTS, { recursive: true });
+  const page = await newPage(ctx);
+  await page.goto('/');
+  await page.locator('[data-testid=top-rated] .row-list li').first().waitFor();
+  await page.locator('.row').nth(2).locator('.row-list li').first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: path.join(SHOTS, 'home.png') });
+  await page.goto(`/movies/${top.items[0].id}`);
+  await page.locator('[data-testid=movie-reviews] li').first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: path.join(SHOTS, 'movie.png') });
+  log(`wrote docs/screenshots/home.png and movie.png from the fresh demo`);
+  for (const c of ctx.contexts.splice(0)) await c.close().catch(() => {});
+}
 
 function escapeRe(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -463,6 +562,7 @@ async function main() {
     execFileSync('npm', ['run', 'build'], { cwd: webDir, stdio: 'inherit' });
   }
   const started = Date.now();
+  mkdirSync(LAYOUT_SHOTS, { recursive: true });
   const server = await startMarquee({ demo: true });
   let front = null;
   let browser = null;
@@ -479,9 +579,12 @@ async function main() {
       log(`NOTE: marquee does not serve the web app at / yet (GET / → ${home.status}); using a stand-in front at ${front.url} that serves web/dist and passes /api to marquee`);
     }
     const ops = await served(server.url);
-    await seed(ctx, ops);
     browser = await chromium.launch(launchArgs());
     ctx.browser = browser;
+    // The README's pictures show the demo as `make run` leaves it: taken
+    // before this run writes anything.
+    await demoScreenshots(ctx);
+    await seed(ctx, ops);
 
     for (const t of tests) {
       if (ONLY && !t.name.includes(ONLY)) continue;

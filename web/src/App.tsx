@@ -5,6 +5,7 @@ import { RequireAuth } from './components/RequireAuth';
 import { Loading } from './components/States';
 import { Account } from './pages/Account';
 import { ActorPage } from './pages/ActorPage';
+import { Browse } from './pages/Browse';
 import { Feed } from './pages/Feed';
 import { Home } from './pages/Home';
 import { Login } from './pages/Login';
@@ -23,6 +24,7 @@ export function App() {
       <Routes>
         <Route path="/" element={<Home />} />
         <Route path="/search" element={<Search />} />
+        <Route path="/browse" element={<Browse />} />
         <Route path="/movies/:id" element={<MoviePage />} />
         <Route path="/actors/:id" element={<ActorPage />} />
         <Route path="/users/:id" element={<UserPage />} />

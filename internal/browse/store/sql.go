@@ -456,10 +456,19 @@ func (s *sqlStore) MovieDoc(ctx context.Context, q sqldb.Querier, id string) (Mo
 	return d, nil
 }
 
-// movieSortKeys are the key columns of a sort (without table prefix), the
-// last being the id, and how to turn a cursor value back into an argument.
+// movieSortKeys are the key columns of a sort (without table prefix): the
+// sort's own key, then the title and the id that break its ties, and how to
+// turn a cursor value back into an argument.
 func movieSortKeys(sort MovieSort, desc bool) (keys []string, conv func(i int, v string) (any, error), err error) {
 	text := func(_ int, v string) (any, error) { return v, nil }
+	number := func(parse func(string) (any, error)) func(i int, v string) (any, error) {
+		return func(i int, v string) (any, error) {
+			if i == 0 {
+				return parse(v)
+			}
+			return v, nil
+		}
+	}
 	switch sort {
 	case SortTitle, "":
 		return []string{"title_key", "id"}, text, nil
@@ -473,24 +482,44 @@ func movieSortKeys(sort MovieSort, desc bool) (keys []string, conv func(i int, v
 		if desc {
 			col = "rating_hi"
 		}
-		return []string{col, "id"}, func(i int, v string) (any, error) {
-			if i == 0 {
-				return strconv.ParseFloat(v, 64)
-			}
-			return v, nil
-		}, nil
+		return []string{col, "title_key", "id"}, number(func(v string) (any, error) { return strconv.ParseFloat(v, 64) }), nil
 	case SortPopularity:
-		return []string{"rating_count", "id"}, func(i int, v string) (any, error) {
-			if i == 0 {
-				return strconv.ParseInt(v, 10, 64)
-			}
-			return v, nil
-		}, nil
+		return []string{"rating_count", "title_key", "id"}, number(func(v string) (any, error) { return strconv.ParseInt(v, 10, 64) }), nil
 	case SortCreated:
-		return []string{"created_key", "id"}, text, nil
+		return []string{"created_key", "title_key", "id"}, text, nil
 	default:
 		return nil, nil, fmt.Errorf("unknown movie sort %q", sort)
 	}
+}
+
+// tiesByTitle is sqldb.Keyset for a sort whose first key goes the way desc
+// says while the keys after it (title, id) always go up, so ties read A to Z
+// in both directions. The position test is spelled with a range on the first
+// key, so the index (declared the same way) is entered at the position.
+func tiesByTitle(keys []string, after []string, desc bool, conv func(i int, v string) (any, error)) (where string, args []any, orderBy string, err error) {
+	if !desc {
+		return sqldb.Keyset(keys, after, false, conv)
+	}
+	_, _, rest, err := sqldb.Keyset(keys[1:], nil, false, nil)
+	if err != nil {
+		return "", nil, "", err
+	}
+	orderBy = keys[0] + " DESC, " + rest
+	if after == nil {
+		return "", nil, orderBy, nil
+	}
+	if len(after) != len(keys) {
+		return "", nil, "", sqldb.ErrBadPosition
+	}
+	vals := make([]any, len(after))
+	for i, v := range after {
+		if vals[i], err = conv(i, v); err != nil {
+			return "", nil, "", fmt.Errorf("%w: %v", sqldb.ErrBadPosition, err)
+		}
+	}
+	where = "(" + keys[0] + " <= ? AND (" + keys[0] + " < ? OR (" + strings.Join(keys[1:], ", ") + ") > (" + sqldb.Placeholders(len(keys)-1) + ")))"
+	args = append([]any{vals[0], vals[0]}, vals[1:]...)
+	return where, args, orderBy, nil
 }
 
 func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuery) ([]MovieRow, error) {
@@ -555,7 +584,11 @@ func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuer
 	for i, c := range cols {
 		keys[i] = col(c)
 	}
-	kw, kargs, orderBy, err := sqldb.Keyset(keys, mq.After, mq.Desc, conv)
+	keyset := tiesByTitle
+	if len(keys) == 2 { // the title sort: the title itself, then the id, both ways
+		keyset = sqldb.Keyset
+	}
+	kw, kargs, orderBy, err := keyset(keys, mq.After, mq.Desc, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -728,11 +761,15 @@ func (s *sqlStore) ListPeople(ctx context.Context, q sqldb.Querier, pq PersonQue
 	switch pq.Sort {
 	case SortName, "":
 	case SortPersonCreated:
-		keys = []string{`p.created_key`, `p.id`}
+		keys = []string{`p.created_key`, `p.name_key`, `p.id`}
 	default:
 		return nil, fmt.Errorf("unknown person sort %q", pq.Sort)
 	}
-	kw, kargs, orderBy, err := sqldb.Keyset(keys, pq.After, pq.Desc, func(_ int, v string) (any, error) { return v, nil })
+	keyset := tiesByTitle
+	if len(keys) == 2 {
+		keyset = sqldb.Keyset
+	}
+	kw, kargs, orderBy, err := keyset(keys, pq.After, pq.Desc, func(_ int, v string) (any, error) { return v, nil })
 	if err != nil {
 		return nil, err
 	}
@@ -751,14 +788,18 @@ func (s *sqlStore) ListPeople(ctx context.Context, q sqldb.Querier, pq PersonQue
 	out := []PersonRow{}
 	for rows.Next() {
 		var (
-			r        PersonRow
-			doc      string
-			key0, id string
+			r   PersonRow
+			doc string
 		)
-		if err := rows.Scan(&r.ID, &doc, &key0, &id); err != nil {
+		key := make([]string, len(keys))
+		dest := []any{&r.ID, &doc}
+		for i := range key {
+			dest = append(dest, &key[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("list people: %w", err)
 		}
-		r.Doc, r.Key = []byte(doc), []string{key0, id}
+		r.Doc, r.Key = []byte(doc), key
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

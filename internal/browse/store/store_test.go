@@ -174,7 +174,7 @@ func TestListSorts(t *testing.T) {
 			{store.SortTitle, true, []string{d, c, b, a}},
 			{store.SortYear, true, []string{d, a, c, b}},   // unknown last
 			{store.SortYear, false, []string{c, a, d, b}},  // unknown last
-			{store.SortRating, true, []string{b, a, d, c}}, // 9 (tie by id desc), 3, unrated last
+			{store.SortRating, true, []string{a, b, d, c}}, // 9 (tie by title, A to Z), 3, unrated last
 			{store.SortRating, false, []string{d, a, b, c}},
 			{store.SortPopularity, true, []string{d, a, b, c}},
 			{store.SortPopularity, false, []string{c, b, a, d}},

@@ -112,3 +112,16 @@ type UpdateUserRequest struct {
 	Role            *string `json:"role,omitempty"`
 	CurrentPassword *string `json:"current_password,omitempty"`
 }
+
+// DemoUser is one account of the demo community ((*identity.Service).EnsureDemoUsers).
+// Demo accounts have no password: nobody can sign in as one.
+type DemoUser struct {
+	ID          string // a UUID, stable across runs so a second run finds the first's accounts
+	Email       string // an address under DemoEmailDomain
+	DisplayName string
+	CreatedAt   time.Time
+}
+
+// DemoEmailDomain is the reserved domain (RFC 2606) of the demo accounts'
+// addresses: no real account can have one, and they mark the account as demo.
+const DemoEmailDomain = "demo.marquee.invalid"

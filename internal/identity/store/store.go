@@ -37,6 +37,10 @@ const (
 	RoleAdmin = "admin"
 )
 
+// NoPassword is the password hash of an account nobody may sign in to (the
+// demo community's): it is no argon2id string, so no password matches it.
+const NoPassword = "!no-password"
+
 // User is one account.
 type User struct {
 	ID           string

@@ -52,6 +52,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// SlowRequest is the duration from which a request is logged as a warning.
+const SlowRequest = time.Second
+
 // Observe gives each request an id (X-Request-Id, kept from the client or
 // the gateway when short and plain), trace context (W3C traceparent: the
 // caller's trace continued, or a new one), a request-scoped logger with both,
@@ -86,9 +89,15 @@ func Observe(log *slog.Logger, m *obs.Metrics) Middleware {
 				m.HTTPRequests.WithLabelValues(*route, r.Method, strconv.Itoa(rec.status)).Inc()
 				m.HTTPDuration.WithLabelValues(*route, r.Method).Observe(elapsed.Seconds())
 			}
-			level := slog.LevelInfo
-			if rec.status >= 500 {
+			// Successful requests are routine (debug); failures and slow ones are news.
+			level := slog.LevelDebug
+			switch {
+			case rec.status >= 500:
 				level = slog.LevelError
+			case elapsed >= SlowRequest:
+				level = slog.LevelWarn
+			case rec.status >= 400:
+				level = slog.LevelInfo
 			}
 			reqLog.LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", *route),

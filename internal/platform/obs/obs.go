@@ -4,7 +4,9 @@ package obs
 import (
 	"io"
 	"log/slog"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -12,6 +14,38 @@ import (
 
 // NewLogger returns a JSON slog logger at the named level (debug, info, warn, error).
 func NewLogger(w io.Writer, level string) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: parseLevel(level)}))
+}
+
+// NewLoggerFormat returns a logger at the named level writing JSON lines, or
+// for format "text" plain key=value lines with a short local time for people
+// reading a terminal. "auto" (or "") is text when terminal is true.
+func NewLoggerFormat(w io.Writer, level, format string, terminal bool) *slog.Logger {
+	format = strings.ToLower(format)
+	if format == "text" || ((format == "" || format == "auto") && terminal) {
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: parseLevel(level),
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey && len(groups) == 0 {
+					return slog.String(slog.TimeKey, a.Value.Time().Local().Format(time.TimeOnly))
+				}
+				return a
+			}}))
+	}
+	return NewLogger(w, level)
+}
+
+// IsTerminal reports whether w is a terminal (a character device), where
+// people rather than log collectors read the output.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func parseLevel(level string) slog.Level {
 	var l slog.Level
 	switch strings.ToLower(level) {
 	case "debug":
@@ -23,7 +57,7 @@ func NewLogger(w io.Writer, level string) *slog.Logger {
 	default:
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return l
 }
 
 // Metrics is the process's metric registry with the HTTP metrics every route records.

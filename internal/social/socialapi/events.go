@@ -64,3 +64,21 @@ func (e FollowEvent) Counts() [2]UserCounts {
 		{UserID: e.FolloweeID, FollowersCount: e.FolloweeFollowersCount, FollowingCount: e.FolloweeFollowingCount, CountsVersion: e.FolloweeCountsVersion},
 	}
 }
+
+// Watchlist event types; the envelope subject is "<user_id>:<movie_id>".
+// Emitted only on a change: adding a movie already on the list, or removing
+// one that is not, emits nothing.
+const (
+	WatchlistAdded   = "social.watchlist.added"
+	WatchlistRemoved = "social.watchlist.removed"
+)
+
+// WatchlistEvent is the data of social.watchlist.added and .removed. Of two
+// events about one (user, movie), the later At is the newer state.
+type WatchlistEvent struct {
+	UserID     string    `json:"user_id"`
+	MovieID    string    `json:"movie_id"`
+	MovieTitle string    `json:"movie_title"`
+	OnList     bool      `json:"on_list"` // true after added, false after removed
+	At         time.Time `json:"at"`      // when it was added or removed
+}

@@ -32,3 +32,26 @@ type FollowPage = Page[Follow]
 
 // FeedPage is a page of the feed.
 type FeedPage = Page[FeedItem]
+
+// FollowPair is one follow for (*social.Service).ImportFollows, the bulk path
+// of the demo community.
+type FollowPair struct {
+	FollowerID string
+	FolloweeID string
+	FollowedAt time.Time // now when zero
+}
+
+// WatchlistMovie is a movie as a watchlist shows it.
+type WatchlistMovie struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// WatchlistItem is one movie on a user's list ("My list").
+type WatchlistItem struct {
+	Movie   WatchlistMovie `json:"movie"`
+	AddedAt time.Time      `json:"added_at"`
+}
+
+// WatchlistPage is one page of GET /api/me/watchlist.
+type WatchlistPage = Page[WatchlistItem]

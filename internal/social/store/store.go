@@ -150,6 +150,17 @@ type Store interface {
 	// first (by when they were written), after the position. Deleted reviews,
 	// reviews of deleted movies and reviews by deleted users are left out.
 	Feed(ctx context.Context, q sqldb.Querier, userID string, after *Position, limit int) ([]FeedReview, error)
+
+	// GetMovie reads a movie as the catalog's events described it.
+	GetMovie(ctx context.Context, q sqldb.Querier, id string) (Movie, error)
+	// AddToWatchlist puts a movie on a user's list; added is false (and the
+	// stored time returned) when it was there already.
+	AddToWatchlist(ctx context.Context, q sqldb.Querier, userID, movieID string, now time.Time) (at time.Time, added bool, err error)
+	// RemoveFromWatchlist takes a movie off a user's list; removed is false when it was not on it.
+	RemoveFromWatchlist(ctx context.Context, q sqldb.Querier, userID, movieID string) (removed bool, err error)
+	// Watchlist returns up to limit movies of a user's list, newest first,
+	// after the position; movies the catalog deleted are left out.
+	Watchlist(ctx context.Context, q sqldb.Querier, userID string, after *Position, limit int) ([]socialapi.WatchlistItem, error)
 }
 
 // New returns the store implementation for db's engine.

@@ -26,6 +26,21 @@ describe('authFetch (cookie mode)', () => {
     expect(fake.calls[2].body).toEqual({ display_name: 'New' });
   });
 
+  it('releases the 401 answer before retrying', async () => {
+    signIn();
+    let first: Response | null = null;
+    fakeApi()
+      .on('GET /api/me', () => {
+        if (first) return me();
+        first = problem(401, 'expired');
+        return first;
+      })
+      .on('POST /api/auth/refresh', () => ({ access_token: 'a', refresh_token: 'r', token_type: 'Bearer', expires_in: 900, user: me() }));
+    await unwrap(api.GET('/api/me'));
+    expect(first).not.toBeNull();
+    expect(first!.bodyUsed).toBe(true);
+  });
+
   it('refreshes before the request when the access cookie has expired (no 401 at all)', async () => {
     signIn();
     localStorage.setItem('marquee.access_expires_at', String(Date.now() - 1));

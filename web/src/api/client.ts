@@ -77,7 +77,12 @@ export async function authFetch(input: Request): Promise<Response> {
   const retry = isAuth ? null : input.clone();
   const res = await globalThis.fetch(withCsrf(input));
   if (res.status === 401 && retry && hasSession()) {
-    if (await refreshSession()) return globalThis.fetch(withCsrf(retry));
+    if (await refreshSession()) {
+      // The first answer is done with: release its body (and the connection
+      // it holds) before asking again.
+      await res.body?.cancel().catch(() => undefined);
+      return globalThis.fetch(withCsrf(retry));
+    }
   }
   return res;
 }

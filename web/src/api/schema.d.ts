@@ -326,6 +326,53 @@ export interface paths {
         patch: operations["updateMe"];
         trace?: never;
     };
+    "/api/me/watchlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your list: the movies you keep to watch later, newest first
+         * @description Movies the catalog deleted leave the list (they come back if restored).
+         */
+        get: operations["getWatchlist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/watchlist/{movie_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                movie_id: components["parameters"]["WatchlistMovieID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put a movie on your list
+         * @description Idempotent: a movie already on your list answers the same 200 and keeps its added_at.
+         */
+        put: operations["addToWatchlist"];
+        post?: never;
+        /**
+         * Take a movie off your list
+         * @description Idempotent: 204 whether or not the movie was on your list.
+         */
+        delete: operations["removeFromWatchlist"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/movies": {
         parameters: {
             query?: never;
@@ -387,6 +434,29 @@ export interface paths {
         post?: never;
         /** Soft-delete a movie */
         delete: operations["deleteMovie"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/movies/{id}/poster.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                id: components["parameters"]["MovieID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The generated poster of a movie without one (SVG)
+         * @description Drawn from the title, year and first genre. A movie document whose catalog entry has no poster_url points here, with ?v= naming the version: that URL's answer never changes and may be cached for a year.
+         */
+        get: operations["getGeneratedPoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1385,6 +1455,24 @@ export interface components {
             /** @description pass as ?cursor= for the next page; null on the last page */
             next_cursor: string | null;
         };
+        /** @description a movie on your list */
+        WatchlistItem: {
+            /**
+             * Format: date-time
+             * @description when you put it on the list
+             */
+            added_at: string;
+            movie: {
+                id: string;
+                title: string;
+            };
+        };
+        /** @description a page of your list */
+        WatchlistPage: {
+            items: components["schemas"]["WatchlistItem"][];
+            /** @description pass as ?cursor= for the next page; null on the last page */
+            next_cursor: string | null;
+        };
     };
     responses: never;
     parameters: {
@@ -1410,6 +1498,8 @@ export interface components {
         ReviewID: string;
         /** @description user id */
         UserID: string;
+        /** @description movie id */
+        WatchlistMovieID: string;
     };
     requestBodies: never;
     headers: never;
@@ -2688,6 +2778,156 @@ export interface operations {
             };
         };
     };
+    getWatchlist: {
+        parameters: {
+            query?: {
+                /** @description page size (default 20); outside 1..100 is a 400 naming limit */
+                limit?: components["parameters"]["Limit"];
+                /** @description opaque position from next_cursor of the previous page (same sort and order) */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of your list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchlistPage"];
+                };
+            };
+            /** @description invalid limit or cursor (named in errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addToWatchlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                movie_id: components["parameters"]["WatchlistMovieID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the movie is on your list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchlistItem"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such movie (unknown, or deleted) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeFromWatchlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                movie_id: components["parameters"]["WatchlistMovieID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the movie is not on your list */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the id is not a movie id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMovies: {
         parameters: {
             query?: {
@@ -2705,7 +2945,7 @@ export interface operations {
                 rating_min?: number;
                 /** @description only movies with a playable video. There are no videos yet: true matches no movie, false (or absent) does not filter. */
                 available?: boolean;
-                /** @description title (default; A-Z by default), year (release date; newest first by default; unknown dates last both ways), rating (average; best first by default; unrated movies last both ways), popularity (number of ratings; most first by default), created (newest first by default). Ties go by id. */
+                /** @description title (default; A-Z by default), year (release date; newest first by default; unknown dates last both ways), rating (average; best first by default; unrated movies last both ways), popularity (number of ratings; most first by default), created (newest first by default). Ties go by title (A to Z whichever the order), then id. */
                 sort?: "title" | "year" | "rating" | "popularity" | "created";
                 /** @description asc or desc (the default depends on sort) */
                 order?: components["parameters"]["Order"];
@@ -3065,6 +3305,57 @@ export interface operations {
                 };
             };
             /** @description no such movie (or already deleted) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getGeneratedPoster: {
+        parameters: {
+            query?: {
+                /** @description the version the movie document names (cache key) */
+                v?: string;
+            };
+            header?: never;
+            path: {
+                /** @description movie id */
+                id: components["parameters"]["MovieID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the poster */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such movie (or soft-deleted) */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,3 +1,4 @@
+import { readableField } from '../pages/admin/fields';
 import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import type { FieldErrors } from '../api/problem';
 
@@ -91,7 +92,7 @@ export function FormError({ message, fields, shown = [] }: { message?: string | 
         <ul>
           {others.map(([f, reason]) => (
             <li key={f}>
-              <code>{f}</code> {reason}
+              <strong>{readableField(f)}</strong> {reason}
             </li>
           ))}
         </ul>

@@ -11,6 +11,11 @@ export interface CardMovie {
   weighted_rating?: number;
 }
 
+/** Whether the poster itself prints the title: no poster (placeholder) or a generated one. */
+export function showsTitle(url: string | null | undefined): boolean {
+  return !url || /\/api\/movies\/[^/]+\/poster\.svg/.test(url);
+}
+
 /** A movie in a row or grid: poster, title, year and average rating; the whole card is one link. */
 export function MovieCard({ movie }: { movie: CardMovie }) {
   const avg = movie.rating_summary?.average;
@@ -18,7 +23,8 @@ export function MovieCard({ movie }: { movie: CardMovie }) {
   return (
     <Link className="card" to={`/movies/${movie.id}`}>
       <Poster id={movie.id} title={movie.title} url={movie.poster_url} />
-      <span className="card-title">{movie.title}</span>
+      {/* a drawn poster (generated, or the placeholder) shows the title already */}
+      <span className={showsTitle(movie.poster_url) ? 'card-title visually-hidden' : 'card-title'}>{movie.title}</span>
       <span className="card-meta">
         {year(movie.release_date)}
         {count > 0 && (

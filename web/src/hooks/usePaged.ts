@@ -32,6 +32,7 @@ export function usePaged<T>(loadPage: (cursor: string | undefined, signal: Abort
   useEffect(() => {
     const ctrl = new AbortController();
     ctrlRef.current = ctrl;
+    setCursor(null); // the old list's position means nothing to the new one
     setStatus('loading');
     setError(null);
     loadRef

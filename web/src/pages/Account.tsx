@@ -15,7 +15,7 @@ export function Account() {
   if (!user) return null;
 
   return (
-    <div className="page narrow">
+    <div className="page account-page">
       <h1>Your account</h1>
       <p className="muted">
         Signed in as <strong>{user.email}</strong>

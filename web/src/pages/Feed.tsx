@@ -14,7 +14,7 @@ export function Feed() {
     [],
   );
   return (
-    <div className="page narrow">
+    <div className="page wide-list">
       <div className="page-head">
         <h1>Your feed</h1>
         <button type="button" className="button button-quiet" onClick={list.reload}>

@@ -1,6 +1,8 @@
 import { useCallback } from 'react';
+import { Link } from 'react-router-dom';
 import { api, type Genre } from '../api/client';
 import { unwrap } from '../api/problem';
+import { useAuth } from '../auth/AuthContext';
 import { MovieRow } from '../components/MovieRow';
 import { ErrorState } from '../components/States';
 import { useAsync } from '../hooks/useAsync';
@@ -16,8 +18,27 @@ function pickGenres(genres: Genre[]): Genre[] {
   return list.slice(0, GENRE_ROWS);
 }
 
+/** A row's title that opens the browse page with the row's filters. */
+function RowLink({ to, children }: { to: string; children: string }) {
+  return (
+    <Link to={to} className="row-link">
+      {children} <span aria-hidden="true">›</span>
+    </Link>
+  );
+}
+
 export function Home() {
   useTitle(undefined);
+  const { user } = useAuth();
+  const myList = useCallback(
+    async (signal: AbortSignal) =>
+      (await unwrap(api.GET('/api/me/watchlist', { params: { query: { limit: 20 } }, signal, cache: 'no-cache' }))).items.map((it) => ({
+        id: it.movie.id,
+        title: it.movie.title,
+        poster_url: `/api/movies/${it.movie.id}/poster.svg`,
+      })),
+    [],
+  );
   const genres = useAsync((signal) => unwrap(api.GET('/api/genres', { signal })), []);
 
   const topRated = useCallback(
@@ -31,17 +52,27 @@ export function Home() {
       <MovieRow
         id="top-rated"
         testId="top-rated"
-        title="Top rated"
+        title={<RowLink to="/browse?sort=rating">Top rated</RowLink>}
         load={topRated}
         empty="No ratings yet. Rate the movies you have seen and the best ones show up here."
       />
+      {user && (
+        <MovieRow
+          key={`my-list-${user.id}`}
+          id="my-list"
+          testId="my-list"
+          title="My list"
+          load={myList}
+          empty="Nothing on your list yet: “+ My list” on a movie’s page keeps it here."
+        />
+      )}
       {genres.state.status === 'error' && <ErrorState error={genres.state.error} onRetry={genres.reload} title="Could not load the genres" />}
       {genres.state.status === 'ok' &&
         pickGenres(genres.state.data.items).map((g) => (
           <MovieRow
             key={g.id}
             id={`genre-${g.slug}`}
-            title={g.name}
+            title={<RowLink to={`/browse?genre=${encodeURIComponent(g.slug)}&sort=rating`}>{g.name}</RowLink>}
             lazy
             load={async (signal) =>
               (

@@ -9,6 +9,7 @@ import { Poster } from '../components/Poster';
 import { RatingHistogram } from '../components/RatingHistogram';
 import { ReviewEditor } from '../components/ReviewEditor';
 import { ReviewItem } from '../components/ReviewItem';
+import { WatchlistButton } from '../components/WatchlistButton';
 import { ErrorState, Loading } from '../components/States';
 import { longDate, runtime, year } from '../format';
 import { useAsync } from '../hooks/useAsync';
@@ -24,6 +25,7 @@ export function MoviePage() {
   const { id = '' } = useParams();
   const { state, reload, set } = useAsync((signal) => unwrap(api.GET('/api/movies/{id}', { params: { path: { id } }, signal })), [id]);
   const movie = state.data;
+  const { user } = useAuth();
   useTitle(movie?.title ?? (state.status === 'loading' ? 'Loading…' : undefined));
 
   // The rating summary comes from the read model, which learns about a review
@@ -75,12 +77,15 @@ export function MoviePage() {
           {movie.genres.length > 0 && (
             <ul className="chips" aria-label="Genres">
               {movie.genres.map((g) => (
-                <li key={g.id} className="chip">
-                  {g.name}
+                <li key={g.id}>
+                  <Link className="chip" to={`/browse?genre=${encodeURIComponent(g.slug)}&sort=rating`}>
+                    {g.name}
+                  </Link>
                 </li>
               ))}
             </ul>
           )}
+          {user && <WatchlistButton movieId={movie.id} title={movie.title} />}
           {movie.overview ? <p className="overview">{movie.overview}</p> : <p className="muted">No synopsis yet.</p>}
           <RatingHistogram summary={movie.rating_summary} />
         </div>

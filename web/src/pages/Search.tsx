@@ -32,7 +32,7 @@ export function Search() {
   }, []);
 
   return (
-    <div className="page narrow">
+    <div className="page search-page">
       <h1>{urlQ ? <>Results for “{urlQ}”</> : 'Search'}</h1>
       <Results q={q} waiting={urlQ !== q} />
     </div>
@@ -62,13 +62,27 @@ function Results({ q, waiting }: { q: string; waiting: boolean }) {
         </Empty>
       )}
       {q && state.data && state.data.length > 0 && (
-        <ul id="search-results" className="result-list" aria-busy={state.status === 'loading'} data-testid="search-results">
-          {state.data.map((r) => (
-            <li key={`${r.kind}:${r.id}`}>
-              <ResultItem r={r} />
-            </li>
-          ))}
-        </ul>
+        <div id="search-results" className="result-sections" aria-busy={state.status === 'loading'} data-testid="search-results">
+          {(['movie', 'person'] as const).map((kind) => {
+            const items = state.data!.filter((r) => r.kind === kind);
+            if (items.length === 0) return null;
+            const label = kind === 'movie' ? 'Movies' : 'People';
+            return (
+              <section key={kind} aria-labelledby={`results-${kind}`}>
+                <h2 id={`results-${kind}`} className="results-title">
+                  {label} <span className="muted">({items.length})</span>
+                </h2>
+                <ul className="result-list">
+                  {items.map((r) => (
+                    <li key={`${r.kind}:${r.id}`}>
+                      <ResultItem r={r} />
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            );
+          })}
+        </div>
       )}
     </>
   );

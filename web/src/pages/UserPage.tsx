@@ -37,7 +37,7 @@ export function UserPage() {
   const self = me?.id === user.id;
   const followers = user.followers_count + followDelta;
   return (
-    <div className="page narrow user-page">
+    <div className="page wide-list user-page">
       <header className="user-head">
         <div>
           <h1>{user.display_name}</h1>

@@ -167,15 +167,13 @@ function MovieEditor({ movie, genres, genresState, onSaved, onReload }: EditorPr
     setMessage(null);
     setFields({});
     setSaved(null);
+    // The server's check runs even when a field fails here, so every error
+    // shows at once: a field that fails here is sent as a value the server
+    // refuses too (nothing is saved), and the reason given here wins for it.
     const local = clientErrors(d);
-    if (Object.keys(local).length) {
-      setFields(local);
-      setMessage('The movie was not saved: correct the fields marked below.');
-      setBusy(false);
-      return;
-    }
     try {
       const body = writeOf(d);
+      if (local.runtime_minutes) body.runtime_minutes = 0;
       if (movie) {
         const m = await unwrap(api.PUT('/api/movies/{id}', { params: { path: { id: movie.id } }, body }));
         onSaved(m);
@@ -185,7 +183,7 @@ function MovieEditor({ movie, genres, genresState, onSaved, onReload }: EditorPr
       }
     } catch (err) {
       if (err instanceof ApiError) {
-        setFields(err.fields);
+        setFields({ ...err.fields, ...local });
         setMessage(err.status === 422 || err.status === 400 ? 'The movie was not saved: correct the fields marked below.' : err.message);
       } else setMessage(errorMessage(err));
     } finally {

@@ -61,13 +61,33 @@ describe('movie form', () => {
     expect(await screen.findByLabelText('Title')).toHaveAccessibleDescription('is required');
     expect(screen.getByLabelText('Release date')).toHaveAccessibleDescription(/must be a date as YYYY-MM-DD/);
     expect(screen.getByLabelText('Poster URL')).toHaveAccessibleDescription('must be an absolute http or https URL');
-    expect(screen.getByRole('group', { name: 'Genres' })).toHaveAccessibleDescription('genre_ids[0]: is not a known genre');
+    expect(screen.getByRole('group', { name: 'Genres' })).toHaveAccessibleDescription('Genre 1: is not a known genre');
     expect(screen.getByRole('alert')).toHaveTextContent('correct the fields marked below');
     // focus goes to the first rejected field
     expect(screen.getByLabelText('Title')).toHaveFocus();
     const sent = fake.calls.find((c) => c.method === 'POST')!;
     expect(sent.headers.get('X-CSRF-Token')).toBe('csrf-123');
     expect(sent.body).toMatchObject({ title: '', release_date: '1979-13-01', genre_ids: ['g1'], poster_url: 'ftp://x' });
+  });
+
+  it('shows its own errors and the server’s at once, with readable names', async () => {
+    const fake = admin().on('POST /api/movies', () =>
+      problem(422, 'The request has invalid fields.', [
+        { field: 'title', reason: 'is required' },
+        { field: 'runtime_minutes', reason: 'must be from 1 to 1000 minutes' },
+        { field: 'languages[1]', reason: 'is not a language code' },
+      ]),
+    );
+    renderAt(<App />, { route: '/admin/movies/new' });
+    await userEvent.type(await screen.findByLabelText('Runtime (minutes)', {}, { timeout: 3000 }), 'two hours');
+    await userEvent.type(screen.getByLabelText('Languages'), 'en, english!');
+    await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
+
+    expect(await screen.findByLabelText('Title')).toHaveAccessibleDescription('is required');
+    expect(screen.getByLabelText('Runtime (minutes)')).toHaveAccessibleDescription(/whole number/);
+    expect(screen.getByLabelText('Languages')).toHaveAccessibleDescription(/Language 2: is not a language code/);
+    const sent = fake.calls.find((c) => c.method === 'POST')!;
+    expect(sent.body).toMatchObject({ runtime_minutes: 0 }); // refused by the server too: nothing saved
   });
 
   it('adds cast through the person picker and shows errors on the cast row', async () => {
@@ -80,7 +100,7 @@ describe('movie form', () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Add Tom Skerritt (1933)' }));
     await userEvent.type(screen.getByLabelText('Character played by Tom Skerritt'), 'Dallas');
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
-    expect(await screen.findByLabelText('Character played by Tom Skerritt')).toHaveAccessibleDescription('cast[0].person_id: is not a known person');
+    expect(await screen.findByLabelText('Character played by Tom Skerritt')).toHaveAccessibleDescription('Cast member 1, person: is not a known person');
   });
 
   it('creates, then deletes and restores a movie', async () => {

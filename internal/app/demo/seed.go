@@ -1,0 +1,93 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/marquee-dev/marquee/internal/catalog"
+	catalogdemo "github.com/marquee-dev/marquee/internal/catalog/demo"
+	"github.com/marquee-dev/marquee/internal/identity/identityapi"
+	"github.com/marquee-dev/marquee/internal/reviews"
+	"github.com/marquee-dev/marquee/internal/social/socialapi"
+)
+
+// The services' bulk operations the demo writes through (each writes its
+// events in the same transactions, so the read models fill as in production).
+type (
+	CatalogImporter interface {
+		ImportDemo(ctx context.Context, rows []catalogdemo.Row) (catalog.ImportReport, error)
+	}
+	UserCreator interface {
+		EnsureDemoUsers(ctx context.Context, users []identityapi.DemoUser) (int, error)
+	}
+	ReviewImporter interface {
+		ImportSynthetic(ctx context.Context, in []reviews.SyntheticReview) (reviews.ImportResult, error)
+	}
+	FollowImporter interface {
+		ImportFollows(ctx context.Context, pairs []socialapi.FollowPair) (int, error)
+	}
+)
+
+// Services are the services the demo is written to. Catalog is required;
+// the community needs the other three (it is left out, with a log line, when
+// one of them runs in another process).
+type Services struct {
+	Catalog  CatalogImporter
+	Identity UserCreator
+	Reviews  ReviewImporter
+	Social   FollowImporter
+}
+
+// Seed imports the demo catalog embedded in the binary, then the community.
+// Both are idempotent. Rows the catalog cannot take are logged by the import
+// that skipped them (the one that created movies), not on every start.
+func Seed(ctx context.Context, s Services, log *slog.Logger) error {
+	if s.Catalog == nil {
+		return fmt.Errorf("seeding the demo catalog needs the catalog service in this process")
+	}
+	started := time.Now()
+	rows, rejects, err := catalogdemo.Embedded()
+	if err != nil {
+		return fmt.Errorf("read the demo catalog: %w", err)
+	}
+	report, err := s.Catalog.ImportDemo(ctx, rows)
+	if err != nil {
+		return err
+	}
+	if report.Created > 0 {
+		for _, r := range rejects {
+			log.Warn("demo catalog row skipped", "line", r.Line, "title", r.Title, "reason", r.Reason)
+		}
+		out, _ := json.Marshal(report)
+		log.Info("demo catalog imported", "rows", len(rows), "rejected", len(rejects), "report", json.RawMessage(out))
+	} else {
+		log.Debug("demo catalog already imported", "rows", len(rows), "rejected", len(rejects))
+	}
+	if s.Identity == nil || s.Reviews == nil || s.Social == nil {
+		log.Info("demo community left out: it needs the identity, reviews and social services in this process")
+		return nil
+	}
+	c := Build(rows, report.MovieIDs)
+	users, err := s.Identity.EnsureDemoUsers(ctx, c.Users)
+	if err != nil {
+		return fmt.Errorf("demo users: %w", err)
+	}
+	follows, err := s.Social.ImportFollows(ctx, c.Follows)
+	if err != nil {
+		return fmt.Errorf("demo follows: %w", err)
+	}
+	res, err := s.Reviews.ImportSynthetic(ctx, c.Reviews)
+	if err != nil {
+		return fmt.Errorf("demo reviews: %w", err)
+	}
+	level := slog.LevelInfo
+	if users == 0 && follows == 0 && res.Imported == 0 {
+		level = slog.LevelDebug // a later start: nothing new
+	}
+	log.Log(ctx, level, "demo community written", "users", users, "follows", follows, "reviews", res.Imported,
+		"seconds", time.Since(started).Seconds())
+	return nil
+}
