@@ -569,7 +569,6 @@ func (s *sqlStore) TakeSandboxFailNext(ctx context.Context, q sqldb.Querier, use
 	return n > 0, err
 }
 
-
 func (s *sqlStore) EnsureSetting(ctx context.Context, q sqldb.Querier, key, value string) (string, error) {
 	if _, err := q.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, value); err != nil {
 		return "", fmt.Errorf("setting %s: %w", key, err)
