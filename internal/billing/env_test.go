@@ -231,3 +231,8 @@ func (e *env) addMovie() string {
 	require.NoError(e.t, servicetest.Apply(e.t, e.ctx, e.db, servicetest.HandlersByConsumer(e.svc.Subscriptions()), billing.ConsumerMovies, ev))
 	return id
 }
+
+func newJSONRequest(t testing.TB, e *env, method, path, token string, body any) *http.Request {
+	t.Helper()
+	return servicetest.NewRequest(t, e.ctx, method, e.srv.URL+path, token, body)
+}
