@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/marquee-dev/marquee/internal/billing"
 	"github.com/marquee-dev/marquee/internal/browse"
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
@@ -43,7 +44,7 @@ import (
 const Gateway = "gateway"
 
 // Services are the services this binary knows, in start order.
-var Services = []string{"identity", "catalog", "reviews", "social", "browse", Gateway}
+var Services = []string{"identity", "catalog", "reviews", "social", "browse", "billing", Gateway}
 
 // definitions says what the composition root needs of each service, even
 // when it runs in another process (the gateway routes by its document).
@@ -56,6 +57,7 @@ var definitions = map[string]struct {
 	"reviews":  {reviews.OpenAPI, reviews.Migrations},
 	"social":   {social.OpenAPI, social.Migrations},
 	"browse":   {browse.OpenAPI, browse.Migrations},
+	"billing":  {billing.OpenAPI, billing.Migrations},
 }
 
 // service is what every service offers the composition root.
@@ -104,7 +106,8 @@ type unit struct {
 	relay     *events.Relay
 	consumers []*events.Consumer
 	router    *httpx.Router
-	worker    worker // the service's background work, if it has some
+	handler   http.Handler // what the gateway calls: the router, wrapped where a service asks
+	worker    worker       // the service's background work, if it has some
 }
 
 // Mode says whether the process serves (bus, relays, HTTP) or only works on
@@ -189,9 +192,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 			svc = social.New(u.db, u.outbox, svcLog)
 		case "browse":
 			svc = browse.New(u.db, svcLog, browse.Config{TopRatedMinVotes: cfg.TopRatedMinVotes})
+		case "billing":
+			if svc, err = newBilling(ctx, u, svcLog, cfg); err != nil {
+				return nil, err
+			}
 		}
 		u.router = httpx.NewRouter(verifier)
 		svc.Routes(u.router)
+		u.handler = u.router
+		if name == "billing" {
+			u.handler = billing.Handler(u.router)
+		}
 		u.worker, _ = svc.(worker)
 		if c, ok := svc.(consumer); ok && a.bus != nil {
 			for _, sub := range c.Subscriptions() {
@@ -209,7 +220,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 		}
 		b := gateway.Backend{Service: name, Spec: definitions[name].spec}
 		if u := a.unit(name); u != nil {
-			b.Local = u.router
+			b.Local = u.handler
 		} else if b.Remote = cfg.ServiceURL(name); b.Remote == "" {
 			if cfg.Runs(Gateway) {
 				return nil, fmt.Errorf("the gateway needs the %s service: run it here or set MARQUEE_%s_URL", name, strings.ToUpper(name))
@@ -225,6 +236,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 	}
 	a.handler = a.routes()
 	return a, nil
+}
+
+// newBilling builds the billing service from the configuration.
+func newBilling(ctx context.Context, u *unit, log *slog.Logger, cfg config.Config) (*billing.Service, error) {
+	return billing.New(ctx, u.db, u.outbox, log, billing.Config{
+		PublicURL:            cfg.PublicURL,
+		SandboxWebhookSecret: cfg.SandboxWebhookSecret,
+		SandboxWebhookURL:    cfg.SandboxWebhookURL,
+		SandboxDuplicateRate: billing.DefaultSandboxDuplicateRate,
+		SandboxReorderRate:   billing.DefaultSandboxReorderRate,
+		Stripe:               billing.StripeConfig{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIBase: cfg.StripeAPIBase},
+	})
 }
 
 func (a *App) openUnit(ctx context.Context, name string) (*unit, error) {
@@ -311,6 +334,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /metrics", httpx.Routed(promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{})))
 	mux.Handle("/api/", a.gateway)         // the API, /api/openapi.json, /api/docs
 	mux.Handle("/.well-known/", a.gateway) // jwks.json
+	mux.Handle("/sandbox/", a.gateway)     // the sandbox payment provider's checkout pages
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
 		httpx.Observe(a.log, a.metrics),

@@ -280,7 +280,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&ready))
 	resp.Body.Close()
 	require.Equal(t, "ready", ready.Status)
-	for _, svc := range []string{"identity", "catalog", "reviews", "social", "browse"} {
+	for _, svc := range []string{"identity", "catalog", "reviews", "social", "browse", "billing"} {
 		require.Equal(t, "ok", ready.Checks["database:"+svc])
 	}
 	require.Equal(t, "ok", ready.Checks["nats"])

@@ -41,10 +41,10 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("GET /api/me/entitlements/movies/{id}", auth.Signed, s.handleCanWatch)
 
 	rt.Handle("POST /api/sandbox/fail-next-renewal", auth.Signed, s.handleFailNextRenewal)
-	rt.Handle("GET /sandbox/checkout/{session_id}", auth.Anyone, s.handleCheckoutPage)
-	rt.Handle("POST /sandbox/checkout/{session_id}/pay", auth.Anyone, s.checkoutAction(s.sandbox.Pay))
-	rt.Handle("POST /sandbox/checkout/{session_id}/decline", auth.Anyone, s.checkoutAction(s.sandbox.Decline))
-	rt.Handle("POST /sandbox/checkout/{session_id}/expire", auth.Anyone, s.checkoutAction(s.sandbox.Expire))
+	rt.Handle("GET /sandbox/checkout/{id}", auth.Anyone, s.handleCheckoutPage)
+	rt.Handle("POST /sandbox/checkout/{id}/pay", auth.Anyone, s.checkoutAction(s.sandbox.Pay))
+	rt.Handle("POST /sandbox/checkout/{id}/decline", auth.Anyone, s.checkoutAction(s.sandbox.Decline))
+	rt.Handle("POST /sandbox/checkout/{id}/expire", auth.Anyone, s.checkoutAction(s.sandbox.Expire))
 }
 
 // Handler wraps the service's router for mounting: requests to the

@@ -319,7 +319,7 @@ func formatPrice(amount int64, currency string) string {
 // handleCheckoutPage serves the hosted checkout page. The session id is the
 // capability: anyone holding it may pay, as with a provider's hosted page.
 func (s *Service) handleCheckoutPage(w http.ResponseWriter, r *http.Request) error {
-	ss, err := s.sandbox.Session(r.Context(), r.PathValue("session_id"))
+	ss, err := s.sandbox.Session(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		return httpx.NotFound("checkout session")
 	}
@@ -341,7 +341,7 @@ func (s *Service) handleCheckoutPage(w http.ResponseWriter, r *http.Request) err
 // redirect back to the app's order page.
 func (s *Service) checkoutAction(act func(context.Context, string) (store.SandboxSession, error)) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ss, err := act(r.Context(), r.PathValue("session_id"))
+		ss, err := act(r.Context(), r.PathValue("id"))
 		if errors.Is(err, store.ErrNotFound) {
 			return httpx.NotFound("checkout session")
 		}

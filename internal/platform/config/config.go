@@ -31,6 +31,14 @@ type Config struct {
 	TopRatedMinVotes int
 	RequestTimeout   time.Duration // MARQUEE_REQUEST_TIMEOUT (default 30s)
 
+	// Billing.
+	PublicURL            string // MARQUEE_PUBLIC_URL: where browsers reach the platform (checkout and return URLs); empty: paths only
+	SandboxWebhookSecret string // MARQUEE_SANDBOX_WEBHOOK_SECRET: signs the sandbox's webhooks (default: generated once, kept in billing's database)
+	SandboxWebhookURL    string // MARQUEE_SANDBOX_WEBHOOK_URL: where the sandbox POSTs webhooks (default: billing's handler in process)
+	StripeSecretKey      string // MARQUEE_STRIPE_SECRET_KEY: selects Stripe for new orders
+	StripeWebhookSecret  string // MARQUEE_STRIPE_WEBHOOK_SECRET: verifies Stripe's webhooks
+	StripeAPIBase        string // MARQUEE_STRIPE_API_BASE: another Stripe API address (stripe-mock)
+
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
 	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where the gateway reaches a service run elsewhere
 }
@@ -38,15 +46,21 @@ type Config struct {
 // Load reads the configuration for a process that knows the given services.
 func Load(getenv func(string) string, known []string) (Config, error) {
 	c := Config{
-		DataDir:             or(getenv("MARQUEE_DATA_DIR"), "./data"),
-		HTTPAddr:            or(getenv("MARQUEE_HTTP_ADDR"), ":8080"),
-		DatabaseURL:         getenv("MARQUEE_DATABASE_URL"),
-		NATSURL:             getenv("MARQUEE_NATS_URL"),
-		LogLevel:            or(getenv("MARQUEE_LOG_LEVEL"), "info"),
-		AuthIssuer:          or(getenv("MARQUEE_AUTH_ISSUER"), "marquee"),
-		AuthAudience:        or(getenv("MARQUEE_AUTH_AUDIENCE"), "marquee"),
-		serviceDatabaseURLs: map[string]string{},
-		serviceURLs:         map[string]string{},
+		DataDir:              or(getenv("MARQUEE_DATA_DIR"), "./data"),
+		HTTPAddr:             or(getenv("MARQUEE_HTTP_ADDR"), ":8080"),
+		DatabaseURL:          getenv("MARQUEE_DATABASE_URL"),
+		NATSURL:              getenv("MARQUEE_NATS_URL"),
+		LogLevel:             or(getenv("MARQUEE_LOG_LEVEL"), "info"),
+		AuthIssuer:           or(getenv("MARQUEE_AUTH_ISSUER"), "marquee"),
+		AuthAudience:         or(getenv("MARQUEE_AUTH_AUDIENCE"), "marquee"),
+		PublicURL:            strings.TrimRight(getenv("MARQUEE_PUBLIC_URL"), "/"),
+		SandboxWebhookSecret: getenv("MARQUEE_SANDBOX_WEBHOOK_SECRET"),
+		SandboxWebhookURL:    getenv("MARQUEE_SANDBOX_WEBHOOK_URL"),
+		StripeSecretKey:      getenv("MARQUEE_STRIPE_SECRET_KEY"),
+		StripeWebhookSecret:  getenv("MARQUEE_STRIPE_WEBHOOK_SECRET"),
+		StripeAPIBase:        getenv("MARQUEE_STRIPE_API_BASE"),
+		serviceDatabaseURLs:  map[string]string{},
+		serviceURLs:          map[string]string{},
 	}
 	var errs []error
 	var err error
@@ -96,6 +110,14 @@ func Load(getenv func(string) string, known []string) (Config, error) {
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		errs = append(errs, fmt.Errorf("MARQUEE_REDIS_URL=%q: want redis://host:port/db", c.RedisURL))
+	}
+	for key, v := range map[string]string{"MARQUEE_PUBLIC_URL": c.PublicURL, "MARQUEE_SANDBOX_WEBHOOK_URL": c.SandboxWebhookURL, "MARQUEE_STRIPE_API_BASE": c.StripeAPIBase} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			errs = append(errs, fmt.Errorf("%s=%q: want an http(s) URL", key, v))
+		}
+	}
+	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
+		errs = append(errs, errors.New("MARQUEE_STRIPE_SECRET_KEY is set without MARQUEE_STRIPE_WEBHOOK_SECRET: Stripe's webhooks could not be verified"))
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		errs = append(errs, fmt.Errorf("MARQUEE_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
