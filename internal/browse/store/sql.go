@@ -553,6 +553,13 @@ func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuer
 	if mq.Nothing {
 		where = append(where, `1 = 0`)
 	}
+	if mq.PlanID != "" {
+		where = append(where, idCol+` IN (SELECT pm.movie_id FROM browse_plan_movies pm WHERE pm.plan_id = ?)`)
+		args = append(args, mq.PlanID)
+	}
+	if mq.AnyPlan {
+		where = append(where, idCol+` IN (SELECT pm.movie_id FROM browse_plan_movies pm)`)
+	}
 	keys := make([]string, len(cols))
 	for i, c := range cols {
 		keys[i] = col(c)
