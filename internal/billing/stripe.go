@@ -19,6 +19,8 @@ type StripeConfig struct {
 	// APIBase replaces https://api.stripe.com (stripe-mock in tests,
 	// MARQUEE_STRIPE_API_BASE).
 	APIBase string
+	// HTTPClient, if set, makes the API calls (tests record them).
+	HTTPClient *http.Client
 }
 
 // stripeProvider is the Stripe adapter: hosted Checkout Sessions, refunds
@@ -34,11 +36,16 @@ type stripeProvider struct {
 
 func newStripe(cfg StripeConfig, publicURL string) *stripeProvider {
 	var opts []stripe.ClientOption
-	if cfg.APIBase != "" {
-		retries := int64(0)
-		opts = append(opts, stripe.WithBackends(stripe.NewBackendsWithConfig(&stripe.BackendConfig{
-			URL: stripe.String(strings.TrimRight(cfg.APIBase, "/")), MaxNetworkRetries: &retries,
-			HTTPClient: &http.Client{Timeout: 20 * time.Second}})))
+	if cfg.APIBase != "" || cfg.HTTPClient != nil {
+		hc := cfg.HTTPClient
+		if hc == nil {
+			hc = &http.Client{Timeout: 20 * time.Second}
+		}
+		bc := &stripe.BackendConfig{HTTPClient: hc}
+		if cfg.APIBase != "" {
+			bc.URL = stripe.String(strings.TrimRight(cfg.APIBase, "/"))
+		}
+		opts = append(opts, stripe.WithBackends(stripe.NewBackendsWithConfig(bc)))
 	}
 	return &stripeProvider{client: stripe.NewClient(cfg.SecretKey, opts...), cfg: cfg, publicURL: strings.TrimRight(publicURL, "/")}
 }
