@@ -64,6 +64,7 @@ type env struct {
 	client *http.Client
 	minter *authtest.Minter
 	admin  string
+	real   bool // the service reads time.Now (benchmarks with the job runner running)
 }
 
 type envOption func(*billing.Config, *[]billing.Option)
@@ -81,7 +82,12 @@ func withFault(f func(point string) error) envOption {
 
 func newEnv(t testing.TB, engine sqldb.Engine, opts ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), dbURL: sqldbtest.URL(t, engine),
+	return newEnvClock(t, engine, false, opts...)
+}
+
+func newEnvClock(t testing.TB, engine sqldb.Engine, real bool, opts ...envOption) *env {
+	t.Helper()
+	e := &env{t: t, ctx: context.Background(), dbURL: sqldbtest.URL(t, engine), real: real,
 		clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, minter: authtest.New(t)}
 	e.start(opts...)
 	e.admin = e.minter.Token(t, uuid.Must(uuid.NewV7()).String(), auth.RoleAdmin)
@@ -101,7 +107,9 @@ func (e *env) start(opts ...envOption) {
 	for _, o := range opts {
 		o(&e.cfg, &bopts)
 	}
-	bopts = append(bopts, billing.WithClock(e.clock.Now))
+	if !e.real {
+		bopts = append(bopts, billing.WithClock(e.clock.Now))
+	}
 	svc, err := billing.New(e.ctx, db, events.NewOutbox(db), servicetest.Logger(t), e.cfg, bopts...)
 	require.NoError(t, err)
 	rt := httpx.NewRouter(e.minter.Verifier())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/billing/store"
@@ -148,23 +149,37 @@ func (s *Service) Drain(ctx context.Context) error {
 	}
 }
 
-// Run runs due jobs until ctx ends: woken when a transaction schedules one,
-// else when the next is due (checked at least every second, for jobs added
-// by other processes).
+// jobWorkers is how many jobs a process runs at once. The claim query
+// hands each worker its own job (SKIP LOCKED on PostgreSQL; SQLite's write
+// lock serialises claims), so a slow provider call or a delivery does not
+// hold the others up.
+const jobWorkers = 4
+
+// Run runs due jobs until ctx ends, in jobWorkers loops: woken when a
+// transaction schedules a job (a busy worker wakes the next one), else when
+// the next job is due (checked at least every second, for jobs added by
+// other processes).
 func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for range jobWorkers {
+		wg.Go(func() { s.work(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (s *Service) work(ctx context.Context) {
 	for {
 		ran, err := s.RunDue(ctx)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
-		if err != nil && ran {
-			continue // the job is rescheduled; go on with the others
+		if ran {
+			s.wake() // there may be more: let another worker look too
+			continue // a failed job is rescheduled; go on with the others
 		}
 		if err != nil {
 			s.log.Error("billing jobs", "error", err.Error())
-		}
-		if ran {
-			continue
 		}
 		wait := time.Second
 		if at, ok, err := s.store.NextJobAt(ctx, s.db); err == nil && ok {
@@ -176,7 +191,7 @@ func (s *Service) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil
+			return
 		case <-s.wakeCh:
 			t.Stop()
 		case <-t.C:
