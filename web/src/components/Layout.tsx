@@ -43,6 +43,9 @@ export function Layout({ children }: { children: ReactNode }) {
                   Home
                 </NavLink>
               </li>
+              <li>
+                <NavLink to="/plans">Plans</NavLink>
+              </li>
               {status === 'signed-in' && user && (
                 <>
                   <li>
