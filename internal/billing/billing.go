@@ -10,14 +10,9 @@
 // sandbox's expiries and webhook deliveries are durable jobs in billing's own
 // database, scheduled in the transaction of the change that needs them.
 //
-// Wiring:
-//
-//	billing.Migrate(ctx, db)
-//	svc, err := billing.New(ctx, db, events.NewOutbox(db), logger, billing.Config{...})
-//	svc.Routes(router)                       // the HTTP API, the sandbox's pages
-//	for _, sub := range svc.Subscriptions()  // billing-movies
-//	go svc.Run(ctx)                          // the job runner
-//	billing.OpenAPI
+// Wiring: billing.Module (a kit.Module) in internal/app/modules.go; its
+// parts are the routes (the sandbox's pages included), the consumer
+// billing-movies and the job runner (Run) as a worker.
 package billing
 
 import (
@@ -36,6 +31,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/billing/store"
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -59,6 +55,23 @@ func Migrate(ctx context.Context, db *sqldb.DB) error {
 	}
 	return nil
 }
+
+// Module is the billing service for the composition root (internal/app/modules.go).
+var Module = kit.Define("billing", OpenAPI, Migrations, func(ctx context.Context, env kit.Env) (kit.Parts, error) {
+	c := env.Config
+	s, err := New(ctx, env.DB, env.Outbox, env.Log, Config{
+		PublicURL:            c.PublicURL,
+		SandboxWebhookSecret: c.SandboxWebhookSecret,
+		SandboxWebhookURL:    c.SandboxWebhookURL,
+		SandboxDuplicateRate: DefaultSandboxDuplicateRate,
+		SandboxReorderRate:   DefaultSandboxReorderRate,
+		Stripe:               StripeConfig{SecretKey: c.StripeSecretKey, WebhookSecret: c.StripeWebhookSecret, APIBase: c.StripeAPIBase},
+	})
+	if err != nil {
+		return kit.Parts{}, err
+	}
+	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(), Workers: []func(context.Context) error{s.Run}}, nil
+})
 
 // Config is what the composition root tells billing.
 type Config struct {
