@@ -63,7 +63,9 @@ type Validator struct {
 }
 
 // Add records that field is invalid for reason.
-func (v *Validator) Add(field, reason string) { v.errs = append(v.errs, FieldError{Field: field, Reason: reason}) }
+func (v *Validator) Add(field, reason string) {
+	v.errs = append(v.errs, FieldError{Field: field, Reason: reason})
+}
 
 // Check records reason for field when ok is false.
 func (v *Validator) Check(ok bool, field, reason string) {
