@@ -244,3 +244,11 @@ func newJSONRequest(t testing.TB, e *env, method, path, token string, body any) 
 	t.Helper()
 	return servicetest.NewRequest(t, e.ctx, method, e.srv.URL+path, token, body)
 }
+
+// lastCheckout is the checkout of an order (its session's URL), read from the sandbox's books.
+func (e *env) lastCheckout(orderID string) billingapi.Checkout {
+	e.t.Helper()
+	var session string
+	require.NoError(e.t, e.db.QueryRowContext(e.ctx, `SELECT id FROM sandbox_sessions WHERE order_id = ?`, orderID).Scan(&session))
+	return billingapi.Checkout{CheckoutURL: "/sandbox/checkout/" + session}
+}

@@ -58,6 +58,11 @@ func (s *Service) applyActivate(ctx context.Context, tx *sqldb.Tx, j store.Job, 
 	if err != nil {
 		return err
 	}
+	// two paid orders of one user may activate at once (several workers):
+	// the second must see the first's subscription, even a new one
+	if err := s.store.LockUser(ctx, tx, o.UserID); err != nil {
+		return err
+	}
 	sub, err := s.store.GetSubscription(ctx, tx, o.UserID, true)
 	exists := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

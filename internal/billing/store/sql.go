@@ -360,6 +360,16 @@ func (s *sqlStore) getSubscription(ctx context.Context, q sqldb.Querier, column,
 	return sub, nil
 }
 
+func (s *sqlStore) LockUser(ctx context.Context, q sqldb.Querier, userID string) error {
+	if s.engine != sqldb.Postgres {
+		return nil
+	}
+	if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('billing-user:' || ?, 0))`, userID); err != nil {
+		return fmt.Errorf("lock user %s: %w", userID, err)
+	}
+	return nil
+}
+
 func (s *sqlStore) GetSubscription(ctx context.Context, q sqldb.Querier, userID string, lock bool) (Subscription, error) {
 	return s.getSubscription(ctx, q, "user_id", userID, lock)
 }

@@ -190,6 +190,11 @@ type Store interface {
 	// provider reference (or the order's payment of that kind) is booked.
 	InsertPayment(ctx context.Context, q sqldb.Querier, p Payment) (inserted bool, err error)
 
+	// LockUser serialises the transactions that decide a user's subscription
+	// until tx ends, even before the user has a subscription row to lock
+	// (PostgreSQL: a transaction-scoped advisory lock; SQLite: writers are
+	// serialised already).
+	LockUser(ctx context.Context, q sqldb.Querier, userID string) error
 	// GetSubscription reads a user's subscription; with lock the row is locked.
 	GetSubscription(ctx context.Context, q sqldb.Querier, userID string, lock bool) (Subscription, error)
 	GetSubscriptionByID(ctx context.Context, q sqldb.Querier, id string, lock bool) (Subscription, error)
