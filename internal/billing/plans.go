@@ -261,22 +261,14 @@ func (s *Service) Subscriptions() []events.Subscription {
 	stream, _ := events.StreamFor(catalogapi.Source)
 	return []events.Subscription{{
 		Config:  events.ConsumerConfig{Name: ConsumerMovies, Stream: stream, FilterSubjects: []string{"catalog.movie.>"}},
-		Handler: s.handleMovieEvent,
+		Handler: events.Handle(events.On(s.applyMovie,
+			catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored)),
 	}}
 }
 
-func (s *Service) handleMovieEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch env.Type {
-	case catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored:
-	default:
-		return nil
-	}
-	var m catalogapi.MovieEvent
-	if err := env.Decode(&m); err != nil {
-		return events.Permanent(err)
-	}
-	if m.ID == "" || m.Version <= 0 {
-		return events.Permanent(fmt.Errorf("%s %s: movie without id or version", env.Type, env.ID))
+func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
+	if err := events.Versioned(env, m.ID, m.Version); err != nil {
+		return err
 	}
 	applied, isNew, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Deleted: m.DeletedAt != nil, Version: m.Version})
 	if err != nil || !applied || !isNew {

@@ -3,8 +3,6 @@ package browse
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/marquee-dev/marquee/internal/billing/billingapi"
 	"github.com/marquee-dev/marquee/internal/platform/events"
@@ -18,13 +16,18 @@ const ConsumerBilling = "browse-billing"
 
 func (s *Service) billingSubscription() events.Subscription {
 	stream, _ := events.StreamFor(billingapi.Source)
+	apply := events.Handle(
+		events.On(s.applyMoviePlans, billingapi.MoviePlansChanged),
+		events.On(s.applyUserPlan, billingapi.SubscriptionActivated, billingapi.SubscriptionRenewed, billingapi.SubscriptionCanceled,
+			billingapi.SubscriptionResumed, billingapi.SubscriptionPastDue, billingapi.SubscriptionExpired),
+	)
 	return events.Subscription{
 		Config: events.ConsumerConfig{Name: ConsumerBilling, Stream: stream,
-			// one subject (older NATS servers take no more); other types are ignored
+			// one subject (older NATS servers take no more); other types are skipped
 			FilterSubjects: []string{"billing.>"}},
 		Batch: func(ctx context.Context, tx *sqldb.Tx, envs []events.Envelope) error {
 			for _, env := range envs {
-				if err := s.HandleBillingEvent(ctx, tx, env); err != nil {
+				if err := apply(ctx, tx, env); err != nil {
 					return err
 				}
 			}
@@ -33,35 +36,25 @@ func (s *Service) billingSubscription() events.Subscription {
 	}
 }
 
-// HandleBillingEvent applies billing.movie.plans_changed and
-// billing.subscription.* (the highest version per movie or user wins).
-func (s *Service) HandleBillingEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch {
-	case env.Type == billingapi.MoviePlansChanged:
-		var m billingapi.MoviePlansEvent
-		if err := env.Decode(&m); err != nil {
-			return events.Permanent(err)
-		}
-		if m.MovieID == "" || m.Version <= 0 {
-			return events.Permanent(fmt.Errorf("%s %s: no movie id or version", env.Type, env.ID))
-		}
-		applied, err := s.store.ApplyMoviePlans(ctx, tx, m.MovieID, m.PlanIDs, m.Version)
-		if err == nil && applied {
-			tx.AfterCommit(func() { s.cache.Invalidate(m.MovieID) })
-		}
-		return err
-	case strings.HasPrefix(env.Type, "billing.subscription."):
-		var sub billingapi.SubscriptionEvent
-		if err := env.Decode(&sub); err != nil {
-			return events.Permanent(err)
-		}
-		if sub.UserID == "" || sub.Version <= 0 {
-			return events.Permanent(fmt.Errorf("%s %s: no user id or version", env.Type, env.ID))
-		}
-		_, err := s.store.ApplyUserPlan(ctx, tx, sub.UserID, sub.Plan.ID, sub.Active, sub.Version)
+// applyMoviePlans keeps the newest set of plans offering a movie.
+func (s *Service) applyMoviePlans(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m billingapi.MoviePlansEvent) error {
+	if err := events.Versioned(env, m.MovieID, m.Version); err != nil {
 		return err
 	}
-	return nil
+	applied, err := s.store.ApplyMoviePlans(ctx, tx, m.MovieID, m.PlanIDs, m.Version)
+	if err == nil && applied {
+		tx.AfterCommit(func() { s.cache.Invalidate(m.MovieID) })
+	}
+	return err
+}
+
+// applyUserPlan keeps the newest plan of a user's subscription and whether it gives access.
+func (s *Service) applyUserPlan(ctx context.Context, tx *sqldb.Tx, env events.Envelope, sub billingapi.SubscriptionEvent) error {
+	if err := events.Versioned(env, sub.UserID, sub.Version); err != nil {
+		return err
+	}
+	_, err := s.store.ApplyUserPlan(ctx, tx, sub.UserID, sub.Plan.ID, sub.Active, sub.Version)
+	return err
 }
 
 // withPlans adds "plans": [...] to an encoded movie document.
