@@ -260,7 +260,7 @@ const ConsumerMovies = "billing-movies"
 func (s *Service) Subscriptions() []events.Subscription {
 	stream, _ := events.StreamFor(catalogapi.Source)
 	return []events.Subscription{{
-		Config:  events.ConsumerConfig{Name: ConsumerMovies, Stream: stream, FilterSubjects: []string{"catalog.movie.>"}},
+		Config: events.ConsumerConfig{Name: ConsumerMovies, Stream: stream, FilterSubjects: []string{"catalog.movie.>"}},
 		Handler: events.Handle(events.On(s.applyMovie,
 			catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored)),
 	}}
