@@ -294,6 +294,10 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /metrics", httpx.Routed(metrics))
 	mux.Handle("/api/", a.gateway)         // the API, /api/openapi.json, /api/docs
 	mux.Handle("/.well-known/", a.gateway) // jwks.json
+	// the sandbox payment provider's hosted checkout pages: they never
+	// authenticate (the session id is the capability), so the web app's
+	// cookie is dropped; its plain form posts would otherwise need a CSRF header
+	mux.Handle("/sandbox/", withoutCookies(a.gateway))
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
 		httpx.ClientAddress(a.cfg.TrustedProxies),
@@ -303,6 +307,15 @@ func (a *App) routes() http.Handler {
 		httpx.Timeout(a.cfg.RequestTimeout),
 		httpx.LimitBody(httpx.MaxBodyBytes),
 	)
+}
+
+// withoutCookies serves h without the request's cookies.
+func withoutCookies(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.Clone(r.Context())
+		r.Header.Del("Cookie")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Handler is the process's whole HTTP surface (for tests and benchmarks).

@@ -309,7 +309,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&ready))
 	resp.Body.Close()
 	require.Equal(t, "ready", ready.Status)
-	for _, svc := range []string{"identity", "catalog", "reviews", "social", "browse"} {
+	for _, svc := range []string{"identity", "catalog", "reviews", "social", "browse", "billing"} {
 		require.Equal(t, "ok", ready.Checks["database:"+svc])
 	}
 	require.Equal(t, "ok", ready.Checks["nats"])
@@ -408,4 +408,83 @@ func TestADeletedUsersTokenStopsWorkingEverywhere(t *testing.T) {
 	require.Equal(t, 401, p.call(t, "GET", "/api/me", tok, nil, nil), "identity refuses it")
 	require.Equal(t, 401, p.call(t, "GET", "/api/genres", tok, nil, nil), "the catalog refuses it too, even on a public route")
 	require.Equal(t, 200, p.call(t, "GET", "/api/genres", "", nil, nil))
+}
+
+// Subscribing through the gateway, as the README's "Try it" does: an order,
+// the sandbox checkout page's Pay form (under /sandbox/, even with the web
+// app's cookies), the webhook delivered in process, the saga completing the
+// order, then the subscription, the entitlements and browse's available list.
+func TestSubscribeThroughTheSandbox(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil)
+	admin := p.admin(t)
+	me := p.user(t)
+	var m struct{ ID string }
+	require.Equal(t, 201, p.call(t, "POST", "/api/movies", admin, map[string]any{"title": "Paid Feature"}, &m))
+	var plans struct {
+		Items []struct{ ID, Slug string }
+	}
+	require.Equal(t, 200, p.call(t, "GET", "/api/plans", "", nil, &plans))
+	var standard string
+	for _, pl := range plans.Items {
+		if pl.Slug == "standard" {
+			standard = pl.ID
+		}
+	}
+	require.NotEmpty(t, standard)
+	var checkout struct {
+		Order struct {
+			ID     string
+			Status string
+		}
+		CheckoutURL string `json:"checkout_url"`
+	}
+	require.Equal(t, 201, p.call(t, "POST", "/api/orders", me, map[string]any{"plan_id": standard}, &checkout))
+	require.True(t, strings.HasPrefix(checkout.CheckoutURL, "/sandbox/checkout/"), checkout.CheckoutURL)
+
+	page, err := http.Get(p.url + checkout.CheckoutURL)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	require.Equal(t, 200, page.StatusCode)
+	require.Contains(t, string(body), `action="`+checkout.CheckoutURL+`/pay"`)
+
+	req, err := http.NewRequest("POST", p.url+checkout.CheckoutURL+"/pay", nil)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "marquee_access", Value: "a cookie the web app would send"})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/account/orders/"+checkout.Order.ID, resp.Header.Get("Location"))
+
+	p.eventually(t, 200, "GET", "/api/subscription", me, nil, nil)
+	var order struct{ Status string }
+	require.Equal(t, 200, p.call(t, "GET", "/api/orders/"+checkout.Order.ID, me, nil, &order))
+	require.Equal(t, "completed", order.Status)
+	var ent struct {
+		PlanID    *string `json:"plan_id"`
+		MaxHeight *int    `json:"max_height"`
+	}
+	require.Equal(t, 200, p.call(t, "GET", "/api/me/entitlements", me, nil, &ent))
+	require.Equal(t, standard, *ent.PlanID)
+	require.Equal(t, 1080, *ent.MaxHeight)
+	// the new movie joined every plan (billing), and browse lists it for this subscriber
+	require.Eventually(t, func() bool {
+		var list struct{ Items []struct{ ID string } }
+		if p.call(t, "GET", "/api/movies?available=true", me, nil, &list) != 200 {
+			return false
+		}
+		for _, it := range list.Items {
+			if it.ID == m.ID {
+				return true
+			}
+		}
+		return false
+	}, 15*time.Second, 20*time.Millisecond)
+	var doc struct{ Plans []string }
+	require.Equal(t, 200, p.call(t, "GET", "/api/movies/"+m.ID, "", nil, &doc))
+	require.Contains(t, doc.Plans, standard)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
@@ -67,6 +68,29 @@ func TestAuthorisationMatrix(t *testing.T) {
 		return token, r.ID
 	}
 
+	// billing: a plan to edit, the owner's order and its checkout session;
+	// billing learns of the movie from the catalog's event
+	var plans struct {
+		Items []struct{ ID, Slug string }
+	}
+	require.Equal(t, 200, p.call(t, "GET", "/api/plans", "", nil, &plans))
+	require.NotEmpty(t, plans.Items)
+	basicPlan := plans.Items[0].ID
+	planBody := func() any {
+		return map[string]any{"slug": "matrix-" + uuid.NewString()[:6], "name": "Matrix plan", "price": map[string]any{"amount": 100, "currency": "USD"},
+			"interval": "month", "max_height": 720, "max_streams": 1}
+	}
+	var plan struct{ ID string }
+	require.Equal(t, 201, p.call(t, "POST", "/api/plans", admin, planBody(), &plan))
+	var checkout struct {
+		Order       struct{ ID string }
+		CheckoutURL string `json:"checkout_url"`
+	}
+	require.Equal(t, 201, p.call(t, "POST", "/api/orders", owner, map[string]any{"plan_id": basicPlan}, &checkout))
+	_, session, _ := strings.Cut(checkout.CheckoutURL, "/sandbox/checkout/")
+	p.eventually(t, 200, "GET", "/api/movies/"+movie.ID+"/plans", "", nil, nil)
+
+	const anon, user, another, adm = 0, 1, 2, 3
 	type row struct {
 		method, path string
 		body         func() any
@@ -97,6 +121,30 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET", "/api/me/watchlist", nil, false, [4]int{401, 200, 200, 200}},
 		{"DELETE", "/api/me/watchlist/" + movie.ID, nil, false, [4]int{401, 204, 204, 204}},
 		{"GET", "/api/movies/" + movie.ID + "/poster.svg", nil, false, [4]int{200, 200, 200, 200}},
+
+		{"GET", "/api/plans", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/plans/" + basicPlan, nil, false, [4]int{200, 200, 200, 200}},
+		{"POST", "/api/plans", planBody, false, [4]int{401, 403, 403, 201}},
+		{"PUT", "/api/plans/" + plan.ID, planBody, false, [4]int{401, 403, 403, 200}},
+		{"DELETE", "/api/plans/" + plan.ID, nil, false, [4]int{401, 403, 403, 204}},
+		{"GET", "/api/movies/" + movie.ID + "/plans", nil, false, [4]int{200, 200, 200, 200}},
+		{"PUT", "/api/movies/" + movie.ID + "/plans", func() any { return map[string]any{"plan_ids": []string{basicPlan}} }, false, [4]int{401, 403, 403, 200}},
+		{"POST", "/api/orders", func() any { return map[string]any{"plan_id": basicPlan} }, false, [4]int{401, 201, 201, 201}},
+		{"GET", "/api/orders", nil, false, [4]int{401, 200, 200, 200}},
+		{"GET", "/api/orders/" + checkout.Order.ID, nil, false, [4]int{401, 200, 404, 200}},
+		{"POST", "/api/payments/webhooks/sandbox", func() any { return map[string]any{"id": "evt_x", "type": "checkout.session.completed"} }, false, [4]int{400, 400, 400, 400}},
+		{"POST", "/api/payments/webhooks/stripe", func() any { return map[string]any{"id": "evt_x", "type": "checkout.session.completed"} }, false, [4]int{400, 400, 400, 400}},
+		{"GET", "/api/subscription", nil, false, [4]int{401, 404, 404, 404}},
+		{"POST", "/api/subscription/cancel", nil, false, [4]int{401, 404, 404, 404}},
+		{"POST", "/api/subscription/resume", nil, false, [4]int{401, 404, 404, 404}},
+		{"GET", "/api/me/entitlements", nil, false, [4]int{401, 200, 200, 200}},
+		{"GET", "/api/me/entitlements/movies/" + movie.ID, nil, false, [4]int{401, 200, 200, 200}},
+		{"POST", "/api/sandbox/fail-next-renewal", nil, false, [4]int{401, 204, 204, 204}},
+		{"GET", "/sandbox/checkout/" + session, nil, false, [4]int{200, 200, 200, 200}},
+		// the checkout forms: a session that does not exist (a real one redirects into the web app)
+		{"POST", "/sandbox/checkout/" + uuid.NewString() + "/pay", nil, false, [4]int{404, 404, 404, 404}},
+		{"POST", "/sandbox/checkout/" + uuid.NewString() + "/decline", nil, false, [4]int{404, 404, 404, 404}},
+		{"POST", "/sandbox/checkout/" + uuid.NewString() + "/expire", nil, false, [4]int{404, 404, 404, 404}},
 
 		{"POST", "/api/auth/register", func() any {
 			return map[string]any{"email": uuid.NewString()[:8] + "@example.com", "password": testPassword, "display_name": "New"}
@@ -158,17 +206,23 @@ func TestAuthorisationMatrix(t *testing.T) {
 			require.Equal(t, want, got, "%s %s as %s", r.method, path, [4]string{"anonymous", "user", "another user", "admin"}[caller])
 		}
 		path, _, _ := strings.Cut(r.path, "?")
-		covered[r.method+" "+pattern(path, movie.ID, person.ID, ownerID, review.ID, followee)] = true
+		covered[r.method+" "+pattern(path, movie.ID, person.ID, ownerID, review.ID, followee, basicPlan, plan.ID, checkout.Order.ID, session)] = true
 	}
 	for _, route := range p.app.Routes() {
 		require.True(t, covered[route.Pattern], "route %s has no row in the authorisation matrix", route.Pattern)
 	}
 }
 
+// The sandbox's checkout page is HTML: its body is checked as a plain string.
+func init() { openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder) }
+
 // pattern turns a concrete matrix path back into its route pattern.
 func pattern(path string, ids ...string) string {
 	for _, id := range ids {
 		path = strings.ReplaceAll(path, id, "{id}")
+	}
+	if rest, ok := strings.CutPrefix(path, "/sandbox/checkout/"); ok && len(rest) >= 36 {
+		path = "/sandbox/checkout/{id}" + rest[36:] // the made-up sessions of the form rows
 	}
 	path = strings.ReplaceAll(path, "{fresh}", "{id}")
 	return strings.ReplaceAll(path, "/watchlist/{id}", "/watchlist/{movie_id}")

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/marquee-dev/marquee/internal/billing"
 	"github.com/marquee-dev/marquee/internal/browse"
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/identity"
@@ -17,4 +18,5 @@ var Modules = []kit.Module{
 	reviews.Module,
 	social.Module,
 	browse.Module,
+	billing.Module,
 }

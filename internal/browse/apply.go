@@ -50,8 +50,10 @@ const cDrift = 0.01
 
 // Subscriptions are the consumers the composition root runs for browse:
 // browse-catalog (CATALOG: catalog.>, of which it applies movies and people) and
-// browse-ratings (REVIEWS: reviews.movie.rating_changed). Their batch
-// handlers write the read model in the consumer's transaction.
+// browse-ratings (REVIEWS: reviews.movie.rating_changed) and browse-billing
+// (BILLING: billing.>, of which it applies the plans offering each movie and
+// the plan of each user's subscription). Their batch handlers write the read
+// model in the consumer's transaction.
 func (s *Service) Subscriptions() []events.Subscription {
 	catalogStream, _ := events.StreamFor(catalogapi.Source)
 	reviewsStream, _ := events.StreamFor(reviewsapi.Source)
@@ -67,6 +69,7 @@ func (s *Service) Subscriptions() []events.Subscription {
 				FilterSubjects: []string{reviewsapi.MovieRatingChanged}},
 			Batch: s.HandleRatingEvents,
 		},
+		s.billingSubscription(),
 	}
 }
 

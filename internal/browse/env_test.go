@@ -44,6 +44,7 @@ type env struct {
 	admin  string
 	user   string
 	now    time.Time
+	minter *authtest.Minter
 }
 
 func quietLog() *slog.Logger {
@@ -74,7 +75,7 @@ func newEnvOn(t testing.TB, db *sqldb.DB, cfgs ...browse.Config) *env {
 	ch, err := checker()
 	require.NoError(t, err)
 	return &env{t: t, ctx: ctx, db: db, svc: svc, srv: srv, router: rt, client: ch.Client(t),
-		admin: minter.Admin(t), user: minter.User(t), now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
+		admin: minter.Admin(t), user: minter.User(t), now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC), minter: minter}
 }
 
 // apply runs the subscription handler on env in a transaction with the

@@ -60,7 +60,11 @@ func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
 			} else if err != nil {
 				return err
 			}
-			browseResponse(id, d.Version, d.RatingVersion, append(d.Doc, '\n')).Write(w, r)
+			plans, pv, err := s.store.MoviePlans(r.Context(), s.db, id)
+			if err != nil {
+				return err
+			}
+			browseResponse(id, d.Version, d.RatingVersion, pv, append(withPlans(d.Doc, plans), '\n')).Write(w, r)
 			return nil
 		}
 	}
@@ -75,16 +79,20 @@ func (s *Service) handleGetMovie(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	doc := browseResponse(id, d.Version, d.RatingVersion, append(d.Doc, '\n'))
+	plans, pv, err := s.store.MoviePlans(r.Context(), s.db, id)
+	if err != nil {
+		return err
+	}
+	doc := browseResponse(id, d.Version, d.RatingVersion, pv, append(withPlans(d.Doc, plans), '\n'))
 	s.cache.Put(id, doc, token)
 	doc.Write(w, r)
 	return nil
 }
 
 // browseResponse prepares a movie answer; its ETag changes with the catalog
-// document's version and with the rating summary's.
-func browseResponse(id string, version, ratingVersion int64, body []byte) *cache.Response {
-	return cache.NewResponse(body, id+"-"+strconv.FormatInt(version, 10)+"-"+strconv.FormatInt(ratingVersion, 10))
+// document's version, the rating summary's and the plans'.
+func browseResponse(id string, version, ratingVersion, plansVersion int64, body []byte) *cache.Response {
+	return cache.NewResponse(body, id+"-"+strconv.FormatInt(version, 10)+"-"+strconv.FormatInt(ratingVersion, 10)+"-"+strconv.FormatInt(plansVersion, 10))
 }
 
 func listError(err error) error {
@@ -146,7 +154,16 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			v.Add("available", "must be true or false")
 		} else if b {
-			mq.Nothing = true // no videos yet: no movie is available to play
+			// what the caller's plan offers; anonymous callers see what any plan offers
+			if caller, ok := auth.FromContext(r.Context()); ok {
+				plan, err := s.store.UserPlan(r.Context(), s.db, caller.UserID)
+				if err != nil {
+					return err
+				}
+				mq.PlanID, mq.Nothing = plan, plan == ""
+			} else {
+				mq.AnyPlan = true
+			}
 		}
 	}
 	sortName := qv.Get("sort")

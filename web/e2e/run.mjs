@@ -331,6 +331,35 @@ test(
   },
 );
 
+test(
+  'billing: Decline → cancelled with the reason; Pay → active; cancel → ends on a date',
+  ['GET /api/plans', 'POST /api/orders', 'GET /api/orders/{id}', 'GET /api/subscription', 'POST /api/subscription/cancel', 'GET /sandbox/checkout/{id}'],
+  async (ctx) => {
+    const u = { name: 'Cy Twombly', email: `cy-${run}@e2e.example`, password: 'cy long passphrase 3' };
+    await registerAndLogin(ctx.base, u);
+    const page = await newPage(ctx);
+    await logInThroughUI(page, u);
+    const checkout = async (plan, button) => {
+      await page.goto('/plans');
+      await page.getByRole('button', { name: `Choose ${plan}` }).click();
+      await page.waitForURL(/\/sandbox\/checkout\//);
+      await page.getByRole('button', { name: button, exact: true }).click();
+      await page.waitForURL(/\/account\/orders\//);
+    };
+    await checkout('Basic', 'Decline');
+    await page.locator('[data-testid=order-status][data-status=cancelled]').waitFor({ timeout: 20_000 });
+    const reason = await page.getByTestId('order-reason').textContent();
+    assert(reason.includes('payment declined'), `the reason is shown: ${reason}`);
+    await checkout('Standard', 'Pay');
+    await page.locator('[data-testid=order-status][data-status=completed]').waitFor({ timeout: 20_000 });
+    await page.goto('/account');
+    await page.getByTestId('subscription-renews').waitFor();
+    await page.getByRole('button', { name: 'Cancel subscription' }).click();
+    const ends = await page.getByTestId('subscription-ends').textContent();
+    assert(/^Ends on \S/.test(ends), `the end date is shown: ${ends}`);
+  },
+);
+
 test('keyboard only: skip link, search and open a result without a mouse', ['GET /api/search', 'GET /api/movies/{id}'], async (ctx) => {
   const page = await newPage(ctx);
   await page.goto('/login');

@@ -14,6 +14,8 @@ import { NotFound } from './pages/NotFound';
 import { Register } from './pages/Register';
 import { Search } from './pages/Search';
 import { UserPage } from './pages/UserPage';
+import { OrderPage } from './pages/billing/OrderPage';
+import { Plans } from './pages/billing/Plans';
 
 // Administrators' pages are a chunk of their own: the home page does not load them.
 const AdminApp = lazy(() => import('./pages/admin/AdminApp'));
@@ -33,6 +35,15 @@ export function App() {
           element={
             <RequireAuth>
               <Feed />
+            </RequireAuth>
+          }
+        />
+        <Route path="/plans" element={<Plans />} />
+        <Route
+          path="/account/orders/:id"
+          element={
+            <RequireAuth>
+              <OrderPage />
             </RequireAuth>
           }
         />

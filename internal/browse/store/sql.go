@@ -580,6 +580,13 @@ func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuer
 	if mq.Nothing {
 		where = append(where, `1 = 0`)
 	}
+	if mq.PlanID != "" {
+		where = append(where, idCol+` IN (SELECT pm.movie_id FROM browse_plan_movies pm WHERE pm.plan_id = ?)`)
+		args = append(args, mq.PlanID)
+	}
+	if mq.AnyPlan {
+		where = append(where, idCol+` IN (SELECT pm.movie_id FROM browse_plan_movies pm)`)
+	}
 	keys := make([]string, len(cols))
 	for i, c := range cols {
 		keys[i] = col(c)
@@ -840,7 +847,8 @@ func (s *sqlStore) SearchItems(ctx context.Context, q sqldb.Querier, refs []Ref)
 }
 
 // truncateTables are the read model's tables (the event tables are not among them).
-var truncateTables = []string{"browse_movies", "browse_movie_docs", "browse_top", "browse_movie_genres", "browse_genres", "browse_credits", "browse_people", "browse_search"}
+var truncateTables = []string{"browse_movies", "browse_movie_docs", "browse_top", "browse_movie_genres", "browse_genres", "browse_credits", "browse_people", "browse_search",
+	"browse_movie_plans", "browse_plan_movies", "browse_user_plans"}
 
 // bulkMovies writes live and deleted movies with their genre rows and credits
 // through multi-row INSERTs (no conflict handling: the model must be empty).

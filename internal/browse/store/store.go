@@ -152,7 +152,9 @@ type MovieQuery struct {
 	YearTo    int     // 0: no bound
 	PersonID  string  // any credit (cast or crew) of this person
 	RatingMin float64 // > 0: rated movies with an average of at least this
-	Nothing   bool    // a filter no movie can meet (available=true while there are no videos)
+	Nothing   bool    // a filter no movie can meet (available=true for a caller without a subscription)
+	PlanID    string  // movies this plan offers ("" for any)
+	AnyPlan   bool    // movies some plan offers
 	Sort      MovieSort
 	Desc      bool
 	After     []string // keyset position (MovieRow.Key of the last row shown); nil: first page
@@ -235,6 +237,12 @@ type Ref struct{ Kind, ID string }
 // Store is the read model's persistence.
 type Store interface {
 	sqldb.Transactor
+	// What billing's plans offer, and the plan each user's subscription
+	// gives (from billing's events; store/plans.go).
+	ApplyMoviePlans(ctx context.Context, q sqldb.Querier, movieID string, planIDs []string, version int64) (bool, error)
+	MoviePlans(ctx context.Context, q sqldb.Querier, movieID string) ([]byte, int64, error)
+	ApplyUserPlan(ctx context.Context, q sqldb.Querier, userID, planID string, active bool, version int64) (bool, error)
+	UserPlan(ctx context.Context, q sqldb.Querier, userID string) (string, error)
 	// FuzzySearch reports whether FuzzyCandidates finds anything on this
 	// database (typo tolerance needs PostgreSQL with pg_trgm).
 	FuzzySearch(ctx context.Context, q sqldb.Querier) bool

@@ -54,6 +54,14 @@ type Config struct {
 	TopRatedMinVotes int
 	RequestTimeout   time.Duration // MARQUEE_REQUEST_TIMEOUT
 
+	// Billing.
+	PublicURL            string // MARQUEE_PUBLIC_URL: where browsers reach the platform (checkout and return URLs); empty: paths only
+	SandboxWebhookSecret string // MARQUEE_SANDBOX_WEBHOOK_SECRET: signs the sandbox's webhooks (default: generated once, kept in billing's database)
+	SandboxWebhookURL    string // MARQUEE_SANDBOX_WEBHOOK_URL: where the sandbox POSTs webhooks (default: billing's handler in process)
+	StripeSecretKey      string // MARQUEE_STRIPE_SECRET_KEY: selects Stripe for new orders
+	StripeWebhookSecret  string // MARQUEE_STRIPE_WEBHOOK_SECRET: verifies Stripe's webhooks
+	StripeAPIBase        string // MARQUEE_STRIPE_API_BASE: another Stripe API address (stripe-mock)
+
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
 	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where a service run elsewhere is reached
 }
@@ -107,6 +115,9 @@ func (c *Config) check(known []string) []error {
 				errs = append(errs, fmt.Errorf("%s: applies to an external NATS server; set MARQUEE_NATS_URL (the embedded server has no clients to authenticate and one replica)", v.name))
 			}
 		}
+	}
+	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
+		errs = append(errs, errors.New("MARQUEE_STRIPE_SECRET_KEY is set without MARQUEE_STRIPE_WEBHOOK_SECRET: Stripe's webhooks could not be verified"))
 	}
 	if c.NATSCreds != "" && c.NATSNKey != "" {
 		errs = append(errs, errors.New("MARQUEE_NATS_CREDS and MARQUEE_NATS_NKEY: set one of them, not both"))

@@ -52,7 +52,7 @@ type input struct {
 // routes, and so need identity's keys (internal/app's tests derive the list
 // from the OpenAPI documents and fail when it differs). A new service with
 // such routes adds itself here.
-var Verifiers = []string{"catalog", "reviews", "social"}
+var Verifiers = []string{"catalog", "reviews", "social", "billing"}
 
 // Vars is every MARQUEE_* variable a marquee process reads. MARQUEE_TEST_*
 // and MARQUEE_BENCH_* are read by tests and benchmarks only.
@@ -135,6 +135,24 @@ var Vars = []Var{
 			c.RedisURL = v
 			return nil
 		}},
+	{Name: "MARQUEE_PUBLIC_URL", Form: "URL", Unset: "relative paths (checkout); http://localhost:<port> (e-mail links)", UsedBy: []string{"billing"},
+		Meaning: "where browsers reach the platform: checkout return addresses and links in e-mails",
+		set:     func(c *Config, _ input, v string) error { return absoluteURL(&c.PublicURL, v) }},
+	{Name: "MARQUEE_SANDBOX_WEBHOOK_SECRET", Form: "text", Secret: true, Unset: "generated once, kept in billing's database", UsedBy: []string{"billing"},
+		Meaning: "signs the sandbox payment provider's webhooks (`Marquee-Signature`)",
+		set:     func(c *Config, _ input, v string) error { c.SandboxWebhookSecret = v; return nil }},
+	{Name: "MARQUEE_SANDBOX_WEBHOOK_URL", Form: "URL", Unset: "billing's own handler", UsedBy: []string{"billing"},
+		Meaning: "where the sandbox provider sends its webhooks",
+		set:     func(c *Config, _ input, v string) error { return absoluteURL(&c.SandboxWebhookURL, v) }},
+	{Name: "MARQUEE_STRIPE_SECRET_KEY", Form: "text", Secret: true, Unset: "the sandbox provider", UsedBy: []string{"billing"},
+		Meaning: "selects Stripe for new orders (needs `MARQUEE_STRIPE_WEBHOOK_SECRET`)",
+		set:     func(c *Config, _ input, v string) error { c.StripeSecretKey = v; return nil }},
+	{Name: "MARQUEE_STRIPE_WEBHOOK_SECRET", Form: "text", Secret: true, UsedBy: []string{"billing"},
+		Meaning: "verifies Stripe's webhooks",
+		set:     func(c *Config, _ input, v string) error { c.StripeWebhookSecret = v; return nil }},
+	{Name: "MARQUEE_STRIPE_API_BASE", Form: "URL", Unset: "Stripe's API", UsedBy: []string{"billing"},
+		Meaning: "another Stripe API address (stripe-mock in tests)",
+		set:     func(c *Config, _ input, v string) error { return absoluteURL(&c.StripeAPIBase, v) }},
 	{Name: "MARQUEE_IDENTITY_URL", Form: "URL", UsedBy: append([]string{"gateway"}, Verifiers...),
 		Meaning: "where the identity service runs when not in this process: its keys check access tokens (required then by " + strings.Join(Verifiers, ", ") + ")",
 		set:     func(c *Config, _ input, v string) error { return serviceURL(c, "identity", v) }},
@@ -457,5 +475,14 @@ func file(dst *string, v string) error {
 		return errors.New("want a readable file")
 	}
 	*dst = v
+	return nil
+}
+
+func absoluteURL(dst *string, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want an http(s) URL")
+	}
+	*dst = strings.TrimRight(v, "/")
 	return nil
 }

@@ -46,6 +46,9 @@ export function Layout({ children }: { children: ReactNode }) {
               <li>
                 <NavLink to="/browse">Browse</NavLink>
               </li>
+              <li>
+                <NavLink to="/plans">Plans</NavLink>
+              </li>
               {status === 'signed-in' && user && (
                 <>
                   <li>

@@ -5,6 +5,7 @@ import { ApiError, errorMessage, unwrap, type FieldErrors } from '../api/problem
 import { useAuth } from '../auth/AuthContext';
 import { Field, FormError } from '../components/Field';
 import { useTitle } from '../hooks/useTitle';
+import { SubscriptionPanel } from './billing/SubscriptionPanel';
 
 export function Account() {
   useTitle('Your account');
@@ -21,6 +22,7 @@ export function Account() {
         Signed in as <strong>{user.email}</strong>
         {user.role === 'admin' && ' (administrator)'}.
       </p>
+      <SubscriptionPanel />
       <DisplayNameForm current={user.display_name} />
       <PasswordForm />
       <section aria-labelledby="logout-title" className="panel">

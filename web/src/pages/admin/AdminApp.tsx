@@ -6,6 +6,7 @@ import { useTitle } from '../../hooks/useTitle';
 import { NotFound } from '../NotFound';
 import { AdminMovies } from './AdminMovies';
 import { AdminPeople } from './AdminPeople';
+import { AdminMoviePlans, AdminPlans } from './AdminPlans';
 import { MovieForm } from './MovieForm';
 import { PersonForm } from './PersonForm';
 
@@ -26,6 +27,9 @@ export default function AdminApp() {
             <li>
               <NavLink to="/admin/people">People</NavLink>
             </li>
+            <li>
+              <NavLink to="/admin/plans">Plans</NavLink>
+            </li>
           </ul>
         </nav>
         <Routes>
@@ -34,6 +38,8 @@ export default function AdminApp() {
           <Route path="movies/new" element={<MovieForm />} />
           <Route path="movies/:id" element={<MovieForm />} />
           <Route path="people" element={<AdminPeople />} />
+          <Route path="plans" element={<AdminPlans />} />
+          <Route path="movies/:id/plans" element={<AdminMoviePlans />} />
           <Route path="people/new" element={<PersonForm />} />
           <Route path="people/:id" element={<PersonForm />} />
           <Route path="*" element={<NotFound />} />
