@@ -245,7 +245,7 @@ func (s *Service) handleMailFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "message/rfc822")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8") // the source, readable in a browser
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(raw)
