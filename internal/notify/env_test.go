@@ -2,8 +2,6 @@ package notify_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -74,7 +72,7 @@ func newEnvOn(t testing.TB, db *sqldb.DB, cfg notify.Config, opts ...notify.Opti
 	}
 	cfg.PublicURL = "https://marquee.example"
 	clk := &clock{t: time.Now().UTC()}
-	svc, err := notify.New(ctx, db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), append([]notify.Option{notify.WithClock(clk.Now)}, opts...)...)
+	svc, err := notify.New(ctx, db, cfg, servicetest.Logger(t), append([]notify.Option{notify.WithClock(clk.Now)}, opts...)...)
 	require.NoError(t, err)
 	minter := authtest.New(t)
 	rt := httpx.NewRouter(minter.Verifier())

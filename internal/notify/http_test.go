@@ -26,15 +26,15 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 	rt := httpx.NewRouter(e.minter.Verifier())
 	e.svc.Routes(rt)
 	servicetest.RequireRoutesMatchDocument(t, rt.Routes(), c, map[string]auth.Access{
-		"GET /api/notifications":               auth.Signed,
-		"GET /api/notifications/unread-count":  auth.Signed,
-		"POST /api/notifications/{id}/read":    auth.Signed,
-		"POST /api/notifications/read-all":     auth.Signed,
-		"GET /api/me/notification-settings":    auth.Signed,
-		"PUT /api/me/notification-settings":    auth.Signed,
-		"POST /api/unsubscribe":                auth.Anyone,
-		"GET /api/admin/mail":                  auth.Admin,
-		"GET /api/admin/mail/{id}":             auth.Admin,
+		"GET /api/notifications":              auth.Signed,
+		"GET /api/notifications/unread-count": auth.Signed,
+		"POST /api/notifications/{id}/read":   auth.Signed,
+		"POST /api/notifications/read-all":    auth.Signed,
+		"GET /api/me/notification-settings":   auth.Signed,
+		"PUT /api/me/notification-settings":   auth.Signed,
+		"POST /api/unsubscribe":               auth.Anyone,
+		"GET /api/admin/mail":                 auth.Admin,
+		"GET /api/admin/mail/{id}":            auth.Admin,
 	})
 	servicetest.RequireSameComponents(t, notify.OpenAPI, "../social/openapi.json", "../catalog/openapi.json")
 }

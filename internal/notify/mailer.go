@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -47,8 +48,9 @@ type SMTPMailer struct {
 	opts []gomail.Option
 }
 
-// NewSMTPMailer parses rawURL (smtp://[user:pass@]host[:port], port 25 by default).
-func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
+// NewSMTPMailer parses rawURL (smtp://[user:pass@]host[:port], port 25 by
+// default); tlsConfig (may be nil) is used for STARTTLS.
+func NewSMTPMailer(rawURL string, tlsConfig *tls.Config) (*SMTPMailer, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme != "smtp" || u.Hostname() == "" {
 		return nil, fmt.Errorf("SMTP URL %q: want smtp://user:pass@host:port", redactURL(rawURL))
@@ -60,6 +62,13 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 		}
 	}
 	opts := []gomail.Option{gomail.WithPort(port), gomail.WithTLSPolicy(gomail.TLSOpportunistic), gomail.WithTimeout(30 * time.Second)}
+	if tlsConfig != nil {
+		c := tlsConfig.Clone()
+		if c.ServerName == "" {
+			c.ServerName = u.Hostname()
+		}
+		opts = append(opts, gomail.WithTLSConfig(c))
+	}
 	if u.User != nil && u.User.Username() != "" {
 		pass, _ := u.User.Password()
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(u.User.Username()), gomail.WithPassword(pass))

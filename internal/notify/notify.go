@@ -20,8 +20,9 @@ package notify
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
+	"crypto/tls"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -68,6 +69,9 @@ type Config struct {
 	// SMTPURL is smtp://user:pass@host:port (STARTTLS when the server offers
 	// it); empty writes each mail as an .eml file under MailDir instead.
 	SMTPURL string
+	// SMTPTLS is the TLS configuration for STARTTLS (nil: the system's
+	// roots, the URL's host as server name), e.g. for a private CA.
+	SMTPTLS *tls.Config
 	// MailDir is where the embedded default writes .eml files (and where
 	// GET /api/admin/mail lists them).
 	MailDir string
@@ -204,7 +208,7 @@ func New(ctx context.Context, db *sqldb.DB, cfg Config, log *slog.Logger, opts .
 	s := &Service{db: db, store: st, log: log, cfg: cfg, opts: o,
 		fanoutWake: make(chan struct{}, 1), mailWake: make(chan struct{}, 1)}
 	if cfg.SMTPURL != "" {
-		if s.mailer, err = NewSMTPMailer(cfg.SMTPURL); err != nil {
+		if s.mailer, err = NewSMTPMailer(cfg.SMTPURL, cfg.SMTPTLS); err != nil {
 			return nil, err
 		}
 	} else {

@@ -2,12 +2,21 @@ package notify_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"math/big"
 	"net"
 	"net/mail"
+	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -29,15 +38,20 @@ type smtpServer struct {
 }
 
 type received struct {
+	tls  bool // came over STARTTLS
 	from string
 	to   []string
 	raw  []byte
 }
 
-func startSMTP(t testing.TB) *smtpServer {
+func startSMTP(t testing.TB) *smtpServer { return startSMTPWith(t, nil) }
+
+// startSMTPWith offers STARTTLS with tlsConfig when it is not nil.
+func startSMTPWith(t testing.TB, tlsConfig *tls.Config) *smtpServer {
 	t.Helper()
 	s := &smtpServer{}
 	srv := smtp.NewServer(s)
+	srv.TLSConfig = tlsConfig
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -49,10 +63,11 @@ func startSMTP(t testing.TB) *smtpServer {
 }
 
 func (s *smtpServer) url() string {
+	u := url.URL{Scheme: "smtp", Host: s.addr}
 	if s.user != "" {
-		return "smtp://" + s.user + ":" + s.pass + "@" + s.addr
+		u.User = url.UserPassword(s.user, s.pass)
 	}
-	return "smtp://" + s.addr
+	return u.String()
 }
 
 func (s *smtpServer) failNext(n int) {
@@ -85,10 +100,13 @@ func (s *smtpServer) parsed(t testing.TB, i int) *mail.Message {
 	return m
 }
 
-func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{srv: s}, nil }
+func (s *smtpServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &smtpSession{srv: s, conn: c}, nil
+}
 
 type smtpSession struct {
 	srv    *smtpServer
+	conn   *smtp.Conn
 	authed bool
 	cur    received
 }
@@ -114,7 +132,8 @@ func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.srv.user != "" && !ss.authed {
 		return smtp.ErrAuthRequired
 	}
-	ss.cur = received{from: from}
+	_, tls := ss.conn.TLSConnectionState()
+	ss.cur = received{from: from, tls: tls}
 	return nil
 }
 
@@ -142,3 +161,20 @@ func (ss *smtpSession) Data(r io.Reader) error {
 
 func (ss *smtpSession) Reset()        { ss.cur = received{} }
 func (ss *smtpSession) Logout() error { return nil }
+
+// selfSigned is a certificate for 127.0.0.1 and a client configuration that trusts it.
+func selfSigned(t testing.TB) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, &tls.Config{RootCAs: pool}
+}
