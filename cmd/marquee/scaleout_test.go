@@ -37,9 +37,9 @@ func TestScaledOutServicesInSeparateProcesses(t *testing.T) {
 	identityProc, _ := serveEnv(t, identityDir, shared, "--services", "identity")
 	withIdentity := append(shared, "MARQUEE_IDENTITY_URL="+identityProc.url)
 	catalogProc, _ := serveEnv(t, t.TempDir(), withIdentity, "--services", "catalog")
-	readSide, _ := serveEnv(t, t.TempDir(), withIdentity, "--services", "reviews,social,browse")
+	readSide, _ := serveEnv(t, t.TempDir(), withIdentity, "--services", "reviews,social,browse,notify")
 	gw, _ := serveEnv(t, t.TempDir(), append(withIdentity, "MARQUEE_CATALOG_URL="+catalogProc.url,
-		"MARQUEE_REVIEWS_URL="+readSide.url, "MARQUEE_SOCIAL_URL="+readSide.url, "MARQUEE_BROWSE_URL="+readSide.url), "--services", "gateway")
+		"MARQUEE_REVIEWS_URL="+readSide.url, "MARQUEE_SOCIAL_URL="+readSide.url, "MARQUEE_BROWSE_URL="+readSide.url, "MARQUEE_NOTIFY_URL="+readSide.url), "--services", "gateway")
 
 	email := "root-" + uuid.NewString()[:8] + "@example.com"
 	admin := exec.Command(binary, "admin", "create", "--email", email, "--password", "scaled out admin pass")

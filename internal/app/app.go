@@ -27,6 +27,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/gateway"
 	"github.com/marquee-dev/marquee/internal/identity"
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
+	"github.com/marquee-dev/marquee/internal/notify"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
@@ -43,7 +44,7 @@ import (
 const Gateway = "gateway"
 
 // Services are the services this binary knows, in start order.
-var Services = []string{"identity", "catalog", "reviews", "social", "browse", Gateway}
+var Services = []string{"identity", "catalog", "reviews", "social", "browse", "notify", Gateway}
 
 // definitions says what the composition root needs of each service, even
 // when it runs in another process (the gateway routes by its document).
@@ -56,6 +57,7 @@ var definitions = map[string]struct {
 	"reviews":  {reviews.OpenAPI, reviews.Migrations},
 	"social":   {social.OpenAPI, social.Migrations},
 	"browse":   {browse.OpenAPI, browse.Migrations},
+	"notify":   {notify.OpenAPI, notify.Migrations},
 }
 
 // service is what every service offers the composition root.
@@ -189,6 +191,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 			svc = social.New(u.db, u.outbox, svcLog)
 		case "browse":
 			svc = browse.New(u.db, svcLog, browse.Config{TopRatedMinVotes: cfg.TopRatedMinVotes})
+		case "notify":
+			if svc, err = newNotify(ctx, cfg, u.db, svcLog); err != nil {
+				return nil, err
+			}
 		}
 		u.router = httpx.NewRouter(verifier)
 		svc.Routes(u.router)
@@ -225,6 +231,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 	}
 	a.handler = a.routes()
 	return a, nil
+}
+
+// newNotify builds the notify service from the mail settings: SMTP when
+// MARQUEE_SMTP_URL is set, else .eml files under <data dir>/mail.
+func newNotify(ctx context.Context, cfg config.Config, db *sqldb.DB, log *slog.Logger) (*notify.Service, error) {
+	rate := cfg.SMTPRate
+	if rate == 0 {
+		rate = -1 // no limit
+	}
+	return notify.New(ctx, db, notify.Config{SMTPURL: cfg.SMTPURL, MailDir: filepath.Join(cfg.DataDir, "mail"), MailFrom: cfg.MailFrom,
+		PublicURL: cfg.PublicURL, UnsubscribeSecret: cfg.UnsubscribeSecret, SMTPRate: rate}, log)
 }
 
 func (a *App) openUnit(ctx context.Context, name string) (*unit, error) {

@@ -31,6 +31,13 @@ type Config struct {
 	TopRatedMinVotes int
 	RequestTimeout   time.Duration // MARQUEE_REQUEST_TIMEOUT (default 30s)
 
+	// Mail (the notify service).
+	PublicURL         string  // MARQUEE_PUBLIC_URL: the site's address for links in mails (default http://localhost:<port of HTTP_ADDR>)
+	SMTPURL           string  // MARQUEE_SMTP_URL: smtp://user:pass@host:port; empty writes .eml files under <data dir>/mail
+	SMTPRate          float64 // MARQUEE_SMTP_RATE: mails per second one process sends at most (default 200; 0 no limit)
+	MailFrom          string  // MARQUEE_MAIL_FROM: the From of every mail (default Marquee <marquee@localhost>)
+	UnsubscribeSecret string  // MARQUEE_UNSUBSCRIBE_SECRET: signs unsubscribe links; empty: generated once, kept in notify's database
+
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
 	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where the gateway reaches a service run elsewhere
 }
@@ -64,6 +71,7 @@ func Load(getenv func(string) string, known []string) (Config, error) {
 			c.TopRatedMinVotes = n
 		}
 	}
+	errs = append(errs, c.loadMail(getenv)...)
 	for _, s := range known {
 		key := strings.ToUpper(s)
 		if v := getenv("MARQUEE_" + key + "_DATABASE_URL"); v != "" {
@@ -180,4 +188,36 @@ func values(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// loadMail reads the notify service's variables.
+func (c *Config) loadMail(getenv func(string) string) []error {
+	var errs []error
+	c.SMTPURL = getenv("MARQUEE_SMTP_URL")
+	c.MailFrom = getenv("MARQUEE_MAIL_FROM")
+	c.UnsubscribeSecret = getenv("MARQUEE_UNSUBSCRIBE_SECRET")
+	c.PublicURL = getenv("MARQUEE_PUBLIC_URL")
+	if c.PublicURL == "" {
+		_, port, _ := net.SplitHostPort(c.HTTPAddr)
+		c.PublicURL = "http://localhost:" + or(port, "8080")
+	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("MARQUEE_PUBLIC_URL=%q: want the site's http(s) address such as https://marquee.example", c.PublicURL))
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || u.Scheme != "smtp" || u.Hostname() == "" {
+			errs = append(errs, errors.New("MARQUEE_SMTP_URL: want smtp://user:pass@host:port"))
+		}
+	}
+	c.SMTPRate = 200
+	if v := getenv("MARQUEE_SMTP_RATE"); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err != nil || f < 0 || f > 1e6 {
+			errs = append(errs, fmt.Errorf("MARQUEE_SMTP_RATE=%q: want mails per second, 0 for no limit", v))
+		} else {
+			c.SMTPRate = f
+		}
+	}
+	if c.UnsubscribeSecret != "" && len(c.UnsubscribeSecret) < 16 {
+		errs = append(errs, errors.New("MARQUEE_UNSUBSCRIBE_SECRET: want at least 16 characters"))
+	}
+	return errs
 }
