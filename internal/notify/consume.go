@@ -179,8 +179,9 @@ func (s *Service) handleBillingEvent(ctx context.Context, tx *sqldb.Tx, env even
 // period end, off otherwise (resumed, renewed, expired).
 func (s *Service) applyReminder(ctx context.Context, tx *sqldb.Tx, env events.Envelope, sub notifyapi.SubscriptionEvent) error {
 	state := store.ReminderOff
-	ending := sub.CancelAtPeriodEnd || (env.Type == notifyapi.SubscriptionCanceled && sub.Status != "expired")
-	if ending && !sub.CurrentPeriodEnd.IsZero() && sub.CurrentPeriodEnd.After(s.now()) {
+	ending := sub.CancelAtPeriodEnd || env.Type == notifyapi.SubscriptionCanceled
+	if ending && env.Type != notifyapi.SubscriptionExpired && sub.Status != "expired" &&
+		!sub.CurrentPeriodEnd.IsZero() && sub.CurrentPeriodEnd.After(s.now()) {
 		state = store.ReminderPending
 	}
 	applied, err := s.store.ApplyReminder(ctx, tx, store.Reminder{SubscriptionID: sub.ID, UserID: sub.UserID, PlanName: sub.Name(),
