@@ -34,9 +34,9 @@ const expiringNotice = 72 * time.Hour
 //   - notify-movies (CATALOG, catalog.movie.created): records a fan-out to
 //     every user in the transaction of the inbox row; the worker sends it.
 //   - notify-follows (SOCIAL, social.follow.created): new_follower for the followee.
-//   - notify-billing (BILLING, billing.order.completed|refunded and
-//     billing.subscription.>): receipts, renewals, expiries, and the
-//     "ends in 3 days" reminder of a subscription cancelled at period end.
+//   - notify-billing (BILLING, billing.plan.>, billing.order.completed|refunded
+//     and billing.subscription.>): plan names, receipts, renewals, expiries,
+//     and the "ends in 3 days" reminder of a subscription cancelled at period end.
 //
 // Each handler writes at most one notification and one mail per (event,
 // user): the unique rows make a redelivered event change nothing.
@@ -60,7 +60,7 @@ func (s *Service) Subscriptions() []events.Subscription {
 		},
 		{
 			Config: events.ConsumerConfig{Name: ConsumerBilling, Stream: billingStream,
-				FilterSubjects: []string{notifyapi.OrderCompleted, notifyapi.OrderRefunded, "billing.subscription.>"}},
+				FilterSubjects: []string{"billing.plan.>", notifyapi.OrderCompleted, notifyapi.OrderRefunded, "billing.subscription.>"}},
 			Handler: s.handleBillingEvent,
 		},
 	}
@@ -136,6 +136,15 @@ func (s *Service) handleFollowCreated(ctx context.Context, tx *sqldb.Tx, env eve
 
 func (s *Service) handleBillingEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
 	switch env.Type {
+	case notifyapi.PlanCreated, notifyapi.PlanUpdated, notifyapi.PlanArchived:
+		var p notifyapi.PlanEvent
+		if err := env.Decode(&p); err != nil {
+			return events.Permanent(err)
+		}
+		if p.ID == "" || p.Version <= 0 {
+			return events.Permanent(fmt.Errorf("%s %s: plan without id or version", env.Type, env.ID))
+		}
+		return s.store.ApplyPlan(ctx, tx, p.ID, p.Name, p.Version)
 	case notifyapi.OrderCompleted, notifyapi.OrderRefunded:
 		var o notifyapi.OrderEvent
 		if err := env.Decode(&o); err != nil {
@@ -143,6 +152,13 @@ func (s *Service) handleBillingEvent(ctx context.Context, tx *sqldb.Tx, env even
 		}
 		if o.ID == "" || o.UserID == "" || o.Currency == "" {
 			return events.Permanent(fmt.Errorf("%s %s: order without id, user_id or currency", env.Type, env.ID))
+		}
+		if o.PlanName == "" && o.PlanID != "" {
+			name, err := s.store.PlanName(ctx, tx, o.PlanID)
+			if err != nil {
+				return err
+			}
+			o.PlanName = name
 		}
 		return s.deliverTo(ctx, tx, o.UserID, orderMessage(env, o))
 	}

@@ -104,7 +104,7 @@ func TestNewFollowerIsToldInApp(t *testing.T) {
 
 func orderEvent(t testing.TB, typ string, u user) events.Envelope {
 	t.Helper()
-	o := notifyapi.OrderEvent{ID: "0193e000-0000-7000-8000-0000000000aa", UserID: u.id, PlanID: "p1", PlanName: "Standard",
+	o := notifyapi.OrderEvent{ID: "0193e000-0000-7000-8000-0000000000aa", UserID: u.id, PlanID: "p1",
 		Status: "completed", Amount: 1299, Currency: "eur", Version: 3, UpdatedAt: time.Now().UTC()}
 	return servicetest.NewEnvelope(t, notifyapi.BillingSource, typ, o.ID, o)
 }
@@ -130,6 +130,9 @@ func TestOrdersAndSubscriptionsAreMailedAndShown(t *testing.T) {
 		e := newEnv(t, db.Engine(), notify.Config{})
 		ann, bob := e.addUser("ann"), e.addUser("bob")
 		e.settings(bob, map[string]any{"email_billing": false})
+		// the order names its plan by id; the name comes from billing's plan events
+		plan := map[string]any{"id": "p1", "slug": "standard", "name": "Standard", "version": 2}
+		require.NoError(t, e.apply(notify.ConsumerBilling, servicetest.NewEnvelope(t, notifyapi.BillingSource, notifyapi.PlanUpdated, "p1", plan)))
 
 		for _, u := range []user{ann, bob} {
 			ev := orderEvent(t, notifyapi.OrderCompleted, u)

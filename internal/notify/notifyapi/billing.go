@@ -13,6 +13,10 @@ import (
 const (
 	BillingSource = "billing"
 
+	PlanCreated  = "billing.plan.created"
+	PlanUpdated  = "billing.plan.updated"
+	PlanArchived = "billing.plan.archived"
+
 	OrderCompleted = "billing.order.completed"
 	OrderRefunded  = "billing.order.refunded"
 
@@ -23,13 +27,21 @@ const (
 	SubscriptionExpired   = "billing.subscription.expired"
 )
 
+// PlanEvent is the data of billing.plan.* (the plan resource). Notify keeps
+// only the names, for receipts.
+type PlanEvent struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Version int64  `json:"version"`
+}
+
 // OrderEvent is the data of billing.order.* (the order resource).
 // Required: id, user_id, amount, currency.
 type OrderEvent struct {
 	ID        string    `json:"id"`
 	UserID    string    `json:"user_id"`
 	PlanID    string    `json:"plan_id"`
-	PlanName  string    `json:"plan_name"` // optional: "your plan" when absent
+	PlanName  string    `json:"plan_name"` // optional: the name from billing.plan.* when absent
 	Status    string    `json:"status"`
 	Amount    int64     `json:"amount"`   // minor units
 	Currency  string    `json:"currency"` // ISO 4217

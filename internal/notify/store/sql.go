@@ -385,6 +385,29 @@ func (s *sqlStore) SetReminderState(ctx context.Context, q sqldb.Querier, subscr
 	return nil
 }
 
+// ---- plans
+
+func (s *sqlStore) ApplyPlan(ctx context.Context, q sqldb.Querier, id, name string, version int64) error {
+	if _, err := q.ExecContext(ctx, `INSERT INTO plans (id, name, version) VALUES (?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version WHERE plans.version < excluded.version`,
+		id, name, version); err != nil {
+		return fmt.Errorf("apply plan %s v%d: %w", id, version, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) PlanName(ctx context.Context, q sqldb.Querier, id string) (string, error) {
+	var name string
+	err := q.QueryRowContext(ctx, `SELECT name FROM plans WHERE id = ?`, id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read plan %s: %w", id, err)
+	}
+	return name, nil
+}
+
 // ---- secrets
 
 func (s *sqlStore) Secret(ctx context.Context, q sqldb.Querier, name, value string) (string, error) {

@@ -188,6 +188,11 @@ type Store interface {
 	DueReminders(ctx context.Context, q sqldb.Querier, now time.Time, limit int) ([]Reminder, error)
 	SetReminderState(ctx context.Context, q sqldb.Querier, subscriptionID, state string) error
 
+	// ApplyPlan stores a plan's name unless a version as high or higher is stored.
+	ApplyPlan(ctx context.Context, q sqldb.Querier, id, name string, version int64) error
+	// PlanName is a plan's name, "" when unknown.
+	PlanName(ctx context.Context, q sqldb.Querier, id string) (string, error)
+
 	// Secret returns the stored value of name, storing value first when
 	// there is none (the first process to start decides).
 	Secret(ctx context.Context, q sqldb.Querier, name, value string) (string, error)

@@ -331,3 +331,17 @@ func TestSecretIsDecidedOnce(t *testing.T) {
 		require.Equal(t, "first", v)
 	})
 }
+
+func TestPlanNamesKeepTheHighestVersion(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, f *fixture) {
+		name, err := f.st.PlanName(f.ctx, f.db, "p1")
+		require.NoError(t, err)
+		require.Empty(t, name)
+		require.NoError(t, f.st.ApplyPlan(f.ctx, f.db, "p1", "Premium", 2))
+		require.NoError(t, f.st.ApplyPlan(f.ctx, f.db, "p1", "Old name", 1))
+		name, err = f.st.PlanName(f.ctx, f.db, "p1")
+		require.NoError(t, err)
+		require.Equal(t, "Premium", name)
+	})
+}

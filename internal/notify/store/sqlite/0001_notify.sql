@@ -88,6 +88,13 @@ CREATE TABLE reminders (
 );
 CREATE INDEX reminders_due ON reminders (due_at) WHERE state = 'pending';
 
+-- plans: billing's plan names (billing.plan.*; the highest version wins), for receipts.
+CREATE TABLE plans (
+    id      TEXT PRIMARY KEY,
+    name    TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
+
 -- secrets: values generated once per deployment (the unsubscribe link key).
 CREATE TABLE secrets (
     name  TEXT PRIMARY KEY,
