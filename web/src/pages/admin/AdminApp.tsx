@@ -4,6 +4,7 @@ import { Link, NavLink, Route, Routes } from 'react-router-dom';
 import { RequireAuth } from '../../components/RequireAuth';
 import { useTitle } from '../../hooks/useTitle';
 import { NotFound } from '../NotFound';
+import { AdminMail } from './AdminMail';
 import { AdminMovies } from './AdminMovies';
 import { AdminPeople } from './AdminPeople';
 import { MovieForm } from './MovieForm';
@@ -26,6 +27,9 @@ export default function AdminApp() {
             <li>
               <NavLink to="/admin/people">People</NavLink>
             </li>
+            <li>
+              <NavLink to="/admin/mail">Mail</NavLink>
+            </li>
           </ul>
         </nav>
         <Routes>
@@ -36,6 +40,7 @@ export default function AdminApp() {
           <Route path="people" element={<AdminPeople />} />
           <Route path="people/new" element={<PersonForm />} />
           <Route path="people/:id" element={<PersonForm />} />
+          <Route path="mail" element={<AdminMail />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </div>
