@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { NavLink, useLocation } from 'react-router-dom';
 import { api } from '../api/client';
 
@@ -12,6 +12,9 @@ export function notificationsChanged() {
   window.dispatchEvent(new Event(NOTIFICATIONS_CHANGED));
 }
 
+/** Fired (on window) when the bell sees the unread count grow: the notifications page reloads its list. */
+export const NOTIFICATIONS_ARRIVED = 'marquee:notifications-arrived';
+
 /**
  * The bell in the header: a link to /notifications with the unread count,
  * kept current by polling (every 15 s while the tab is visible, at once when
@@ -20,6 +23,7 @@ export function notificationsChanged() {
  */
 export function NotificationBell() {
   const [count, setCount] = useState(0);
+  const last = useRef<number | null>(null);
   const location = useLocation();
 
   useEffect(() => {
@@ -31,7 +35,11 @@ export function NotificationBell() {
       ctrl = new AbortController();
       try {
         const { data } = await api.GET('/api/notifications/unread-count', { signal: ctrl.signal, cache: 'no-store' });
-        if (data && !stopped) setCount(data.count);
+        if (data && !stopped) {
+          if (last.current !== null && data.count > last.current) window.dispatchEvent(new Event(NOTIFICATIONS_ARRIVED));
+          last.current = data.count;
+          setCount(data.count);
+        }
       } catch {
         // offline or aborted: keep the last count
       }
@@ -53,7 +61,10 @@ export function NotificationBell() {
   const label = count === 0 ? 'Notifications' : `Notifications, ${count} unread`;
   return (
     <NavLink to="/notifications" className="bell" aria-label={label} title={label} data-testid="bell">
-      <span aria-hidden="true">🔔</span>
+      <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+        <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+        <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+      </svg>
       {count > 0 && (
         <span className="bell-count" data-testid="bell-count" aria-hidden="true">
           {count > 99 ? '99+' : count}

@@ -21,6 +21,10 @@ export function NotificationSettings() {
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
   const change = async (key: keyof Settings, value: boolean) => {
+    const before = settings.state.data;
+    if (!before) return;
+    // the box turns at once; a failed save turns it back
+    settings.set({ ...before, [key]: value });
     setSaving(true);
     setMessage(null);
     try {
@@ -28,6 +32,7 @@ export function NotificationSettings() {
       settings.set(next);
       setMessage({ ok: true, text: 'Saved.' });
     } catch (err) {
+      settings.set(before);
       setMessage({ ok: false, text: errorMessage(err) });
     } finally {
       setSaving(false);

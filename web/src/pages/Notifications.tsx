@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, type Notification } from '../api/client';
 import { errorMessage, unwrap } from '../api/problem';
-import { notificationsChanged } from '../components/NotificationBell';
+import { NOTIFICATIONS_ARRIVED, notificationsChanged } from '../components/NotificationBell';
 import { PagedList } from '../components/PagedList';
 import { usePaged } from '../hooks/usePaged';
 import { useTitle } from '../hooks/useTitle';
@@ -19,6 +19,13 @@ export function Notifications() {
       unwrap(api.GET('/api/notifications', { params: { query: { limit: 20, cursor, unread: unreadOnly || undefined } }, signal, cache: 'no-store' })),
     [unreadOnly],
   );
+
+  const { reload } = list;
+  useEffect(() => {
+    // the bell saw new ones arrive: show them without a reload of the page
+    window.addEventListener(NOTIFICATIONS_ARRIVED, reload);
+    return () => window.removeEventListener(NOTIFICATIONS_ARRIVED, reload);
+  }, [reload]);
 
   const isRead = (n: Notification) => n.read_at != null || readIds.has(n.id);
 
