@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/app"
+	"github.com/marquee-dev/marquee/internal/identity"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/obs"
 )
@@ -112,7 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		defer a.Close()
-		created, err := a.Identity().CreateAdmin(ctx, *email, *password, *name)
+		id, _ := app.Lookup[*identity.Service](a)
+		created, err := id.CreateAdmin(ctx, *email, *password, *name)
 		if err != nil {
 			return fmt.Errorf("admin create: %w", err)
 		}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,65 +18,34 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/redis/go-redis/v9"
 
-	"github.com/marquee-dev/marquee/internal/browse"
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/gateway"
-	"github.com/marquee-dev/marquee/internal/identity"
-	"github.com/marquee-dev/marquee/internal/identity/identityapi"
-	"github.com/marquee-dev/marquee/internal/notify"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/obs"
-	"github.com/marquee-dev/marquee/internal/platform/ratelimit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
-	"github.com/marquee-dev/marquee/internal/reviews"
-	"github.com/marquee-dev/marquee/internal/social"
 	"github.com/marquee-dev/marquee/web"
 )
 
-// Gateway is the name of the edge in MARQUEE_SERVICES / --services.
+// Gateway is the name of the edge in MARQUEE_SERVICES / --services. It is
+// not a module: it has no database and is built from the others' routes.
 const Gateway = "gateway"
 
 // Services are the services this binary knows, in start order.
-var Services = []string{"identity", "catalog", "reviews", "social", "browse", "notify", Gateway}
+var Services = append(moduleNames(), Gateway)
 
-// definitions says what the composition root needs of each service, even
-// when it runs in another process (the gateway routes by its document).
-var definitions = map[string]struct {
-	spec       []byte
-	migrations fs.FS
-}{
-	"identity": {identity.OpenAPI, identity.Migrations},
-	"catalog":  {catalog.OpenAPI, catalog.Migrations},
-	"reviews":  {reviews.OpenAPI, reviews.Migrations},
-	"social":   {social.OpenAPI, social.Migrations},
-	"browse":   {browse.OpenAPI, browse.Migrations},
-	"notify":   {notify.OpenAPI, notify.Migrations},
+func moduleNames() []string {
+	names := make([]string, len(Modules))
+	for i, m := range Modules {
+		names[i] = m.Name()
+	}
+	return names
 }
-
-// service is what every service offers the composition root.
-type service interface {
-	Routes(rt *httpx.Router)
-}
-
-// consumer is a service that also applies other services' events.
-type consumer interface {
-	Subscriptions() []events.Subscription
-}
-
-// worker is a service with background work (identity's key rotation,
-// browse's weighted ratings) that runs while the process serves.
-type worker interface {
-	Run(ctx context.Context) error
-}
-
-// accessTTL is the lifetime of access tokens, and so how long a revocation must be remembered.
-const accessTTL = 15 * time.Minute
 
 // Version is set at build time.
 var Version = "dev"
@@ -90,10 +58,8 @@ type App struct {
 	bus     *events.Bus
 
 	revocations *auth.Revocations
+	issuer      kit.Issuer // the module that issues access tokens, if the binary has one
 	units       []*unit
-	identity    *identity.Service
-	catalog     *catalog.Service
-	reviews     *reviews.Service
 	gateway     *gateway.Gateway
 	handler     http.Handler
 }
@@ -106,7 +72,7 @@ type unit struct {
 	relay     *events.Relay
 	consumers []*events.Consumer
 	router    *httpx.Router
-	worker    worker // the service's background work, if it has some
+	parts     kit.Parts
 }
 
 // Mode says whether the process serves (bus, relays, HTTP) or only works on
@@ -123,7 +89,7 @@ const (
 // New opens every configured service (databases migrated; when serving, the
 // bus connected and streams ensured) without serving yet. Close releases it.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
-	a := &App{cfg: cfg, log: log, metrics: obs.NewMetrics(), revocations: auth.NewRevocations(accessTTL)}
+	a := &App{cfg: cfg, log: log, metrics: obs.NewMetrics(), revocations: auth.NewRevocations(kit.AccessTTL)}
 	defer func() {
 		if err != nil {
 			a.Close() // what was opened before the failure
@@ -139,86 +105,57 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 			return nil, fmt.Errorf("event bus: %w", err)
 		}
 	}
-	// Tokens are checked with the identity service's keys: read from its
-	// database when it runs here, else fetched from its JWKS endpoint.
-	var keys auth.KeySource
-	var identityUnit *unit
-	if cfg.Runs("identity") {
-		if identityUnit, err = a.openUnit(ctx, "identity"); err != nil {
-			return nil, err
-		}
-		idCfg := identity.Config{Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, AccessTTL: accessTTL}
-		if cfg.RedisURL != "" {
-			opt, err := redis.ParseURL(cfg.RedisURL)
-			if err != nil {
-				return nil, fmt.Errorf("MARQUEE_REDIS_URL: %w", err)
+	// Tokens are checked with the issuer's keys: its own when it runs here,
+	// else fetched from where it runs.
+	keys := auth.KeySource(auth.NewStaticKeys()) // nobody issues tokens: only public routes answer
+	for _, m := range Modules {
+		if iss, ok := m.(kit.Issuer); ok {
+			a.issuer = iss
+			if u := cfg.ServiceURL(m.Name()); u != "" && !cfg.Runs(m.Name()) {
+				keys = iss.RemoteKeys(u)
 			}
-			idCfg.Limiter = ratelimit.NewRedis(redis.NewClient(opt), "marquee:ratelimit:")
 		}
-		if a.identity, err = identity.New(identityUnit.db, identityUnit.outbox, idCfg, a.revocations, log.With("service", "identity")); err != nil {
+		if !cfg.Runs(m.Name()) {
+			continue
+		}
+		u, err := a.openUnit(ctx, m)
+		if err != nil {
 			return nil, err
 		}
-		keys = a.identity.Keys()
-	} else if u := cfg.ServiceURL("identity"); u != "" {
-		keys = auth.NewJWKSKeys(u + identityapi.JWKSPath)
-	} else {
-		keys = auth.NewStaticKeys() // nobody issues tokens: only public routes answer
+		u.parts, err = m.Build(ctx, kit.Env{DB: u.db, Outbox: u.outbox, Log: log.With("service", m.Name()),
+			Config: cfg, Revocations: a.revocations})
+		if err != nil {
+			return nil, err
+		}
+		if u.parts.Keys != nil {
+			keys = u.parts.Keys
+		}
 	}
 	verifier := auth.NewVerifier(keys, cfg.AuthIssuer, cfg.AuthAudience,
 		auth.WithRevocations(a.revocations), auth.WithTokenCache(auth.NewTokenCache(0)))
-	for _, name := range cfg.Services {
-		if name == Gateway {
+	for _, u := range a.units {
+		u.router = httpx.NewRouter(verifier)
+		if u.parts.Routes != nil {
+			u.parts.Routes(u.router)
+		}
+		if a.bus == nil {
 			continue
 		}
-		u := identityUnit
-		if name != "identity" {
-			if u, err = a.openUnit(ctx, name); err != nil {
+		for _, sub := range u.parts.Subscriptions {
+			if err := a.Consume(u.name, sub); err != nil {
 				return nil, err
-			}
-		}
-		svcLog := log.With("service", name)
-		var svc service
-		switch name {
-		case "identity":
-			svc = a.identity
-		case "catalog":
-			a.catalog = catalog.New(u.db, u.outbox, svcLog)
-			svc = a.catalog
-		case "reviews":
-			a.reviews = reviews.New(u.db, u.outbox, svcLog)
-			svc = a.reviews
-		case "social":
-			svc = social.New(u.db, u.outbox, svcLog)
-		case "browse":
-			svc = browse.New(u.db, svcLog, browse.Config{TopRatedMinVotes: cfg.TopRatedMinVotes})
-		case "notify":
-			if svc, err = newNotify(ctx, cfg, u.db, svcLog); err != nil {
-				return nil, err
-			}
-		}
-		u.router = httpx.NewRouter(verifier)
-		svc.Routes(u.router)
-		u.worker, _ = svc.(worker)
-		if c, ok := svc.(consumer); ok && a.bus != nil {
-			for _, sub := range c.Subscriptions() {
-				if err := a.Consume(name, sub); err != nil {
-					return nil, err
-				}
 			}
 		}
 	}
 
 	var backends []gateway.Backend
-	for _, name := range Services {
-		if name == Gateway {
-			continue
-		}
-		b := gateway.Backend{Service: name, Spec: definitions[name].spec}
-		if u := a.unit(name); u != nil {
+	for _, m := range Modules {
+		b := gateway.Backend{Service: m.Name(), Spec: m.OpenAPI()}
+		if u := a.unit(m.Name()); u != nil {
 			b.Local = u.router
-		} else if b.Remote = cfg.ServiceURL(name); b.Remote == "" {
+		} else if b.Remote = cfg.ServiceURL(m.Name()); b.Remote == "" {
 			if cfg.Runs(Gateway) {
-				return nil, fmt.Errorf("the gateway needs the %s service: run it here or set MARQUEE_%s_URL", name, strings.ToUpper(name))
+				return nil, fmt.Errorf("the gateway needs the %s service: run it here or set MARQUEE_%s_URL", m.Name(), strings.ToUpper(m.Name()))
 			}
 			continue
 		}
@@ -233,28 +170,27 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 	return a, nil
 }
 
-// newNotify builds the notify service from the mail settings: SMTP when
-// MARQUEE_SMTP_URL is set, else .eml files under <data dir>/mail.
-func newNotify(ctx context.Context, cfg config.Config, db *sqldb.DB, log *slog.Logger) (*notify.Service, error) {
-	rate := cfg.SMTPRate
-	if rate == 0 {
-		rate = -1 // no limit
+// Lookup is the built service of type T (such as *catalog.Service) when it
+// runs in this process, for commands and tests.
+func Lookup[T any](a *App) (T, bool) {
+	for _, u := range a.units {
+		if s, ok := u.parts.Service.(T); ok {
+			return s, true
+		}
 	}
-	return notify.New(ctx, db, notify.Config{SMTPURL: cfg.SMTPURL, MailDir: filepath.Join(cfg.DataDir, "mail"), MailFrom: cfg.MailFrom,
-		PublicURL: cfg.PublicURL, UnsubscribeSecret: cfg.UnsubscribeSecret, SMTPRate: rate}, log)
+	var zero T
+	return zero, false
 }
 
-func (a *App) openUnit(ctx context.Context, name string) (*unit, error) {
+func (a *App) openUnit(ctx context.Context, m kit.Module) (*unit, error) {
+	name := m.Name()
 	db, err := sqldb.Open(ctx, name, a.cfg.DatabaseURLFor(name))
 	if err != nil {
 		return nil, err
 	}
 	u := &unit{name: name, db: db}
 	a.units = append(a.units, u)
-	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
-		return nil, err
-	}
-	if err := sqldb.Migrate(ctx, db, name, definitions[name].migrations); err != nil {
+	if err := kit.Migrate(ctx, db, m); err != nil {
 		return nil, err
 	}
 	u.outbox = events.NewOutbox(db)
@@ -371,12 +307,6 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Spec is the merged OpenAPI document the gateway serves.
 func (a *App) Spec() []byte { return a.gateway.Spec() }
 
-// Identity is the identity service when it runs here.
-func (a *App) Identity() *identity.Service { return a.identity }
-
-// Catalog is the catalog service when it runs here.
-func (a *App) Catalog() *catalog.Service { return a.catalog }
-
 // Run starts the relays and serves HTTP on ln until ctx ends, then stops
 // cleanly: HTTP drained, relays and consumers stopped. Close afterwards.
 func (a *App) Run(ctx context.Context, ln net.Listener) error {
@@ -391,9 +321,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 				}
 			})
 		}
-		if u.worker != nil {
+		for _, run := range u.parts.Workers {
 			wg.Go(func() {
-				if err := u.worker.Run(workers); err != nil && !errors.Is(err, context.Canceled) {
+				if err := run(workers); err != nil && !errors.Is(err, context.Canceled) {
 					a.log.Error("background work stopped", "service", u.name, "error", err.Error())
 				}
 			})
@@ -406,7 +336,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 			})
 		}
 	}
-	if a.identity == nil && a.bus != nil {
+	if a.issuer != nil && a.unit(a.issuer.Name()) == nil && a.bus != nil {
 		wg.Go(func() { a.followRevocations(workers) })
 	}
 	srv := httpx.NewServer(ln.Addr().String(), a.handler)
@@ -457,7 +387,8 @@ func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 // SeedDemo imports the demo catalog that ships in the binary; idempotent.
 func (a *App) SeedDemo(ctx context.Context) error {
-	if a.catalog == nil {
+	cat, ok := Lookup[*catalog.Service](a)
+	if !ok {
 		return errors.New("seeding the demo catalog needs the catalog service in this process")
 	}
 	rows, rejects, err := demo.Embedded()
@@ -467,7 +398,7 @@ func (a *App) SeedDemo(ctx context.Context) error {
 	for _, r := range rejects {
 		a.log.Warn("demo catalog row skipped", "line", r.Line, "title", r.Title, "reason", r.Reason)
 	}
-	report, err := a.catalog.ImportDemo(ctx, rows)
+	report, err := cat.ImportDemo(ctx, rows)
 	if err != nil {
 		return err
 	}

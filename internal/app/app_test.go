@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/app"
+	"github.com/marquee-dev/marquee/internal/identity"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/events/eventstest"
@@ -79,7 +80,9 @@ func (p *platform) user(t testing.TB) string {
 func (p *platform) admin(t testing.TB) string {
 	t.Helper()
 	email := "admin-" + uuid.NewString()[:8] + "@example.com"
-	_, err := p.app.Identity().CreateAdmin(context.Background(), email, testPassword, "Admin")
+	id, ok := app.Lookup[*identity.Service](p.app)
+	require.True(t, ok)
+	_, err := id.CreateAdmin(context.Background(), email, testPassword, "Admin")
 	require.NoError(t, err)
 	return p.login(t, email)
 }

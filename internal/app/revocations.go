@@ -10,6 +10,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 )
 
 // followRevocations keeps this process's revocation set current when the
@@ -35,7 +36,7 @@ func (a *App) followRevocations(ctx context.Context) {
 }
 
 func (a *App) applyRevocations(ctx context.Context, stream string) error {
-	since := time.Now().Add(-accessTTL - time.Minute)
+	since := time.Now().Add(-kit.AccessTTL - time.Minute)
 	cons, err := a.bus.JetStream().OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{"identity.user.>"}, // one subject: older servers take no more
 		DeliverPolicy:  jetstream.DeliverByStartTimePolicy, OptStartTime: &since,

@@ -11,8 +11,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/marquee-dev/marquee/internal/browse"
+	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
+	"github.com/marquee-dev/marquee/internal/reviews"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 )
 
@@ -21,7 +23,9 @@ import (
 // so the read model is built by its consumers as in production. Titles are
 // numbered from what is already there, so running it again adds more.
 func (a *App) SeedSynthetic(ctx context.Context, movies, reviewCount int) error {
-	if a.catalog == nil || a.reviews == nil {
+	cat, okc := Lookup[*catalog.Service](a)
+	rev, okr := Lookup[*reviews.Service](a)
+	if !okc || !okr {
 		return errors.New("seeding synthetic data needs the catalog and reviews services in this process")
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 42))
@@ -40,13 +44,13 @@ func (a *App) SeedSynthetic(ctx context.Context, movies, reviewCount int) error 
 		}
 	}
 	started := time.Now()
-	report, err := a.catalog.ImportDemo(ctx, rows)
+	report, err := cat.ImportDemo(ctx, rows)
 	if err != nil {
 		return err
 	}
 	a.log.Info("synthetic movies", "created", report.Created, "seconds", time.Since(started).Seconds())
 
-	ids, err := a.syntheticMovieIDs(ctx, batchTag)
+	ids, err := syntheticMovieIDs(ctx, cat, batchTag)
 	if err != nil || len(ids) == 0 || reviewCount == 0 {
 		return err
 	}
@@ -70,7 +74,7 @@ func (a *App) SeedSynthetic(ctx context.Context, movies, reviewCount int) error 
 				Body:              "A synthetic review.",
 			}
 		}
-		res, err := a.reviews.ImportSynthetic(ctx, batch)
+		res, err := rev.ImportSynthetic(ctx, batch)
 		if err != nil {
 			return err
 		}
@@ -85,11 +89,11 @@ func syntheticUserID(n int) string {
 	return uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "marquee-synthetic-user-%d", n)).String()
 }
 
-func (a *App) syntheticMovieIDs(ctx context.Context, tag string) ([]string, error) {
+func syntheticMovieIDs(ctx context.Context, cat *catalog.Service, tag string) ([]string, error) {
 	var ids []string
 	q := store.MovieQuery{Text: tag, Sort: store.SortCreated, Limit: 100}
 	for {
-		page, err := a.catalog.ListMovies(ctx, q)
+		page, err := cat.ListMovies(ctx, q)
 		if err != nil {
 			return nil, err
 		}

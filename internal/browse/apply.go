@@ -172,31 +172,37 @@ func (n *newestByID[T]) offer(id string, version int64, item T) {
 }
 
 func decodeMovie(env events.Envelope) (catalogapi.Movie, error) {
-	var doc catalogapi.Movie
-	if err := env.Decode(&doc); err != nil {
-		return doc, events.Permanent(err)
+	doc, err := events.Decode[catalogapi.Movie](env)
+	if err == nil {
+		err = documentOf(env, doc.ID, doc.Version)
 	}
-	if doc.ID == "" || doc.Version <= 0 || (env.Subject != "" && env.Subject != doc.ID) {
-		return doc, events.Permanent(fmt.Errorf("%s %s: movie document without id or version, or about another movie", env.Type, env.ID))
-	}
-	return doc, nil
+	return doc, err
 }
 
 func decodePerson(env events.Envelope) (catalogapi.Person, error) {
-	var p catalogapi.Person
-	if err := env.Decode(&p); err != nil {
-		return p, events.Permanent(err)
+	p, err := events.Decode[catalogapi.Person](env)
+	if err == nil {
+		err = documentOf(env, p.ID, p.Version)
 	}
-	if p.ID == "" || p.Version <= 0 || (env.Subject != "" && env.Subject != p.ID) {
-		return p, events.Permanent(fmt.Errorf("%s %s: person document without id or version, or about another person", env.Type, env.ID))
+	return p, err
+}
+
+// documentOf checks that a catalog document has an id and a version and is
+// about the envelope's subject; otherwise it can never be applied.
+func documentOf(env events.Envelope, id string, version int64) error {
+	if err := events.Versioned(env, id, version); err != nil {
+		return err
 	}
-	return p, nil
+	if env.Subject != "" && env.Subject != id {
+		return events.Permanent(fmt.Errorf("%s %s: the document is about %s, the envelope about %s", env.Type, env.ID, id, env.Subject))
+	}
+	return nil
 }
 
 func decodeRating(env events.Envelope) (movieID string, r store.Rating, err error) {
-	var ev reviewsapi.RatingChangedEvent
-	if err := env.Decode(&ev); err != nil {
-		return "", r, events.Permanent(err)
+	ev, err := events.Decode[reviewsapi.RatingChangedEvent](env)
+	if err != nil {
+		return "", r, err
 	}
 	r, err = ratingOf(ev)
 	if err == nil && env.Subject != "" && env.Subject != ev.MovieID {

@@ -5,18 +5,10 @@
 // the top-rated list (Bayesian weighted rating), actors and people with
 // filmographies, genres with counts, and search.
 //
-// Wiring:
-//
-//	sqldb.Migrate(ctx, db, "events", events.Migrations)
-//	sqldb.Migrate(ctx, db, "browse", browse.Migrations)
-//	svc := browse.New(db, logger, browse.Config{TopRatedMinVotes: 25})
-//	svc.Routes(router)                     // the HTTP API on an *httpx.Router
-//	for _, sub := range svc.Subscriptions() {
-//		app.Consume("browse", sub) // browse-catalog, browse-ratings
-//	}
-//	go svc.Run(ctx)                         // keeps the weighted ratings in step with the mean rating
-//	browse.OpenAPI                          // its OpenAPI 3 document
-//	svc.Rebuild(ctx, bus)                   // marquee rebuild browse
+// Wiring: browse.Module (a kit.Module) in internal/app/modules.go. Its parts
+// are the routes, the consumers browse-catalog and browse-ratings, and Run,
+// which keeps the weighted ratings in step with the mean rating.
+// browse.Rebuild(ctx, db, bus, log) is `marquee rebuild browse`.
 package browse
 
 import (
@@ -29,6 +21,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/browse/store"
 	"github.com/marquee-dev/marquee/internal/platform/cache"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -131,6 +124,12 @@ func (s *Service) FuzzySearch(ctx context.Context) bool { return s.store.FuzzySe
 
 // Config is the configuration in effect (defaults filled in).
 func (s *Service) Config() Config { return s.cfg }
+
+// Module is the browse service for the composition root (internal/app/modules.go).
+var Module = kit.Define("browse", OpenAPI, Migrations, func(_ context.Context, env kit.Env) (kit.Parts, error) {
+	s := New(env.DB, env.Log, Config{TopRatedMinVotes: env.Config.TopRatedMinVotes})
+	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(), Workers: []func(context.Context) error{s.Run}}, nil
+})
 
 // encodeDoc encodes a document the way httpx.WriteJSON does (with a final newline).
 func encodeDoc(v any) ([]byte, error) {

@@ -21,6 +21,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -58,8 +59,7 @@ func newEnvOn(t testing.TB, db *sqldb.DB, cfgs ...browse.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	// the way the composition root migrates
-	require.NoError(t, sqldb.Migrate(ctx, db, "events", events.Migrations))
-	require.NoError(t, sqldb.Migrate(ctx, db, "browse", browse.Migrations))
+	require.NoError(t, kit.Migrate(ctx, db, browse.Module))
 	cfg := browse.Config{TopRatedMinVotes: 2}
 	if len(cfgs) > 0 {
 		cfg = cfgs[0]

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/cache"
 
 	"github.com/marquee-dev/marquee/internal/browse/browseapi"
@@ -42,7 +43,7 @@ var jsonContentType = []string{"application/json"}
 const maxQueryLen = 200
 
 func notFound(what string) error {
-	return &httpx.StatusError{Status: http.StatusNotFound, Detail: what + " not found", Err: errors.Join(httpx.ErrNotFound, ErrNotFound)}
+	return apperr.NotFound(what).WithCause(ErrNotFound)
 }
 
 // handleGetMovie answers from the cache of encoded documents when it can:

@@ -2,13 +2,8 @@
 // credits and genres, with admin writes, soft delete and an event for every
 // change (written to the transactional outbox in the write's transaction).
 //
-// Wiring:
-//
-//	sqldb.Migrate(ctx, db, "events", events.Migrations)
-//	sqldb.Migrate(ctx, db, "catalog", catalog.Migrations) // or catalog.Migrate(ctx, db): both
-//	svc := catalog.New(db, events.NewOutbox(db), logger)
-//	svc.Routes(router)                                    // the HTTP API on an *httpx.Router
-//	catalog.OpenAPI                                       // its OpenAPI 3 document
+// Wiring: catalog.Module (a kit.Module) in internal/app/modules.go; its part
+// is the HTTP API.
 package catalog
 
 import (
@@ -17,18 +12,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
+	"github.com/marquee-dev/marquee/internal/platform/cache"
 	"github.com/marquee-dev/marquee/internal/platform/events"
-	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -113,18 +108,11 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	return &Service{db: db, store: st, outbox: outbox, cache: cache.NewResponses(o.cacheTTL, o.cacheMaxBytes), log: log, opts: o}
 }
 
-// Migrate applies the event tables and the catalog schema (with the genre
-// list) to db: the same as sqldb.Migrate with events.Migrations and
-// Migrations. Safe to run at every start and from several processes.
-func Migrate(ctx context.Context, db *sqldb.DB) error {
-	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
-	if err := sqldb.Migrate(ctx, db, "catalog", Migrations); err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
-	return nil
-}
+// Module is the catalog for the composition root (internal/app/modules.go).
+var Module = kit.Define("catalog", OpenAPI, Migrations, func(_ context.Context, env kit.Env) (kit.Parts, error) {
+	s := New(env.DB, env.Outbox, env.Log)
+	return kit.Parts{Service: s, Routes: s.Routes}, nil
+})
 
 // now is the current time as the store keeps it.
 func (s *Service) now() time.Time { return store.Timestamp(s.opts.now()) }
@@ -137,13 +125,12 @@ func newID() (string, error) {
 	return id.String(), nil
 }
 
-// notFound is the error of a missing movie or person: a 404 for the HTTP
-// layer that still matches ErrNotFound.
+// notFound is the error of a missing movie or person, still matching ErrNotFound.
 func notFound(what string, cause error) error {
 	if !errors.Is(cause, store.ErrNotFound) {
 		return cause
 	}
-	return &httpx.StatusError{Status: http.StatusNotFound, Detail: what + " not found", Err: errors.Join(httpx.ErrNotFound, cause)}
+	return apperr.NotFound(what).WithCause(cause)
 }
 
 // emit adds one event about a document to the outbox, in tx.

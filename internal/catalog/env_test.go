@@ -17,6 +17,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -59,8 +60,7 @@ func newEnv(t testing.TB, engine sqldb.Engine, opts ...catalog.Option) *env {
 	ctx := context.Background()
 	db := sqldbtest.Open(t, engine)
 	// the way the composition root migrates
-	require.NoError(t, sqldb.Migrate(ctx, db, "events", events.Migrations))
-	require.NoError(t, sqldb.Migrate(ctx, db, "catalog", catalog.Migrations))
+	require.NoError(t, kit.Migrate(ctx, db, catalog.Module))
 	svc := catalog.New(db, events.NewOutbox(db), slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
 	minter := authtest.New(t)
 	rt := httpx.NewRouter(minter.Verifier())

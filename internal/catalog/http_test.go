@@ -19,6 +19,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
@@ -678,11 +679,11 @@ func TestGenresList(t *testing.T) {
 		"Science Fiction", "Romance", "Mystery", "War", "History"} {
 		require.True(t, slices.ContainsFunc(genres, func(g catalogapi.Genre) bool { return g.Name == name }), name)
 	}
-	// migrating again (also through catalog.Migrate) seeds nothing twice
-	require.NoError(t, catalog.Migrate(e.ctx, e.db))
+	// migrating again (also through kit.Migrate) seeds nothing twice
+	require.NoError(t, kit.Migrate(e.ctx, e.db, catalog.Module))
 	require.Equal(t, len(catalogapi.Genres), e.count("genres"))
 	fresh := sqldbtest.Open(t, sqldb.SQLite)
-	require.NoError(t, catalog.Migrate(e.ctx, fresh))
+	require.NoError(t, kit.Migrate(e.ctx, fresh, catalog.Module))
 	var n int
 	require.NoError(t, fresh.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM genres`).Scan(&n))
 	require.Equal(t, len(catalogapi.Genres), n)

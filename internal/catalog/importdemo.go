@@ -12,7 +12,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
-	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -131,10 +131,10 @@ func (r *ImportReport) add(t importTally) {
 }
 
 func failureReason(err error) string {
-	var ve *httpx.ValidationError
-	if errors.As(err, &ve) {
-		parts := make([]string, len(ve.Errors))
-		for i, fe := range ve.Errors {
+	var ve *apperr.Error
+	if errors.As(err, &ve) && len(ve.Fields) > 0 {
+		parts := make([]string, len(ve.Fields))
+		for i, fe := range ve.Fields {
 			parts[i] = fe.Field + " " + fe.Reason
 		}
 		return strings.Join(parts, "; ")
@@ -154,7 +154,7 @@ func prepareImport(r demo.Row, now time.Time) (importItem, error) {
 		n := r.RuntimeMinutes
 		w.RuntimeMinutes = &n
 	}
-	var v httpx.Validator
+	var v apperr.Validator
 	if r.Genre != "" {
 		g, ok := genreByName(r.Genre)
 		if !ok {

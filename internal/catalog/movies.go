@@ -9,6 +9,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/store"
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
@@ -141,30 +142,30 @@ func (s *Service) RestoreMovie(ctx context.Context, id string) (catalogapi.Movie
 // checked outside any transaction) to the validation error shapeErr, so one
 // answer names every invalid field.
 func (s *Service) withRefErrors(ctx context.Context, w catalogapi.MovieWrite, shapeErr error) error {
-	var ve *httpx.ValidationError
-	if !errors.As(shapeErr, &ve) {
+	var ve *apperr.Error
+	if !errors.As(shapeErr, &ve) || len(ve.Fields) == 0 {
 		return shapeErr
 	}
-	flagged := make(map[string]bool, len(ve.Errors))
-	for _, fe := range ve.Errors {
+	flagged := make(map[string]bool, len(ve.Fields))
+	for _, fe := range ve.Fields {
 		flagged[fe.Field] = true
 	}
 	err := s.checkMovieRefs(ctx, s.db, w, flagged)
-	var refs *httpx.ValidationError
-	if !errors.As(err, &refs) {
+	var refs *apperr.Error
+	if !errors.As(err, &refs) || len(refs.Fields) == 0 {
 		if err != nil {
 			return err
 		}
 		return shapeErr
 	}
-	return &httpx.ValidationError{Status: ve.Status, Errors: append(slices.Clone(ve.Errors), refs.Errors...)}
+	return &apperr.Error{Kind: apperr.ErrInvalid, Fields: append(slices.Clone(ve.Fields), refs.Fields...)}
 }
 
 // checkMovieRefs answers 422 for genre or person ids that do not exist (or
 // are deleted people), naming each field. Ids that are not ids at all, and
 // fields already in flagged, were reported by validateMovie and are skipped.
 func (s *Service) checkMovieRefs(ctx context.Context, q sqldb.Querier, w catalogapi.MovieWrite, flagged map[string]bool) error {
-	var v httpx.Validator
+	var v apperr.Validator
 	var genres []string
 	for i, g := range w.GenreIDs {
 		if httpx.IsUUID(g) && !flagged[fmt.Sprintf("genre_ids[%d]", i)] {

@@ -2,7 +2,6 @@ package catalog_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
@@ -23,11 +23,11 @@ var fixedNow = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
 
 func fieldsOf(t *testing.T, err error) []string {
 	t.Helper()
-	var ve *httpx.ValidationError
+	var ve *apperr.Error
 	require.ErrorAs(t, err, &ve)
-	require.Equal(t, 422, ve.Status)
+	require.Equal(t, apperr.ErrInvalid, ve.Kind)
 	var out []string
-	for _, fe := range ve.Errors {
+	for _, fe := range ve.Fields {
 		out = append(out, fe.Field)
 	}
 	return out
@@ -268,9 +268,7 @@ func TestServiceErrors(t *testing.T) {
 	for _, id := range []string{"x", uuid.NewString()} {
 		_, err := e.svc.GetMovie(e.ctx, id, true)
 		require.ErrorIs(t, err, catalog.ErrNotFound, id)
-		var se *httpx.StatusError
-		require.True(t, errors.As(err, &se))
-		require.Equal(t, 404, se.Status)
+		require.Equal(t, apperr.ErrNotFound, apperr.KindOf(err))
 		_, err = e.svc.GetPerson(e.ctx, id, true)
 		require.ErrorIs(t, err, catalog.ErrNotFound, id)
 		require.ErrorIs(t, e.svc.DeleteMovie(e.ctx, id), catalog.ErrNotFound)

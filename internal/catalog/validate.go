@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 )
 
@@ -79,7 +80,7 @@ func normaliseRating(s string) (string, bool) {
 }
 
 // checkURL validates an optional absolute http(s) URL.
-func checkURL(v *httpx.Validator, field, s string) {
+func checkURL(v *apperr.Validator, field, s string) {
 	if s == "" {
 		return
 	}
@@ -95,12 +96,12 @@ func checkURL(v *httpx.Validator, field, s string) {
 
 // checkLen checks the length of a one-line text field and that it holds no
 // control characters (nor invalid UTF-8).
-func checkLen(v *httpx.Validator, field, s string, max int) {
+func checkLen(v *apperr.Validator, field, s string, max int) {
 	checkText(v, field, s, max, false)
 }
 
 // checkText checks a text field; multiline allows line breaks and tabs.
-func checkText(v *httpx.Validator, field, s string, max int, multiline bool) {
+func checkText(v *apperr.Validator, field, s string, max int, multiline bool) {
 	if !utf8.ValidString(s) {
 		v.Add(field, "must be valid UTF-8")
 		return
@@ -121,7 +122,7 @@ func checkText(v *httpx.Validator, field, s string, max int, multiline bool) {
 // ids) are only checked for shape here; their existence is checked in the
 // write's transaction.
 func validateMovie(w *catalogapi.MovieWrite, now time.Time) error {
-	var v httpx.Validator
+	var v apperr.Validator
 	w.Title = strings.TrimSpace(w.Title)
 	switch {
 	case w.Title == "":
@@ -236,7 +237,7 @@ func validateMovie(w *catalogapi.MovieWrite, now time.Time) error {
 
 // validatePerson trims and checks w in place.
 func validatePerson(w *catalogapi.PersonWrite, now time.Time) error {
-	var v httpx.Validator
+	var v apperr.Validator
 	w.Name = strings.TrimSpace(w.Name)
 	if w.Name == "" {
 		v.Add("name", "is required")

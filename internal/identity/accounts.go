@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/mail"
 	"strings"
 	"time"
@@ -20,28 +19,28 @@ import (
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/identity/password"
 	"github.com/marquee-dev/marquee/internal/identity/store"
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/events"
-	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
 // Errors answered to clients. Login has one answer for a wrong e-mail
 // address and a wrong password, so it does not tell which accounts exist.
 var (
-	errBadCredentials = &httpx.StatusError{Status: http.StatusUnauthorized, Detail: "The e-mail address or password is wrong.", Err: httpx.ErrUnauthorized}
-	errBadRefresh     = &httpx.StatusError{Status: http.StatusUnauthorized, Detail: "The refresh token is invalid, expired or revoked; log in again.", Err: httpx.ErrUnauthorized}
-	errAccountGone    = &httpx.StatusError{Status: http.StatusUnauthorized, Detail: "The account of this access token no longer exists.", Err: httpx.ErrUnauthorized}
-	errEmailTaken     = httpx.Conflict("An account with this e-mail address already exists.")
-	errLastAdmin      = httpx.Conflict("This is the last administrator: make another account administrator first.")
-	errConcurrent     = httpx.Conflict("The account was changed at the same time by another request; try again.")
-	errRoleForbidden  = &httpx.StatusError{Status: http.StatusForbidden, Detail: "Only administrators may change roles.", Err: httpx.ErrForbidden}
-	errUserNotFound   = httpx.NotFound("user")
+	errBadCredentials = apperr.Unauthenticated("The e-mail address or password is wrong.")
+	errBadRefresh     = apperr.Unauthenticated("The refresh token is invalid, expired or revoked; log in again.")
+	errAccountGone    = apperr.Unauthenticated("The account of this access token no longer exists.")
+	errEmailTaken     = apperr.Conflict("An account with this e-mail address already exists.")
+	errLastAdmin      = apperr.Conflict("This is the last administrator: make another account administrator first.")
+	errConcurrent     = apperr.Conflict("The account was changed at the same time by another request; try again.")
+	errRoleForbidden  = apperr.Forbidden("Only administrators may change roles.")
+	errUserNotFound   = apperr.NotFound("user")
 )
 
 // Register creates an account with the role user.
 func (s *Service) Register(ctx context.Context, req identityapi.RegisterRequest) (identityapi.Me, error) {
-	var v httpx.Validator
+	var v apperr.Validator
 	email, reason := normalizeEmail(req.Email)
 	v.Check(reason == "", "email", reason)
 	name, reason := cleanDisplayName(req.DisplayName)
@@ -87,7 +86,7 @@ func (s *Service) createUser(ctx context.Context, email, name, pw, role string) 
 // argon2 work as a wrong password (a dummy hash is verified), so timing does
 // not reveal which accounts exist.
 func (s *Service) Login(ctx context.Context, req identityapi.LoginRequest) (identityapi.AuthTokens, error) {
-	var v httpx.Validator
+	var v apperr.Validator
 	v.Check(strings.TrimSpace(req.Email) != "", "email", "is required")
 	v.Check(req.Password != "", "password", "is required")
 	if err := v.Err(); err != nil {
@@ -280,7 +279,7 @@ func (s *Service) UpdateMe(ctx context.Context, p auth.Principal, req identityap
 		return identityapi.Me{}, err
 	}
 	next := u
-	var v httpx.Validator
+	var v apperr.Validator
 	if req.DisplayName != nil {
 		name, reason := cleanDisplayName(*req.DisplayName)
 		v.Check(reason == "", "display_name", reason)
@@ -334,7 +333,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, u store.User, curren
 		return err
 	}
 	if !ok {
-		return httpx.Invalid(http.StatusUnprocessableEntity, "current_password", "is not the password of this account")
+		return apperr.Invalid("current_password", "is not the password of this account")
 	}
 	return nil
 }
@@ -344,7 +343,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, u store.User, curren
 // whoever changes their own e-mail address gives current_password.
 func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id string, req identityapi.UpdateUserRequest) (identityapi.Me, error) {
 	if !p.CanActFor(id) {
-		return identityapi.Me{}, httpx.ErrForbidden
+		return identityapi.Me{}, apperr.ErrForbidden
 	}
 	caller, err := s.liveUser(ctx, p.UserID)
 	if err != nil {
@@ -353,7 +352,7 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id string, r
 	// the token's role and the account's current role must both say admin
 	isAdmin := p.IsAdmin() && caller.Role == store.RoleAdmin
 	if !isAdmin && caller.ID != id {
-		return identityapi.Me{}, httpx.ErrForbidden
+		return identityapi.Me{}, apperr.ErrForbidden
 	}
 	target := caller
 	if id != caller.ID {
@@ -372,7 +371,7 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id string, r
 		}
 		next.Role = *req.Role
 	}
-	var v httpx.Validator
+	var v apperr.Validator
 	name, reason := cleanDisplayName(req.DisplayName)
 	v.Check(reason == "", "display_name", reason)
 	next.DisplayName = name
@@ -538,7 +537,7 @@ func (s *Service) GetUser(ctx context.Context, id string) (identityapi.User, err
 func (s *Service) CreateAdmin(ctx context.Context, email, pw, displayName string) (created bool, err error) {
 	email, reason := normalizeEmail(email)
 	if reason != "" {
-		return false, httpx.Invalid(http.StatusUnprocessableEntity, "email", reason)
+		return false, apperr.Invalid("email", reason)
 	}
 	for attempt := 0; ; attempt++ {
 		u, err := store.New(s.db).UserByEmail(ctx, email)
@@ -560,7 +559,7 @@ func (s *Service) CreateAdmin(ctx context.Context, email, pw, displayName string
 		if displayName == "" {
 			displayName, _, _ = strings.Cut(email, "@")
 		}
-		var v httpx.Validator
+		var v apperr.Validator
 		name, reason := cleanDisplayName(displayName)
 		v.Check(reason == "", "display_name", reason)
 		if problem := password.Problem(pw, email, name); problem != "" {

@@ -15,15 +15,11 @@ func (s *Service) Subscriptions() []events.Subscription {
 	stream, _ := events.StreamFor(socialapi.Source)
 	return []events.Subscription{{
 		Config:  events.ConsumerConfig{Name: "identity-follow-counts", Stream: stream, FilterSubjects: []string{"social.follow.>"}},
-		Handler: s.applyFollowEvent,
+		Handler: events.Handle(events.On(s.applyFollowEvent, socialapi.FollowCreated, socialapi.FollowDeleted)),
 	}}
 }
 
-func (s *Service) applyFollowEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	var ev socialapi.FollowEvent
-	if err := env.Decode(&ev); err != nil {
-		return events.Permanent(err)
-	}
+func (s *Service) applyFollowEvent(ctx context.Context, tx *sqldb.Tx, _ events.Envelope, ev socialapi.FollowEvent) error {
 	st := store.New(tx)
 	for _, c := range ev.Counts() {
 		if err := st.ApplyFollowCounts(ctx, c.UserID, c.FollowersCount, c.FollowingCount, c.CountsVersion); err != nil {

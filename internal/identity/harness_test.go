@@ -19,6 +19,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
@@ -50,8 +51,7 @@ func testConfig() identity.Config {
 func migrate(t testing.TB, db *sqldb.DB) {
 	t.Helper()
 	ctx := context.Background()
-	require.NoError(t, sqldb.Migrate(ctx, db, "events", events.Migrations))
-	require.NoError(t, sqldb.Migrate(ctx, db, "identity", identity.Migrations))
+	require.NoError(t, kit.Migrate(ctx, db, identity.Module))
 }
 
 func newHarness(t testing.TB, cfg identity.Config) *harness {

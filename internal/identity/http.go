@@ -6,8 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/identity/store"
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/ratelimit"
@@ -26,45 +25,20 @@ import (
 // it; Owner rules (PUT /api/users/{id}) are checked in the handler with
 // Principal.CanActFor.
 func (s *Service) Routes(rt *httpx.Router) {
-	rt.Handle("POST /api/auth/register", auth.Anyone, s.answer(s.handleRegister))
-	rt.Handle("POST /api/auth/login", auth.Anyone, s.answer(s.handleLogin))
-	rt.Handle("POST /api/auth/refresh", auth.Anyone, s.answer(s.handleRefresh))
-	rt.Handle("POST /api/auth/logout", auth.Anyone, s.answer(s.handleLogout))
-	rt.Handle("GET "+identityapi.JWKSPath, auth.Anyone, s.answer(s.handleJWKS))
+	rt.Handle("POST /api/auth/register", auth.Anyone, s.handleRegister)
+	rt.Handle("POST /api/auth/login", auth.Anyone, s.handleLogin)
+	rt.Handle("POST /api/auth/refresh", auth.Anyone, s.handleRefresh)
+	rt.Handle("POST /api/auth/logout", auth.Anyone, s.handleLogout)
+	rt.Handle("GET "+identityapi.JWKSPath, auth.Anyone, s.handleJWKS)
 
-	rt.Handle("GET /api/me", auth.Signed, s.answer(s.handleMe))
-	rt.Handle("PATCH /api/me", auth.Signed, s.answer(s.handleUpdateMe))
-	rt.Handle("DELETE /api/me", auth.Signed, s.answer(s.handleDeleteMe))
+	rt.Handle("GET /api/me", auth.Signed, s.handleMe)
+	rt.Handle("PATCH /api/me", auth.Signed, s.handleUpdateMe)
+	rt.Handle("DELETE /api/me", auth.Signed, s.handleDeleteMe)
 
-	rt.Handle("GET /api/users", auth.Admin, s.answer(s.handleListUsers))
-	rt.Handle("GET /api/users/{id}", auth.Anyone, s.answer(s.handleGetUser))
-	rt.Handle("PUT /api/users/{id}", auth.Owner, s.answer(s.handleUpdateUser))
-	rt.Handle("DELETE /api/users/{id}", auth.Admin, s.answer(s.handleDeleteUser))
-}
-
-// rateLimited is the error of an attempt over a limit.
-type rateLimited struct{ retryAfter time.Duration }
-
-func (e *rateLimited) Error() string {
-	return "too many attempts; retry after " + e.retryAfter.String()
-}
-
-// answer turns a rateLimited error into a 429 problem with Retry-After (whole seconds, rounded up).
-func (s *Service) answer(h httpx.HandlerFunc) httpx.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		err := h(w, r)
-		var rl *rateLimited
-		if errors.As(err, &rl) {
-			secs := int(math.Ceil(rl.retryAfter.Seconds()))
-			if secs < 1 {
-				secs = 1
-			}
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			return &httpx.StatusError{Status: http.StatusTooManyRequests,
-				Detail: fmt.Sprintf("Too many attempts; try again in %d seconds.", secs)}
-		}
-		return err
-	}
+	rt.Handle("GET /api/users", auth.Admin, s.handleListUsers)
+	rt.Handle("GET /api/users/{id}", auth.Anyone, s.handleGetUser)
+	rt.Handle("PUT /api/users/{id}", auth.Owner, s.handleUpdateUser)
+	rt.Handle("DELETE /api/users/{id}", auth.Admin, s.handleDeleteUser)
 }
 
 // allow counts one attempt under key. When the limiter itself fails (Redis
@@ -77,7 +51,7 @@ func (s *Service) allow(ctx context.Context, key string, limit ratelimit.Limit) 
 		return nil
 	}
 	if !d.Allowed {
-		return &rateLimited{retryAfter: d.RetryAfter}
+		return apperr.RateLimited(d.RetryAfter)
 	}
 	return nil
 }
@@ -189,8 +163,7 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-var errNoRefreshToken = &httpx.StatusError{Status: http.StatusUnauthorized,
-	Detail: "No refresh token: send refresh_token in the body, or the " + identityapi.RefreshCookie + " cookie.", Err: httpx.ErrUnauthorized}
+var errNoRefreshToken = apperr.Unauthenticated("No refresh token: send refresh_token in the body, or the " + identityapi.RefreshCookie + " cookie.")
 
 // refreshTokenOf finds the refresh token of a refresh or logout request: the
 // body's refresh_token, else the refresh cookie. The cookie is an ambient
@@ -211,8 +184,8 @@ func refreshTokenOf(w http.ResponseWriter, r *http.Request) (token string, fromC
 		return "", false, errNoRefreshToken
 	}
 	if !validCSRF(r) {
-		return "", false, &httpx.StatusError{Status: http.StatusForbidden, Err: httpx.ErrForbidden,
-			Detail: "Requests authenticated by the " + identityapi.RefreshCookie + " cookie must send the " + httpx.CSRFHeader + " header matching the " + httpx.CSRFCookie + " cookie."}
+		return "", false, apperr.Forbidden("Requests authenticated by the " + identityapi.RefreshCookie + " cookie must send the " +
+			httpx.CSRFHeader + " header matching the " + httpx.CSRFCookie + " cookie.")
 	}
 	return c.Value, true, nil
 }

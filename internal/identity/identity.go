@@ -3,14 +3,10 @@
 // as a JWKS), refresh tokens (opaque, stored hashed, rotated in families),
 // roles, and the rate limits that protect login and registration.
 //
-// Wiring (internal/app):
-//
-//	sqldb.Migrate(ctx, db, "events", events.Migrations)
-//	sqldb.Migrate(ctx, db, "identity", identity.Migrations)
-//	svc, err := identity.New(db, outbox, identity.Config{Issuer: ..., Audience: ...}, revocations, log)
-//	verifier := auth.NewVerifier(svc.Keys(), issuer, audience)   // in-process key source
-//	svc.Routes(router)
-//	go svc.Run(ctx)                                             // key rotation, key reload, purge
+// Wiring: identity.Module (a kit.Module and kit.Issuer) in
+// internal/app/modules.go. Its parts are the routes, the consumer
+// identity-follow-counts, Run (key rotation, key reload, purge) and the
+// signing keys every process in which it runs checks tokens with.
 package identity
 
 import (
@@ -21,10 +17,14 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/identity/password"
 	"github.com/marquee-dev/marquee/internal/identity/store"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/ratelimit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
@@ -33,6 +33,34 @@ import (
 //
 //	sqldb.Migrate(ctx, db, "identity", identity.Migrations)
 var Migrations fs.FS = store.Migrations
+
+// Module is the identity service for the composition root. It issues the
+// access tokens, so it is a kit.Issuer.
+var Module kit.Issuer = module{kit.Define("identity", OpenAPI, Migrations, build)}
+
+type module struct{ kit.Module }
+
+// RemoteKeys fetches the keys from the JWKS endpoint of identity at baseURL.
+func (module) RemoteKeys(baseURL string) auth.KeySource {
+	return auth.NewJWKSKeys(baseURL + identityapi.JWKSPath)
+}
+
+func build(_ context.Context, env kit.Env) (kit.Parts, error) {
+	cfg := Config{Issuer: env.Config.AuthIssuer, Audience: env.Config.AuthAudience, AccessTTL: kit.AccessTTL}
+	if env.Config.RedisURL != "" {
+		opt, err := redis.ParseURL(env.Config.RedisURL)
+		if err != nil {
+			return kit.Parts{}, fmt.Errorf("MARQUEE_REDIS_URL: %w", err)
+		}
+		cfg.Limiter = ratelimit.NewRedis(redis.NewClient(opt), "marquee:ratelimit:")
+	}
+	s, err := New(env.DB, env.Outbox, cfg, env.Revocations, env.Log)
+	if err != nil {
+		return kit.Parts{}, err
+	}
+	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(),
+		Workers: []func(context.Context) error{s.Run}, Keys: s.Keys()}, nil
+}
 
 // Config is the identity service's configuration; zero fields take the defaults.
 type Config struct {

@@ -47,51 +47,41 @@ func (s *Service) Subscriptions() []events.Subscription {
 	billingStream, _ := events.StreamFor(notifyapi.BillingSource)
 	return []events.Subscription{
 		{
-			Config:  events.ConsumerConfig{Name: ConsumerUsers, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
-			Handler: s.handleUserEvent,
+			Config: events.ConsumerConfig{Name: ConsumerUsers, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
+			Handler: events.Handle(events.On(s.applyUser,
+				identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted)),
 		},
 		{
 			Config:  events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{catalogapi.MovieCreated}},
-			Handler: s.handleMovieCreated,
+			Handler: events.Handle(events.On(s.movieCreated, catalogapi.MovieCreated)),
 		},
 		{
 			Config:  events.ConsumerConfig{Name: ConsumerFollows, Stream: socialStream, FilterSubjects: []string{socialapi.FollowCreated}},
-			Handler: s.handleFollowCreated,
+			Handler: events.Handle(events.On(s.followCreated, socialapi.FollowCreated)),
 		},
 		{
 			Config: events.ConsumerConfig{Name: ConsumerBilling, Stream: billingStream,
 				FilterSubjects: []string{"billing.plan.>", notifyapi.OrderCompleted, notifyapi.OrderRefunded, "billing.subscription.>"}},
-			Handler: s.handleBillingEvent,
+			Handler: events.Handle(
+				events.On(s.applyPlan, notifyapi.PlanCreated, notifyapi.PlanUpdated, notifyapi.PlanArchived),
+				events.On(s.orderDone, notifyapi.OrderCompleted, notifyapi.OrderRefunded),
+				events.On(s.subscriptionChanged, notifyapi.SubscriptionActivated, notifyapi.SubscriptionRenewed, notifyapi.SubscriptionCanceled,
+					notifyapi.SubscriptionResumed, notifyapi.SubscriptionPastDue, notifyapi.SubscriptionExpired),
+			),
 		},
 	}
 }
 
-func (s *Service) handleUserEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch env.Type {
-	case identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted:
-	default:
-		return nil
-	}
-	var u identityapi.UserEvent
-	if err := env.Decode(&u); err != nil {
-		return events.Permanent(err)
-	}
-	if u.ID == "" || u.Version <= 0 {
-		return events.Permanent(fmt.Errorf("%s %s: user without id or version", env.Type, env.ID))
+func (s *Service) applyUser(ctx context.Context, tx *sqldb.Tx, env events.Envelope, u identityapi.UserEvent) error {
+	if err := events.Versioned(env, u.ID, u.Version); err != nil {
+		return err
 	}
 	_, err := s.store.ApplyUser(ctx, tx, store.User{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName,
 		Deleted: u.DeletedAt != nil || env.Type == identityapi.UserDeleted, Version: u.Version, RegisteredAt: u.CreatedAt})
 	return err
 }
 
-func (s *Service) handleMovieCreated(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	if env.Type != catalogapi.MovieCreated {
-		return nil
-	}
-	var m catalogapi.MovieEvent
-	if err := env.Decode(&m); err != nil {
-		return events.Permanent(err)
-	}
+func (s *Service) movieCreated(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
 	if m.ID == "" || m.Title == "" {
 		return events.Permanent(fmt.Errorf("%s %s: movie without id or title", env.Type, env.ID))
 	}
@@ -115,14 +105,7 @@ func (s *Service) handleMovieCreated(ctx context.Context, tx *sqldb.Tx, env even
 	return err
 }
 
-func (s *Service) handleFollowCreated(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	if env.Type != socialapi.FollowCreated {
-		return nil
-	}
-	var f socialapi.FollowEvent
-	if err := env.Decode(&f); err != nil {
-		return events.Permanent(err)
-	}
+func (s *Service) followCreated(ctx context.Context, tx *sqldb.Tx, env events.Envelope, f socialapi.FollowEvent) error {
 	if f.FollowerID == "" || f.FolloweeID == "" {
 		return events.Permanent(fmt.Errorf("%s %s: follow without both users", env.Type, env.ID))
 	}
@@ -134,41 +117,28 @@ func (s *Service) handleFollowCreated(ctx context.Context, tx *sqldb.Tx, env eve
 		Title: name + " follows you", Body: name + " started following you.", Link: "/users/" + f.FollowerID})
 }
 
-func (s *Service) handleBillingEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch env.Type {
-	case notifyapi.PlanCreated, notifyapi.PlanUpdated, notifyapi.PlanArchived:
-		var p notifyapi.PlanEvent
-		if err := env.Decode(&p); err != nil {
-			return events.Permanent(err)
-		}
-		if p.ID == "" || p.Version <= 0 {
-			return events.Permanent(fmt.Errorf("%s %s: plan without id or version", env.Type, env.ID))
-		}
-		return s.store.ApplyPlan(ctx, tx, p.ID, p.Name, p.Version)
-	case notifyapi.OrderCompleted, notifyapi.OrderRefunded:
-		var o notifyapi.OrderEvent
-		if err := env.Decode(&o); err != nil {
-			return events.Permanent(err)
-		}
-		if o.ID == "" || o.UserID == "" || o.Currency == "" {
-			return events.Permanent(fmt.Errorf("%s %s: order without id, user_id or currency", env.Type, env.ID))
-		}
-		if o.PlanName == "" && o.PlanID != "" {
-			name, err := s.store.PlanName(ctx, tx, o.PlanID)
-			if err != nil {
-				return err
-			}
-			o.PlanName = name
-		}
-		return s.deliverTo(ctx, tx, o.UserID, orderMessage(env, o))
+func (s *Service) applyPlan(ctx context.Context, tx *sqldb.Tx, env events.Envelope, p notifyapi.PlanEvent) error {
+	if err := events.Versioned(env, p.ID, p.Version); err != nil {
+		return err
 	}
-	if !strings.HasPrefix(env.Type, "billing.subscription.") {
-		return nil
+	return s.store.ApplyPlan(ctx, tx, p.ID, p.Name, p.Version)
+}
+
+func (s *Service) orderDone(ctx context.Context, tx *sqldb.Tx, env events.Envelope, o notifyapi.OrderEvent) error {
+	if o.ID == "" || o.UserID == "" || o.Currency == "" {
+		return events.Permanent(fmt.Errorf("%s %s: order without id, user_id or currency", env.Type, env.ID))
 	}
-	var sub notifyapi.SubscriptionEvent
-	if err := env.Decode(&sub); err != nil {
-		return events.Permanent(err)
+	if o.PlanName == "" && o.PlanID != "" {
+		name, err := s.store.PlanName(ctx, tx, o.PlanID)
+		if err != nil {
+			return err
+		}
+		o.PlanName = name
 	}
+	return s.deliverTo(ctx, tx, o.UserID, orderMessage(env, o))
+}
+
+func (s *Service) subscriptionChanged(ctx context.Context, tx *sqldb.Tx, env events.Envelope, sub notifyapi.SubscriptionEvent) error {
 	if sub.ID == "" || sub.UserID == "" || sub.Version <= 0 {
 		return events.Permanent(fmt.Errorf("%s %s: subscription without id, user_id or version", env.Type, env.ID))
 	}

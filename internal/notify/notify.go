@@ -4,17 +4,7 @@
 // e-mail addresses, names and settings) from other services' events and
 // never calls them back. It emits no events.
 //
-// Wiring:
-//
-//	sqldb.Migrate(ctx, db, "events", events.Migrations)
-//	sqldb.Migrate(ctx, db, "notify", notify.Migrations) // or notify.Migrate(ctx, db)
-//	svc, err := notify.New(ctx, db, notify.Config{...}, logger)
-//	svc.Routes(router)                                   // the HTTP API on an *httpx.Router
-//	for _, sub := range svc.Subscriptions() {            // notify-users, notify-movies, notify-follows, notify-billing
-//		app.Consume("notify", sub)
-//	}
-//	go svc.Run(ctx)                                      // fan-outs, reminders and the mail queue
-//	notify.OpenAPI                                       // its OpenAPI 3 document
+// Wiring: notify.Module (a kit.Module) in internal/app/modules.go.
 package notify
 
 import (
@@ -29,6 +19,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +28,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/notify/store"
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -181,6 +173,25 @@ type Service struct {
 	batches    sync.Mutex // counts fan-out batches for the hook
 	batchNo    int
 }
+
+// Module is the notify service for the composition root
+// (internal/app/modules.go): mail over SMTP when MARQUEE_SMTP_URL is set,
+// else .eml files under <data dir>/mail; its parts are the routes, the
+// consumers notify-users, notify-movies, notify-follows, notify-billing,
+// and the background work (fan-outs, reminders, the mail queue).
+var Module = kit.Define("notify", OpenAPI, Migrations, func(ctx context.Context, env kit.Env) (kit.Parts, error) {
+	c := env.Config
+	rate := c.SMTPRate
+	if rate == 0 {
+		rate = -1 // MARQUEE_SMTP_RATE=0: no limit
+	}
+	s, err := New(ctx, env.DB, Config{SMTPURL: c.SMTPURL, MailDir: filepath.Join(c.DataDir, "mail"), MailFrom: c.MailFrom,
+		PublicURL: c.PublicURL, UnsubscribeSecret: c.UnsubscribeSecret, SMTPRate: rate}, env.Log)
+	if err != nil {
+		return kit.Parts{}, err
+	}
+	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(), Workers: []func(context.Context) error{s.Run}}, nil
+})
 
 // unsubscribeSecretName is the secrets row of the generated signing key.
 const unsubscribeSecretName = "unsubscribe"

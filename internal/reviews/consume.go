@@ -34,45 +34,29 @@ func (s *Service) Subscriptions() []events.Subscription {
 	identityStream, _ := events.StreamFor(identityapi.Source)
 	return []events.Subscription{
 		{
-			Config:  events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{"catalog.movie.>"}},
-			Handler: s.handleMovieEvent,
+			Config: events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{"catalog.movie.>"}},
+			Handler: events.Handle(events.On(s.applyMovie,
+				catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored)),
 		},
 		{
-			Config:  events.ConsumerConfig{Name: ConsumerAuthors, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
-			Handler: s.handleUserEvent,
+			Config: events.ConsumerConfig{Name: ConsumerAuthors, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
+			Handler: events.Handle(events.On(s.applyUser,
+				identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted)),
 		},
 	}
 }
 
-func (s *Service) handleMovieEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch env.Type {
-	case catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored:
-	default:
-		return nil // not about which movies exist
-	}
-	var m catalogapi.MovieEvent
-	if err := env.Decode(&m); err != nil {
-		return events.Permanent(err)
-	}
-	if m.ID == "" || m.Version <= 0 {
-		return events.Permanent(fmt.Errorf("%s %s: movie without id or version", env.Type, env.ID))
+func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
+	if err := events.Versioned(env, m.ID, m.Version); err != nil {
+		return err
 	}
 	_, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Title: m.Title, Deleted: m.DeletedAt != nil, Version: m.Version})
 	return err
 }
 
-func (s *Service) handleUserEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch env.Type {
-	case identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted:
-	default:
-		return nil
-	}
-	var u identityapi.UserEvent
-	if err := env.Decode(&u); err != nil {
-		return events.Permanent(err)
-	}
-	if u.ID == "" || u.Version <= 0 {
-		return events.Permanent(fmt.Errorf("%s %s: user without id or version", env.Type, env.ID))
+func (s *Service) applyUser(ctx context.Context, tx *sqldb.Tx, env events.Envelope, u identityapi.UserEvent) error {
+	if err := events.Versioned(env, u.ID, u.Version); err != nil {
+		return err
 	}
 	deleted := u.DeletedAt != nil
 	applied, err := s.store.ApplyAuthor(ctx, tx, store.Author{ID: u.ID, DisplayName: u.DisplayName, Deleted: deleted, Version: u.Version})

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
@@ -39,7 +40,7 @@ func decodeReviewWrite(w http.ResponseWriter, r *http.Request) (reviewsapi.Revie
 		return reviewsapi.ReviewWrite{}, err
 	}
 	var out reviewsapi.ReviewWrite
-	var v httpx.Validator
+	var v apperr.Validator
 	if !present(in.Rating) {
 		v.Add("rating", "is required ("+ratingReason+")")
 	} else {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
@@ -16,9 +16,9 @@ import (
 )
 
 var (
-	errNotAuthor      = &httpx.StatusError{Status: http.StatusForbidden, Detail: "Only the author may edit a review.", Err: httpx.ErrForbidden}
-	errNotYours       = &httpx.StatusError{Status: http.StatusForbidden, Detail: "Only the author or an administrator may delete a review.", Err: httpx.ErrForbidden}
-	errAccountDeleted = &httpx.StatusError{Status: http.StatusForbidden, Detail: "This account is deleted.", Err: httpx.ErrForbidden}
+	errNotAuthor      = apperr.Forbidden("Only the author may edit a review.")
+	errNotYours       = apperr.Forbidden("Only the author or an administrator may delete a review.")
+	errAccountDeleted = apperr.Forbidden("This account is deleted.")
 )
 
 func reviewNotFound() error { return notFound("review", store.ErrNotFound) }
@@ -74,7 +74,7 @@ func (s *Service) Submit(ctx context.Context, authorID, movieID string, w review
 		if existing, lerr := s.store.ReviewIDOf(ctx, s.db, movieID, authorID); lerr == nil {
 			detail = "You have already reviewed this movie; change your review with PUT /api/reviews/" + existing + "."
 		}
-		return reviewsapi.Review{}, httpx.Conflict(detail)
+		return reviewsapi.Review{}, apperr.Conflict(detail)
 	}
 	if err != nil {
 		return reviewsapi.Review{}, err

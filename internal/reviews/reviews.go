@@ -6,16 +6,8 @@
 // authors' display names from identity's, into its own tables, and joins the
 // names at read time, so a rename shows on every review at once.
 //
-// Wiring:
-//
-//	sqldb.Migrate(ctx, db, "events", events.Migrations)
-//	sqldb.Migrate(ctx, db, "reviews", reviews.Migrations) // or reviews.Migrate(ctx, db): both
-//	svc := reviews.New(db, events.NewOutbox(db), logger)
-//	svc.Routes(router)                                    // the HTTP API on an *httpx.Router
-//	for _, sub := range svc.Subscriptions() {             // reviews-movies, reviews-authors
-//		app.Consume("reviews", sub)
-//	}
-//	reviews.OpenAPI                                       // its OpenAPI 3 document
+// Wiring: reviews.Module (a kit.Module) in internal/app/modules.go; its parts
+// are the routes and the consumers reviews-movies, reviews-authors.
 package reviews
 
 import (
@@ -25,15 +17,15 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/events"
-	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 	"github.com/marquee-dev/marquee/internal/reviews/store"
@@ -112,17 +104,11 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	return &Service{db: db, store: st, outbox: outbox, log: log, opts: o, writeGate: make(chan struct{}, 1)}
 }
 
-// Migrate applies the event tables and the reviews schema to db: the same as
-// sqldb.Migrate with events.Migrations and Migrations.
-func Migrate(ctx context.Context, db *sqldb.DB) error {
-	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
-		return fmt.Errorf("reviews: %w", err)
-	}
-	if err := sqldb.Migrate(ctx, db, "reviews", Migrations); err != nil {
-		return fmt.Errorf("reviews: %w", err)
-	}
-	return nil
-}
+// Module is the reviews service for the composition root (internal/app/modules.go).
+var Module = kit.Define("reviews", OpenAPI, Migrations, func(_ context.Context, env kit.Env) (kit.Parts, error) {
+	s := New(env.DB, env.Outbox, env.Log)
+	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions()}, nil
+})
 
 // inWriteTx runs fn in a write transaction and returns its error.
 //
@@ -245,7 +231,7 @@ func notFound(what string, cause error) error {
 	if !errors.Is(cause, store.ErrNotFound) {
 		return cause
 	}
-	return &httpx.StatusError{Status: http.StatusNotFound, Detail: what + " not found", Err: errors.Join(httpx.ErrNotFound, cause)}
+	return apperr.NotFound(what).WithCause(cause)
 }
 
 // ratingEvent is the reviews.movie.rating_changed event of a summary.

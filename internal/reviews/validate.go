@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 )
 
@@ -16,7 +16,7 @@ const ratingReason = "must be an integer from 1 to 10"
 // reviewsapi.MaxBodyLength characters (after trimming; empty is allowed), valid
 // UTF-8, no control characters other than line breaks and tabs.
 func validateReview(w *reviewsapi.ReviewWrite) error {
-	var v httpx.Validator
+	var v apperr.Validator
 	if w.Rating < reviewsapi.MinRating || w.Rating > reviewsapi.MaxRating {
 		v.Add("rating", ratingReason)
 	}
@@ -24,7 +24,7 @@ func validateReview(w *reviewsapi.ReviewWrite) error {
 	return v.Err()
 }
 
-func checkBody(v *httpx.Validator, body *string) {
+func checkBody(v *apperr.Validator, body *string) {
 	*body = strings.TrimSpace(*body)
 	s := *body
 	if !utf8.ValidString(s) {

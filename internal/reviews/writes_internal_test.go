@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
@@ -22,7 +23,7 @@ func TestGroupCommit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := sqldbtest.Open(t, sqldb.SQLite)
-	require.NoError(t, Migrate(ctx, db))
+	require.NoError(t, kit.Migrate(ctx, db, Module))
 	_, err := db.ExecContext(ctx, `CREATE TABLE writes (n INTEGER PRIMARY KEY)`)
 	require.NoError(t, err)
 	s := New(db, events.NewOutbox(db), nil)

@@ -39,32 +39,26 @@ func (s *Service) Subscriptions() []events.Subscription {
 	catalogStream, _ := events.StreamFor(catalogapi.Source)
 	return []events.Subscription{
 		{
-			Config:  events.ConsumerConfig{Name: ConsumerUsers, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
-			Handler: s.handleUserEvent,
+			Config: events.ConsumerConfig{Name: ConsumerUsers, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
+			Handler: events.Handle(events.On(s.applyUser,
+				identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted)),
 		},
 		{
-			Config:  events.ConsumerConfig{Name: ConsumerReviews, Stream: reviewsStream, FilterSubjects: []string{"reviews.review.>"}},
-			Handler: s.handleReviewEvent,
+			Config: events.ConsumerConfig{Name: ConsumerReviews, Stream: reviewsStream, FilterSubjects: []string{"reviews.review.>"}},
+			Handler: events.Handle(events.On(s.applyReview,
+				reviewsapi.ReviewSubmitted, reviewsapi.ReviewUpdated, reviewsapi.ReviewDeleted)),
 		},
 		{
-			Config:  events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{"catalog.movie.>"}},
-			Handler: s.handleMovieEvent,
+			Config: events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{"catalog.movie.>"}},
+			Handler: events.Handle(events.On(s.applyMovie,
+				catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored)),
 		},
 	}
 }
 
-func (s *Service) handleUserEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch env.Type {
-	case identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted:
-	default:
-		return nil
-	}
-	var u identityapi.UserEvent
-	if err := env.Decode(&u); err != nil {
-		return events.Permanent(err)
-	}
-	if u.ID == "" || u.Version <= 0 {
-		return events.Permanent(fmt.Errorf("%s %s: user without id or version", env.Type, env.ID))
+func (s *Service) applyUser(ctx context.Context, tx *sqldb.Tx, env events.Envelope, u identityapi.UserEvent) error {
+	if err := events.Versioned(env, u.ID, u.Version); err != nil {
+		return err
 	}
 	deleted := u.DeletedAt != nil
 	applied, err := s.store.ApplyUser(ctx, tx, store.User{ID: u.ID, DisplayName: u.DisplayName, Deleted: deleted, Version: u.Version})
@@ -94,18 +88,12 @@ func (s *Service) handleUserEvent(ctx context.Context, tx *sqldb.Tx, env events.
 	return nil
 }
 
-func (s *Service) handleReviewEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch env.Type {
-	case reviewsapi.ReviewSubmitted, reviewsapi.ReviewUpdated, reviewsapi.ReviewDeleted:
-	default:
-		return nil
+func (s *Service) applyReview(ctx context.Context, tx *sqldb.Tx, env events.Envelope, r reviewsapi.ReviewEvent) error {
+	if err := events.Versioned(env, r.ID, r.Version); err != nil {
+		return err
 	}
-	var r reviewsapi.ReviewEvent
-	if err := env.Decode(&r); err != nil {
-		return events.Permanent(err)
-	}
-	if r.ID == "" || r.AuthorID == "" || r.Version <= 0 {
-		return events.Permanent(fmt.Errorf("%s %s: review without id, author or version", env.Type, env.ID))
+	if r.AuthorID == "" {
+		return events.Permanent(fmt.Errorf("%s %s: review without author", env.Type, env.ID))
 	}
 	_, err := s.store.ApplyReview(ctx, tx, store.FeedReview{
 		ID: r.ID, MovieID: r.MovieID, MovieTitle: r.MovieTitle, AuthorID: r.AuthorID, AuthorName: r.AuthorDisplayName,
@@ -115,18 +103,9 @@ func (s *Service) handleReviewEvent(ctx context.Context, tx *sqldb.Tx, env event
 	return err
 }
 
-func (s *Service) handleMovieEvent(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {
-	switch env.Type {
-	case catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored:
-	default:
-		return nil
-	}
-	var m catalogapi.MovieEvent
-	if err := env.Decode(&m); err != nil {
-		return events.Permanent(err)
-	}
-	if m.ID == "" || m.Version <= 0 {
-		return events.Permanent(fmt.Errorf("%s %s: movie without id or version", env.Type, env.ID))
+func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
+	if err := events.Versioned(env, m.ID, m.Version); err != nil {
+		return err
 	}
 	_, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Title: m.Title, Deleted: m.DeletedAt != nil, Version: m.Version})
 	return err

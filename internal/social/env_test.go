@@ -19,6 +19,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -51,8 +52,7 @@ func newEnv(t testing.TB, engine sqldb.Engine) *env {
 	ctx := context.Background()
 	db := sqldbtest.Open(t, engine)
 	// the way the composition root migrates
-	require.NoError(t, sqldb.Migrate(ctx, db, "events", events.Migrations))
-	require.NoError(t, sqldb.Migrate(ctx, db, "social", social.Migrations))
+	require.NoError(t, kit.Migrate(ctx, db, social.Module))
 	clk := servicetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	outbox := events.NewOutbox(db)
 	svc := social.New(db, outbox, slog.New(slog.NewTextHandler(io.Discard, nil)), social.WithClock(clk.Now))

@@ -3,9 +3,9 @@ package social
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -13,10 +13,10 @@ import (
 	"github.com/marquee-dev/marquee/internal/social/store"
 )
 
-var errAccountDeleted = &httpx.StatusError{Status: http.StatusForbidden, Detail: "This account is deleted.", Err: httpx.ErrForbidden}
+var errAccountDeleted = apperr.Forbidden("This account is deleted.")
 
 func userNotFound() error {
-	return &httpx.StatusError{Status: http.StatusNotFound, Detail: "user not found", Err: errors.Join(httpx.ErrNotFound, store.ErrNotFound)}
+	return apperr.NotFound("user").WithCause(store.ErrNotFound)
 }
 
 // Follow makes followerID follow followeeID. It is idempotent: following
@@ -29,7 +29,7 @@ func (s *Service) Follow(ctx context.Context, followerID, followeeID string) (so
 		return socialapi.Follow{}, userNotFound()
 	}
 	if followerID == followeeID {
-		return socialapi.Follow{}, httpx.Invalid(http.StatusUnprocessableEntity, "id", "is you; you cannot follow yourself")
+		return socialapi.Follow{}, apperr.Invalid("id", "is you; you cannot follow yourself")
 	}
 	var out socialapi.Follow
 	err := s.inWriteTx(ctx, func(tx *sqldb.Tx) error {

@@ -6,27 +6,19 @@
 // services: users (identity.user.*), reviews (reviews.review.*) and movie
 // titles (catalog.movie.*), joined at read time so renames show at once.
 //
-// Wiring:
-//
-//	sqldb.Migrate(ctx, db, "events", events.Migrations)
-//	sqldb.Migrate(ctx, db, "social", social.Migrations) // or social.Migrate(ctx, db): both
-//	svc := social.New(db, events.NewOutbox(db), logger)
-//	svc.Routes(router)                                  // the HTTP API on an *httpx.Router
-//	for _, sub := range svc.Subscriptions() {           // social-users, social-reviews, social-movies
-//		app.Consume("social", sub)
-//	}
-//	social.OpenAPI                                      // its OpenAPI 3 document
+// Wiring: social.Module (a kit.Module) in internal/app/modules.go; its parts
+// are the routes and the consumers social-users, social-reviews, social-movies.
 package social
 
 import (
 	"context"
 	_ "embed"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/social/store"
 )
@@ -93,17 +85,11 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	return &Service{db: db, store: st, outbox: outbox, log: log, opts: o, writeGate: make(chan struct{}, 1)}
 }
 
-// Migrate applies the event tables and the social schema to db: the same as
-// sqldb.Migrate with events.Migrations and Migrations.
-func Migrate(ctx context.Context, db *sqldb.DB) error {
-	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
-		return fmt.Errorf("social: %w", err)
-	}
-	if err := sqldb.Migrate(ctx, db, "social", Migrations); err != nil {
-		return fmt.Errorf("social: %w", err)
-	}
-	return nil
-}
+// Module is the social service for the composition root (internal/app/modules.go).
+var Module = kit.Define("social", OpenAPI, Migrations, func(_ context.Context, env kit.Env) (kit.Parts, error) {
+	s := New(env.DB, env.Outbox, env.Log)
+	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions()}, nil
+})
 
 // inWriteTx runs fn in a write transaction, queueing this process's writers
 // first on SQLite: SQLite's busy handler sleeps in growing steps instead of

@@ -50,15 +50,9 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 }
 
 func (s *sqlStore) ApplyFollowCounts(ctx context.Context, userID string, followers, following int, countsVersion int64) error {
-	_, err := s.q.ExecContext(ctx, `INSERT INTO follow_counts (user_id, followers_count, following_count, counts_version)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (user_id) DO UPDATE SET followers_count = excluded.followers_count,
-			following_count = excluded.following_count, counts_version = excluded.counts_version
-		WHERE follow_counts.counts_version < excluded.counts_version`, userID, followers, following, countsVersion)
-	if err != nil {
-		return fmt.Errorf("apply follow counts: %w", err)
-	}
-	return nil
+	_, err := sqldb.UpsertNewer(ctx, s.q, "follow_counts", "counts_version",
+		[]string{"user_id", "followers_count", "following_count", "counts_version"}, userID, followers, following, countsVersion)
+	return err
 }
 
 func (s *sqlStore) CreateUser(ctx context.Context, u User) error {

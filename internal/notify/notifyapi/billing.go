@@ -24,6 +24,7 @@ const (
 	SubscriptionRenewed   = "billing.subscription.renewed"
 	SubscriptionCanceled  = "billing.subscription.canceled"
 	SubscriptionResumed   = "billing.subscription.resumed"
+	SubscriptionPastDue   = "billing.subscription.past_due"
 	SubscriptionExpired   = "billing.subscription.expired"
 )
 

@@ -9,24 +9,27 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+
+	"github.com/marquee-dev/marquee/internal/platform/apperr"
 )
 
-// Sentinel errors that handlers and services return; Error maps them to statuses.
+// The error kinds of package apperr under the names the handlers and the
+// typed clients know them by; Error maps every kind to its status.
 var (
-	ErrNotFound     = errors.New("not found")
-	ErrConflict     = errors.New("conflict")
-	ErrUnauthorized = errors.New("authentication required")
-	ErrForbidden    = errors.New("forbidden")
-	ErrRateLimited  = errors.New("too many requests")
+	ErrNotFound     = apperr.ErrNotFound
+	ErrConflict     = apperr.ErrConflict
+	ErrUnauthorized = apperr.ErrUnauthenticated
+	ErrForbidden    = apperr.ErrForbidden
+	ErrRateLimited  = apperr.ErrRateLimited
+	ErrUnavailable  = apperr.ErrUnavailable
 )
 
 // FieldError names one invalid field and why.
-type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
+type FieldError = apperr.FieldError
 
 // Problem is an RFC 9457 problem document.
 type Problem struct {
@@ -101,15 +104,11 @@ func Errorf(status int, format string, args ...any) error {
 	return &StatusError{Status: status, Detail: fmt.Sprintf(format, args...)}
 }
 
-// NotFound is a 404 error naming what was not found.
-func NotFound(what string) error {
-	return &StatusError{Status: http.StatusNotFound, Detail: what + " not found", Err: ErrNotFound}
-}
+// NotFound is apperr.NotFound: an error naming what was not found.
+func NotFound(what string) error { return apperr.NotFound(what) }
 
-// Conflict is a 409 error.
-func Conflict(detail string) error {
-	return &StatusError{Status: http.StatusConflict, Detail: detail, Err: ErrConflict}
-}
+// Conflict is apperr.Conflict.
+func Conflict(detail string) error { return apperr.Conflict(detail) }
 
 // WriteProblem writes p as application/problem+json.
 func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
@@ -128,8 +127,9 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
-// Error answers err as a problem. Unknown errors become a 500 without
-// internals; the real error is logged with the request id.
+// Error answers err as a problem: the one place where errors become
+// statuses. Errors of an apperr kind get the kind's status; unknown errors
+// become a 500 without internals, the real error logged with the request id.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		ve *ValidationError
@@ -144,15 +144,8 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		WriteProblem(w, r, Problem{Type: "/problems/validation", Title: "Invalid request", Status: ve.Status, Detail: detail, Errors: ve.Errors})
 	case errors.As(err, &se):
 		WriteProblem(w, r, Problem{Status: se.Status, Detail: se.Detail})
-	case errors.Is(err, ErrNotFound):
-		WriteProblem(w, r, Problem{Status: http.StatusNotFound, Detail: "The resource does not exist."})
-	case errors.Is(err, ErrUnauthorized):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="marquee"`)
-		WriteProblem(w, r, Problem{Status: http.StatusUnauthorized, Detail: "A valid access token is required."})
-	case errors.Is(err, ErrForbidden):
-		WriteProblem(w, r, Problem{Status: http.StatusForbidden, Detail: "You may not do this."})
-	case errors.Is(err, ErrConflict):
-		WriteProblem(w, r, Problem{Status: http.StatusConflict, Detail: err.Error()})
+	case apperr.KindOf(err) != nil:
+		writeKind(w, r, err)
 	case errors.Is(err, context.Canceled):
 		// the client went away; nobody reads this answer
 		WriteProblem(w, r, Problem{Status: 499, Title: "Client Closed Request"})
@@ -162,6 +155,51 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		LoggerFrom(r.Context()).Error("request failed", "error", err.Error())
 		WriteProblem(w, r, Problem{Status: http.StatusInternalServerError, Detail: "Something went wrong on our side; the request id is in the X-Request-Id header."})
 	}
+}
+
+// kindStatus is the status of each apperr kind, and the detail when the error has none.
+var kindStatus = map[error]struct {
+	status int
+	detail string
+}{
+	apperr.ErrNotFound:        {http.StatusNotFound, "The resource does not exist."},
+	apperr.ErrConflict:        {http.StatusConflict, "The request conflicts with the current state."},
+	apperr.ErrInvalid:         {http.StatusUnprocessableEntity, "The request has invalid fields."},
+	apperr.ErrUnauthenticated: {http.StatusUnauthorized, "A valid access token is required."},
+	apperr.ErrForbidden:       {http.StatusForbidden, "You may not do this."},
+	apperr.ErrRateLimited:     {http.StatusTooManyRequests, "Too many attempts; try again later."},
+	apperr.ErrUnavailable:     {http.StatusServiceUnavailable, "The service is unavailable; try again later."},
+}
+
+func writeKind(w http.ResponseWriter, r *http.Request, err error) {
+	kind := apperr.KindOf(err)
+	ks := kindStatus[kind]
+	p := Problem{Status: ks.status, Detail: ks.detail}
+	var e *apperr.Error
+	if errors.As(err, &e) {
+		if e.Detail != "" {
+			p.Detail = e.Detail
+		}
+		p.Errors = e.Fields
+		if e.RetryAfter > 0 {
+			secs := max(int(math.Ceil(e.RetryAfter.Seconds())), 1) // whole seconds, rounded up
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			if e.Detail == "" {
+				p.Detail = fmt.Sprintf("Too many attempts; try again in %d seconds.", secs)
+			}
+		}
+	}
+	switch kind {
+	case apperr.ErrInvalid:
+		p.Type, p.Title = "/problems/validation", "Invalid request"
+	case apperr.ErrUnauthenticated:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="marquee"`)
+	case apperr.ErrConflict:
+		if e == nil {
+			p.Detail = err.Error() // a bare conflict's text is its explanation, as before
+		}
+	}
+	WriteProblem(w, r, p)
 }
 
 // LoggerFrom returns the request-scoped logger (with the request id), or the default.

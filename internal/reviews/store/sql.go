@@ -62,31 +62,13 @@ func chunks[T any](items []T, n int) [][]T {
 // ---- movies and authors (from events)
 
 func (s *sqlStore) ApplyMovie(ctx context.Context, q sqldb.Querier, m Movie) (bool, error) {
-	res, err := q.ExecContext(ctx, `INSERT INTO movies (id, title, deleted, version) VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET title = excluded.title, deleted = excluded.deleted, version = excluded.version
-		WHERE movies.version < excluded.version`, m.ID, m.Title, flag(m.Deleted), m.Version)
-	if err != nil {
-		return false, fmt.Errorf("apply movie %s v%d: %w", m.ID, m.Version, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("apply movie %s v%d: %w", m.ID, m.Version, err)
-	}
-	return n > 0, nil
+	return sqldb.UpsertNewer(ctx, q, "movies", "version", []string{"id", "title", "deleted", "version"},
+		m.ID, m.Title, flag(m.Deleted), m.Version)
 }
 
 func (s *sqlStore) ApplyAuthor(ctx context.Context, q sqldb.Querier, a Author) (bool, error) {
-	res, err := q.ExecContext(ctx, `INSERT INTO authors (id, display_name, deleted, version) VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, deleted = excluded.deleted, version = excluded.version
-		WHERE authors.version < excluded.version`, a.ID, a.DisplayName, flag(a.Deleted), a.Version)
-	if err != nil {
-		return false, fmt.Errorf("apply author %s v%d: %w", a.ID, a.Version, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("apply author %s v%d: %w", a.ID, a.Version, err)
-	}
-	return n > 0, nil
+	return sqldb.UpsertNewer(ctx, q, "authors", "version", []string{"id", "display_name", "deleted", "version"},
+		a.ID, a.DisplayName, flag(a.Deleted), a.Version)
 }
 
 func (s *sqlStore) GetMovie(ctx context.Context, q sqldb.Querier, id string) (Movie, error) {

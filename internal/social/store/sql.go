@@ -32,25 +32,11 @@ func flag(b bool) int {
 	return 0
 }
 
-func affected(res sql.Result) (bool, error) {
-	n, err := res.RowsAffected()
-	return n > 0, err
-}
-
 // ---- read models (from events)
 
 func (s *sqlStore) ApplyUser(ctx context.Context, q sqldb.Querier, u User) (bool, error) {
-	res, err := q.ExecContext(ctx, `INSERT INTO users (id, display_name, deleted, version) VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, deleted = excluded.deleted, version = excluded.version
-		WHERE users.version < excluded.version`, u.ID, u.DisplayName, flag(u.Deleted), u.Version)
-	if err != nil {
-		return false, fmt.Errorf("apply user %s v%d: %w", u.ID, u.Version, err)
-	}
-	applied, err := affected(res)
-	if err != nil {
-		return false, fmt.Errorf("apply user %s v%d: %w", u.ID, u.Version, err)
-	}
-	return applied, nil
+	return sqldb.UpsertNewer(ctx, q, "users", "version", []string{"id", "display_name", "deleted", "version"},
+		u.ID, u.DisplayName, flag(u.Deleted), u.Version)
 }
 
 func (s *sqlStore) GetUser(ctx context.Context, q sqldb.Querier, id string, share bool) (User, error) {
@@ -80,40 +66,19 @@ func (s *sqlStore) EnsureUser(ctx context.Context, q sqldb.Querier, id string) e
 }
 
 func (s *sqlStore) ApplyMovie(ctx context.Context, q sqldb.Querier, m Movie) (bool, error) {
-	res, err := q.ExecContext(ctx, `INSERT INTO movies (id, title, deleted, version) VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET title = excluded.title, deleted = excluded.deleted, version = excluded.version
-		WHERE movies.version < excluded.version`, m.ID, m.Title, flag(m.Deleted), m.Version)
-	if err != nil {
-		return false, fmt.Errorf("apply movie %s v%d: %w", m.ID, m.Version, err)
-	}
-	applied, err := affected(res)
-	if err != nil {
-		return false, fmt.Errorf("apply movie %s v%d: %w", m.ID, m.Version, err)
-	}
-	return applied, nil
+	return sqldb.UpsertNewer(ctx, q, "movies", "version", []string{"id", "title", "deleted", "version"},
+		m.ID, m.Title, flag(m.Deleted), m.Version)
 }
 
 func (s *sqlStore) ApplyReview(ctx context.Context, q sqldb.Querier, r FeedReview) (bool, error) {
 	if r.Deleted {
 		r.Body = "" // a tombstone keeps no content
 	}
-	res, err := q.ExecContext(ctx, `INSERT INTO feed_reviews (id, movie_id, movie_title, author_id, author_name, rating, body,
-			version, created_at, updated_at, deleted)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET movie_title = excluded.movie_title, author_name = excluded.author_name,
-			rating = excluded.rating, body = excluded.body, version = excluded.version,
-			updated_at = excluded.updated_at, deleted = excluded.deleted
-		WHERE feed_reviews.version < excluded.version`,
+	// a review's movie, author and creation time never change: writing them again is harmless
+	return sqldb.UpsertNewer(ctx, q, "feed_reviews", "version", []string{"id", "movie_id", "movie_title", "author_id", "author_name",
+		"rating", "body", "version", "created_at", "updated_at", "deleted"},
 		r.ID, r.MovieID, r.MovieTitle, r.AuthorID, r.AuthorName, r.Rating, r.Body,
 		r.Version, s.timeArg(r.CreatedAt), s.timeArg(r.UpdatedAt), flag(r.Deleted))
-	if err != nil {
-		return false, fmt.Errorf("apply review %s v%d: %w", r.ID, r.Version, err)
-	}
-	applied, err := affected(res)
-	if err != nil {
-		return false, fmt.Errorf("apply review %s v%d: %w", r.ID, r.Version, err)
-	}
-	return applied, nil
 }
 
 // ---- follows

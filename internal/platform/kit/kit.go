@@ -1,0 +1,93 @@
+// Package kit is the shape every service has: a Module the composition root
+// (internal/app) opens, migrates and builds the same way for each of them.
+// A new service implements Module (usually with Define) in its own folder
+// and adds one line to internal/app/modules.go.
+package kit
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/marquee-dev/marquee/internal/platform/auth"
+	"github.com/marquee-dev/marquee/internal/platform/config"
+	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+)
+
+// Module is one service as the composition root sees it.
+type Module interface {
+	// Name is the service's name: its database, stream, MARQUEE_<NAME>_URL and --services entry.
+	Name() string
+	// OpenAPI is the service's OpenAPI document; the gateway routes by it
+	// even when the service runs in another process.
+	OpenAPI() []byte
+	// Migrations holds the folders sqlite/ and postgres/ of NNNN_name.sql files.
+	Migrations() fs.FS
+	// Build makes the service on its opened and migrated database.
+	Build(ctx context.Context, env Env) (Parts, error)
+}
+
+// Env is what the composition root hands a service running in this process.
+type Env struct {
+	DB          *sqldb.DB
+	Outbox      *events.Outbox // the service's outbox on DB
+	Log         *slog.Logger   // already names the service
+	Config      config.Config  // the whole configuration
+	Revocations *auth.Revocations
+}
+
+// Parts is what a built service contributes to the process. Every field may be empty.
+type Parts struct {
+	// Service is the built service value, for commands and tests (app.Lookup).
+	Service any
+	// Routes registers the service's routes, each with its access rule.
+	Routes func(*httpx.Router)
+	// Subscriptions are the durable consumers to run while serving.
+	Subscriptions []events.Subscription
+	// Workers is background work that runs while serving, until its context ends.
+	Workers []func(context.Context) error
+	// Keys, set by the service that issues access tokens, is the key source
+	// this process's verifier checks tokens with.
+	Keys auth.KeySource
+}
+
+// Issuer is implemented by the module of the service that issues access
+// tokens. Where it runs, its Parts.Keys check tokens; elsewhere RemoteKeys do.
+type Issuer interface {
+	Module
+	// RemoteKeys is the key source of the issuer running at baseURL.
+	RemoteKeys(baseURL string) auth.KeySource
+}
+
+// Define is a Module made of its parts.
+func Define(name string, openAPI []byte, migrations fs.FS, build func(ctx context.Context, env Env) (Parts, error)) Module {
+	return defined{name, openAPI, migrations, build}
+}
+
+type defined struct {
+	name       string
+	openAPI    []byte
+	migrations fs.FS
+	build      func(ctx context.Context, env Env) (Parts, error)
+}
+
+func (d defined) Name() string                                      { return d.name }
+func (d defined) OpenAPI() []byte                                   { return d.openAPI }
+func (d defined) Migrations() fs.FS                                 { return d.migrations }
+func (d defined) Build(ctx context.Context, env Env) (Parts, error) { return d.build(ctx, env) }
+
+// Migrate brings db to the module's schema: the event tables (outbox,
+// inbox, dead letters) and then the service's own migrations.
+func Migrate(ctx context.Context, db *sqldb.DB, m Module) error {
+	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
+		return err
+	}
+	return sqldb.Migrate(ctx, db, m.Name(), m.Migrations())
+}
+
+// AccessTTL is the lifetime of access tokens: the issuer signs them for
+// this long, and every process remembers a revocation for this long.
+const AccessTTL = 15 * time.Minute
