@@ -74,9 +74,11 @@ func BenchmarkReviewToSummaryDuringFanout(b *testing.B) {
 	go func() {
 		for {
 			var pending, total int
-			_ = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM fanouts WHERE done = 0`).Scan(&pending)
-			_ = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM fanouts`).Scan(&total)
-			if total > b.N && pending == 0 {
+			err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM fanouts WHERE done = 0`).Scan(&pending)
+			if err == nil {
+				err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM fanouts`).Scan(&total)
+			}
+			if err == nil && total > b.N && pending == 0 {
 				fanoutDone <- time.Since(fanoutStart)
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -101,6 +102,16 @@ func (s *Service) fanoutRound(ctx context.Context) (bool, error) {
 	busy, err := s.fanoutBatch(ctx)
 	if err != nil {
 		return false, err
+	}
+	if busy && s.cfg.FanoutPause > 0 {
+		// a fan-out is a background job: pace it so requests and other
+		// consumers of this process keep their CPU
+		t := time.NewTimer(s.cfg.FanoutPause)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
 	}
 	more, err := s.remindersDue(ctx)
 	return busy || more, err

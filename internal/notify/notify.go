@@ -79,6 +79,9 @@ type Config struct {
 
 	// FanoutBatch is how many users one fan-out transaction covers (default 500).
 	FanoutBatch int
+	// FanoutPause is the rest between two fan-out batches, leaving the CPU to
+	// the rest of the process (default 10ms; <0 none).
+	FanoutPause time.Duration
 	// MailBatch is how many mails the sender claims at a time (default 50).
 	MailBatch int
 	// MailLease is how long a claimed mail is held before another sender may
@@ -116,6 +119,9 @@ func (c *Config) defaults() error {
 	}
 	if c.FanoutBatch <= 0 {
 		c.FanoutBatch = 500
+	}
+	if c.FanoutPause == 0 {
+		c.FanoutPause = 10 * time.Millisecond
 	}
 	if c.MailBatch <= 0 {
 		c.MailBatch = 50
