@@ -99,6 +99,10 @@ func (s *Service) deliverTo(ctx context.Context, tx *sqldb.Tx, userID string, m 
 // fanoutRound sends one batch of the oldest unfinished fan-out and the due
 // reminders; busy reports whether there may be more to do at once.
 func (s *Service) fanoutRound(ctx context.Context) (bool, error) {
+	w, err := s.store.Work(ctx, s.db, s.now())
+	if err != nil || (!w.Fanout && !w.Reminder) {
+		return false, err
+	}
 	busy, err := s.fanoutBatch(ctx)
 	if err != nil {
 		return false, err

@@ -27,6 +27,9 @@ import (
 // round sends it again. Its Message-ID is the same every time, so that one
 // rare repeat can be recognised.
 func (s *Service) mailRound(ctx context.Context) (bool, error) {
+	if w, err := s.store.Work(ctx, s.db, s.now()); err != nil || !w.Mail {
+		return false, err
+	}
 	var batch []store.Mail
 	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		var err error

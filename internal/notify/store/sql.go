@@ -385,6 +385,23 @@ func (s *sqlStore) SetReminderState(ctx context.Context, q sqldb.Querier, subscr
 	return nil
 }
 
+// ---- work
+
+func (s *sqlStore) Work(ctx context.Context, q sqldb.Querier, now time.Time) (Work, error) {
+	var w Work
+	var f, r, m int
+	err := q.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 FROM fanouts WHERE done = 0 LIMIT 1) a),
+		(SELECT COUNT(*) FROM (SELECT 1 FROM reminders WHERE state = 'pending' AND due_at <= ? LIMIT 1) b),
+		(SELECT COUNT(*) FROM (SELECT 1 FROM mails WHERE status = 'pending' AND next_attempt_at <= ?
+			AND (claimed_until IS NULL OR claimed_until <= ?) LIMIT 1) c)`,
+		s.timeArg(now), s.timeArg(now), s.timeArg(now)).Scan(&f, &r, &m)
+	if err != nil {
+		return w, fmt.Errorf("look for background work: %w", err)
+	}
+	return Work{Fanout: f > 0, Reminder: r > 0, Mail: m > 0}, nil
+}
+
 // ---- plans
 
 func (s *sqlStore) ApplyPlan(ctx context.Context, q sqldb.Querier, id, name string, version int64) error {

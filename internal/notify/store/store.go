@@ -122,6 +122,11 @@ const (
 	ReminderOff     = "off"
 )
 
+// Work is what the background workers have to do.
+type Work struct {
+	Fanout, Reminder, Mail bool
+}
+
 // Position is a keyset position in a newest-first list.
 type Position struct {
 	At time.Time
@@ -187,6 +192,11 @@ type Store interface {
 	// DueReminders returns up to limit pending reminders due at now, locked.
 	DueReminders(ctx context.Context, q sqldb.Querier, now time.Time, limit int) ([]Reminder, error)
 	SetReminderState(ctx context.Context, q sqldb.Querier, subscriptionID, state string) error
+
+	// Work reports, without locking anything, whether there is an unfinished
+	// fan-out, a reminder due at now, a mail due at now: the workers open a
+	// writing transaction only then.
+	Work(ctx context.Context, q sqldb.Querier, now time.Time) (Work, error)
 
 	// ApplyPlan stores a plan's name unless a version as high or higher is stored.
 	ApplyPlan(ctx context.Context, q sqldb.Querier, id, name string, version int64) error

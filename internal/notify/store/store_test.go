@@ -219,6 +219,9 @@ func TestFanoutsAreTakenOldestFirstUntilDone(t *testing.T) {
 		got, _, err := f.st.NextFanout(f.ctx, f.db)
 		require.NoError(t, err)
 		require.Equal(t, "user-5", got.AfterUser)
+		w, err := f.st.Work(f.ctx, f.db, f.now)
+		require.NoError(t, err)
+		require.Equal(t, store.Work{Fanout: true}, w)
 		require.NoError(t, f.st.AdvanceFanout(f.ctx, f.db, "ev1", "user-9", true))
 		got, ok, err = f.st.NextFanout(f.ctx, f.db)
 		require.NoError(t, err)
@@ -238,6 +241,13 @@ func TestMailsAreClaimedOnceAndRetried(t *testing.T) {
 		n, err := f.st.AddMails(f.ctx, f.db, []store.Mail{mail("a", f.now), mail("b", f.now.Add(time.Second)), mail("a", f.now)})
 		require.NoError(t, err)
 		require.Equal(t, 2, n, "one mail per (cause, user)")
+
+		w, err := f.st.Work(f.ctx, f.db, f.now.Add(-time.Second))
+		require.NoError(t, err)
+		require.Equal(t, store.Work{}, w, "nothing due yet")
+		w, err = f.st.Work(f.ctx, f.db, f.now)
+		require.NoError(t, err)
+		require.Equal(t, store.Work{Mail: true}, w)
 
 		claim := func(at time.Time) []store.Mail {
 			var ms []store.Mail
@@ -297,6 +307,9 @@ func TestRemindersFollowTheNewestSubscriptionVersion(t *testing.T) {
 		due, err := f.st.DueReminders(f.ctx, f.db, r.DueAt.Add(-time.Second), 10)
 		require.NoError(t, err)
 		require.Empty(t, due)
+		w, err := f.st.Work(f.ctx, f.db, r.DueAt)
+		require.NoError(t, err)
+		require.Equal(t, store.Work{Reminder: true}, w)
 		due, err = f.st.DueReminders(f.ctx, f.db, r.DueAt, 10)
 		require.NoError(t, err)
 		require.Equal(t, []store.Reminder{r}, due)
