@@ -49,22 +49,11 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	return u, err
 }
 
+// ApplyUser leaves the settings alone: a new row takes the columns'
+// defaults, which are notifyapi.DefaultSettings (checked by the suite).
 func (s *sqlStore) ApplyUser(ctx context.Context, q sqldb.Querier, u User) (bool, error) {
-	d := notifyapi.DefaultSettings
-	res, err := q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET email = excluded.email, display_name = excluded.display_name,
-			deleted = excluded.deleted, version = excluded.version, registered_at = excluded.registered_at
-		WHERE users.version < excluded.version`,
-		u.ID, u.Email, u.DisplayName, flag(u.Deleted), u.Version, s.timeArg(u.RegisteredAt),
-		flag(d.EmailNewMovies), flag(d.EmailBilling), flag(d.InappNewMovies), flag(d.InappNewFollowers))
-	if err != nil {
-		return false, fmt.Errorf("apply user %s v%d: %w", u.ID, u.Version, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("apply user %s v%d: %w", u.ID, u.Version, err)
-	}
-	return n > 0, nil
+	return sqldb.UpsertNewer(ctx, q, "users", "version", []string{"id", "email", "display_name", "deleted", "version", "registered_at"},
+		u.ID, u.Email, u.DisplayName, flag(u.Deleted), u.Version, s.timeArg(u.RegisteredAt))
 }
 
 func (s *sqlStore) GetUser(ctx context.Context, q sqldb.Querier, id string) (User, error) {
@@ -79,10 +68,8 @@ func (s *sqlStore) GetUser(ctx context.Context, q sqldb.Querier, id string) (Use
 }
 
 func (s *sqlStore) EnsureUser(ctx context.Context, q sqldb.Querier, id string, now time.Time) error {
-	d := notifyapi.DefaultSettings
-	if _, err := q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, '', '', 0, 0, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`, id, s.timeArg(now),
-		flag(d.EmailNewMovies), flag(d.EmailBilling), flag(d.InappNewMovies), flag(d.InappNewFollowers)); err != nil {
+	if _, err := q.ExecContext(ctx, `INSERT INTO users (id, version, registered_at) VALUES (?, 0, ?)
+		ON CONFLICT (id) DO NOTHING`, id, s.timeArg(now)); err != nil {
 		return fmt.Errorf("insert user placeholder %s: %w", id, err)
 	}
 	return nil
@@ -405,12 +392,8 @@ func (s *sqlStore) Work(ctx context.Context, q sqldb.Querier, now time.Time) (Wo
 // ---- plans
 
 func (s *sqlStore) ApplyPlan(ctx context.Context, q sqldb.Querier, id, name string, version int64) error {
-	if _, err := q.ExecContext(ctx, `INSERT INTO plans (id, name, version) VALUES (?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version WHERE plans.version < excluded.version`,
-		id, name, version); err != nil {
-		return fmt.Errorf("apply plan %s v%d: %w", id, version, err)
-	}
-	return nil
+	_, err := sqldb.UpsertNewer(ctx, q, "plans", "version", []string{"id", "name", "version"}, id, name, version)
+	return err
 }
 
 func (s *sqlStore) PlanName(ctx context.Context, q sqldb.Querier, id string) (string, error) {

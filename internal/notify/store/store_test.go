@@ -38,6 +38,16 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, f *fixture)) {
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
+func TestANewUserHasTheDefaultSettings(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, f *fixture) {
+		u := f.user(t, "new")
+		got, err := f.st.GetUser(f.ctx, f.db, u.ID)
+		require.NoError(t, err)
+		require.Equal(t, notifyapi.DefaultSettings, got.Settings)
+	})
+}
+
 func (f *fixture) user(t *testing.T, name string) store.User {
 	t.Helper()
 	u := store.User{ID: newID(), Email: name + "@example.com", DisplayName: name, Version: 1, RegisteredAt: f.now}
