@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/google/uuid"
@@ -89,6 +90,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 	require.Equal(t, 201, p.call(t, "POST", "/api/orders", owner, map[string]any{"plan_id": basicPlan}, &checkout))
 	_, session, _ := strings.Cut(checkout.CheckoutURL, "/sandbox/checkout/")
 	p.eventually(t, 200, "GET", "/api/movies/"+movie.ID+"/plans", "", nil, nil)
+	// the catalog's event about the movie reaches notify: the owner's new_movie notification
+	var inbox struct{ Items []struct{ ID string } }
+	require.Eventually(t, func() bool {
+		return p.call(t, "GET", "/api/notifications", owner, nil, &inbox) == 200 && len(inbox.Items) > 0
+	}, 15*time.Second, 10*time.Millisecond)
+	notification := inbox.Items[0].ID
 
 	const anon, user, another, adm = 0, 1, 2, 3
 	type row struct {
@@ -145,6 +152,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST", "/sandbox/checkout/" + uuid.NewString() + "/pay", nil, false, [4]int{404, 404, 404, 404}},
 		{"POST", "/sandbox/checkout/" + uuid.NewString() + "/decline", nil, false, [4]int{404, 404, 404, 404}},
 		{"POST", "/sandbox/checkout/" + uuid.NewString() + "/expire", nil, false, [4]int{404, 404, 404, 404}},
+
+		{"GET", "/api/notifications?unread=true", nil, false, [4]int{401, 200, 200, 200}},
+		{"GET", "/api/notifications/unread-count", nil, false, [4]int{401, 200, 200, 200}},
+		{"POST", "/api/notifications/" + notification + "/read", nil, false, [4]int{401, 200, 404, 404}},
+		{"POST", "/api/notifications/read-all", nil, false, [4]int{401, 200, 200, 200}},
+		{"GET", "/api/me/notification-settings", nil, false, [4]int{401, 200, 200, 200}},
+		{"PUT", "/api/me/notification-settings", func() any { return map[string]any{"email_billing": true} }, false, [4]int{401, 200, 200, 200}},
+		{"POST", "/api/unsubscribe?token=not-a-token", nil, false, [4]int{400, 400, 400, 400}},
+		{"GET", "/api/admin/mail", nil, false, [4]int{401, 403, 403, 200}},
+		{"GET", "/api/admin/mail/20260101T000000.000000Z-none.eml", nil, false, [4]int{401, 403, 403, 404}},
 
 		{"POST", "/api/auth/register", func() any {
 			return map[string]any{"email": uuid.NewString()[:8] + "@example.com", "password": testPassword, "display_name": "New"}
@@ -206,7 +223,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 			require.Equal(t, want, got, "%s %s as %s", r.method, path, [4]string{"anonymous", "user", "another user", "admin"}[caller])
 		}
 		path, _, _ := strings.Cut(r.path, "?")
-		covered[r.method+" "+pattern(path, movie.ID, person.ID, ownerID, review.ID, followee, basicPlan, plan.ID, checkout.Order.ID, session)] = true
+		covered[r.method+" "+pattern(path, movie.ID, person.ID, ownerID, review.ID, followee, basicPlan, plan.ID, checkout.Order.ID, session, notification, "20260101T000000.000000Z-none.eml")] = true
 	}
 	for _, route := range p.app.Routes() {
 		require.True(t, covered[route.Pattern], "route %s has no row in the authorisation matrix", route.Pattern)

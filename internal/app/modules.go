@@ -5,6 +5,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/browse"
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/identity"
+	"github.com/marquee-dev/marquee/internal/notify"
 	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/reviews"
 	"github.com/marquee-dev/marquee/internal/social"
@@ -19,4 +20,5 @@ var Modules = []kit.Module{
 	social.Module,
 	browse.Module,
 	billing.Module,
+	notify.Module,
 }

@@ -360,6 +360,47 @@ test(
   },
 );
 
+test(
+  'a user opts in, an administrator creates a movie, the bell shows 1 without a reload and the notification opens the movie',
+  ['PUT /api/me/notification-settings', 'GET /api/notifications/unread-count', 'GET /api/notifications', 'POST /api/notifications/{id}/read', 'GET /api/admin/mail'],
+  async (ctx) => {
+    const fan = { name: 'Fay Notified', email: `fay-${run}@e2e.example`, password: 'fay long passphrase 3' };
+    await registerAndLogin(ctx.api, fan);
+    const page = await newPage(ctx);
+    await logInThroughUI(page, fan);
+    await page.goto('/settings/notifications');
+    const box = page.getByRole('checkbox', { name: /New movies by e-mail/ });
+    await box.check();
+    await page.getByText('Saved.').waitFor();
+    await page.goto('/notifications');
+    await page.getByText(/Nothing yet/).waitFor();
+
+    const admin = await login(ctx.api, ADMIN);
+    const title = `Bellringer ${run}`;
+    const movie = await apiCall(ctx.api, 'POST', '/api/movies', { token: admin.token, body: { title, overview: 'Rung by the end-to-end tests.' } });
+    await eventually('the reviews service to know the new movie', async () => (await fetch(`${ctx.api}/api/movies/${movie.id}/reviews`)).ok);
+    // no reload: the bell polls (every 15 s)
+    const count = page.getByTestId('bell-count');
+    await count.waitFor({ timeout: 30_000 });
+    assert((await count.textContent()) === '1', 'the bell shows 1');
+    await page.getByTestId('bell').click();
+    await page.getByRole('button', { name: new RegExp(`New movie: ${escapeRe(title)}`) }).click();
+    await page.getByRole('heading', { level: 1, name: title }).waitFor();
+    assert(new URL(page.url()).pathname === `/movies/${movie.id}`, 'the notification links to the movie');
+    await eventually('the bell to clear', async () => (await page.getByTestId('bell-count').count()) === 0);
+
+    // the mail, as the embedded default wrote it, on the admin page
+    const adminPage = await newPage(ctx);
+    await logInThroughUI(adminPage, ADMIN);
+    await adminPage.goto('/admin/mail');
+    await eventually('the mail on the admin page', async () => {
+      await adminPage.goto('/admin/mail');
+      await adminPage.locator('[data-testid="mail"], .state-empty').first().waitFor();
+      return (await adminPage.getByTestId('mail').getByText(fan.email).count()) > 0;
+    });
+  },
+);
+
 test('keyboard only: skip link, search and open a result without a mouse', ['GET /api/search', 'GET /api/movies/{id}'], async (ctx) => {
   const page = await newPage(ctx);
   await page.goto('/login');

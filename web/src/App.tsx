@@ -11,8 +11,11 @@ import { Home } from './pages/Home';
 import { Login } from './pages/Login';
 import { MoviePage } from './pages/MoviePage';
 import { NotFound } from './pages/NotFound';
+import { Notifications } from './pages/Notifications';
+import { NotificationSettings } from './pages/NotificationSettings';
 import { Register } from './pages/Register';
 import { Search } from './pages/Search';
+import { Unsubscribe } from './pages/Unsubscribe';
 import { UserPage } from './pages/UserPage';
 import { OrderPage } from './pages/billing/OrderPage';
 import { Plans } from './pages/billing/Plans';
@@ -47,6 +50,23 @@ export function App() {
             </RequireAuth>
           }
         />
+        <Route
+          path="/notifications"
+          element={
+            <RequireAuth>
+              <Notifications />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="/settings/notifications"
+          element={
+            <RequireAuth>
+              <NotificationSettings />
+            </RequireAuth>
+          }
+        />
+        <Route path="/unsubscribe" element={<Unsubscribe />} />
         <Route path="/login" element={<Login />} />
         <Route path="/register" element={<Register />} />
         <Route

@@ -55,12 +55,18 @@ type Config struct {
 	RequestTimeout   time.Duration // MARQUEE_REQUEST_TIMEOUT
 
 	// Billing.
-	PublicURL            string // MARQUEE_PUBLIC_URL: where browsers reach the platform (checkout and return URLs); empty: paths only
+	PublicURL            string // MARQUEE_PUBLIC_URL: where browsers reach the platform (checkout return URLs, links in mails); empty: relative paths, mails use http://localhost:8080
 	SandboxWebhookSecret string // MARQUEE_SANDBOX_WEBHOOK_SECRET: signs the sandbox's webhooks (default: generated once, kept in billing's database)
 	SandboxWebhookURL    string // MARQUEE_SANDBOX_WEBHOOK_URL: where the sandbox POSTs webhooks (default: billing's handler in process)
 	StripeSecretKey      string // MARQUEE_STRIPE_SECRET_KEY: selects Stripe for new orders
 	StripeWebhookSecret  string // MARQUEE_STRIPE_WEBHOOK_SECRET: verifies Stripe's webhooks
 	StripeAPIBase        string // MARQUEE_STRIPE_API_BASE: another Stripe API address (stripe-mock)
+
+	// Mail (the notify service).
+	SMTPURL           string  // MARQUEE_SMTP_URL: smtp://user:pass@host:port; empty writes .eml files under <data dir>/mail
+	SMTPRate          float64 // MARQUEE_SMTP_RATE: mails per second one process sends at most (default 200; 0 no limit)
+	MailFrom          string  // MARQUEE_MAIL_FROM: the From of every mail (default Marquee <marquee@localhost>)
+	UnsubscribeSecret string  // MARQUEE_UNSUBSCRIBE_SECRET: signs unsubscribe links; empty: generated once, kept in notify's database
 
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
 	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where a service run elsewhere is reached

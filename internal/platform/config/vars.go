@@ -52,7 +52,7 @@ type input struct {
 // routes, and so need identity's keys (internal/app's tests derive the list
 // from the OpenAPI documents and fail when it differs). A new service with
 // such routes adds itself here.
-var Verifiers = []string{"catalog", "reviews", "social", "billing"}
+var Verifiers = []string{"catalog", "reviews", "social", "billing", "notify"}
 
 // Vars is every MARQUEE_* variable a marquee process reads. MARQUEE_TEST_*
 // and MARQUEE_BENCH_* are read by tests and benchmarks only.
@@ -135,7 +135,7 @@ var Vars = []Var{
 			c.RedisURL = v
 			return nil
 		}},
-	{Name: "MARQUEE_PUBLIC_URL", Form: "URL", Unset: "relative paths (checkout); http://localhost:<port> (e-mail links)", UsedBy: []string{"billing"},
+	{Name: "MARQUEE_PUBLIC_URL", Form: "URL", Unset: "relative paths (checkout); http://localhost:<port> (e-mail links)", UsedBy: []string{"billing", "notify"},
 		Meaning: "where browsers reach the platform: checkout return addresses and links in e-mails",
 		set:     func(c *Config, _ input, v string) error { return absoluteURL(&c.PublicURL, v) }},
 	{Name: "MARQUEE_SANDBOX_WEBHOOK_SECRET", Form: "text", Secret: true, Unset: "generated once, kept in billing's database", UsedBy: []string{"billing"},
@@ -153,6 +153,37 @@ var Vars = []Var{
 	{Name: "MARQUEE_STRIPE_API_BASE", Form: "URL", Unset: "Stripe's API", UsedBy: []string{"billing"},
 		Meaning: "another Stripe API address (stripe-mock in tests)",
 		set:     func(c *Config, _ input, v string) error { return absoluteURL(&c.StripeAPIBase, v) }},
+	{Name: "MARQUEE_SMTP_URL", Form: "URL", Secret: true, Unset: "`.eml` files under the data dir", UsedBy: []string{"notify"},
+		Meaning: "`smtp://user:pass@host:port`: where mail is sent (STARTTLS when offered)",
+		set: func(c *Config, _ input, v string) error {
+			if u, err := url.Parse(v); err != nil || u.Scheme != "smtp" || u.Hostname() == "" {
+				return errors.New("want smtp://user:pass@host:port")
+			}
+			c.SMTPURL = v
+			return nil
+		}},
+	{Name: "MARQUEE_SMTP_RATE", Form: "mails/s", Default: "200", UsedBy: []string{"notify"},
+		Meaning: "the most mails per second one process sends (0: no limit)",
+		set: func(c *Config, _ input, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1e6 {
+				return errors.New("want mails per second, 0 for no limit")
+			}
+			c.SMTPRate = f
+			return nil
+		}},
+	{Name: "MARQUEE_MAIL_FROM", Form: "address", Unset: "Marquee <marquee@localhost>", UsedBy: []string{"notify"},
+		Meaning: "the From of every mail",
+		set:     func(c *Config, _ input, v string) error { c.MailFrom = v; return nil }},
+	{Name: "MARQUEE_UNSUBSCRIBE_SECRET", Form: "text", Secret: true, Unset: "generated once, kept in notify's database", UsedBy: []string{"notify"},
+		Meaning: "signs the one-click unsubscribe links in mails (at least 16 characters)",
+		set: func(c *Config, _ input, v string) error {
+			if len(v) < 16 {
+				return errors.New("want at least 16 characters")
+			}
+			c.UnsubscribeSecret = v
+			return nil
+		}},
 	{Name: "MARQUEE_IDENTITY_URL", Form: "URL", UsedBy: append([]string{"gateway"}, Verifiers...),
 		Meaning: "where the identity service runs when not in this process: its keys check access tokens (required then by " + strings.Join(Verifiers, ", ") + ")",
 		set:     func(c *Config, _ input, v string) error { return serviceURL(c, "identity", v) }},

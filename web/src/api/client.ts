@@ -22,6 +22,9 @@ export type SearchResult = Schemas['SearchResult'];
 export type TopRatedMovie = Schemas['TopRatedMovie'];
 export type RatingSummary = Schemas['RatingSummary'];
 export type AuthTokens = Schemas['AuthTokens'];
+export type Notification = Schemas['Notification'];
+export type NotificationSettings = Schemas['NotificationSettings'];
+export type MailFile = Schemas['Mail'];
 
 type SessionListener = (user: Me | null) => void;
 const listeners = new Set<SessionListener>();

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, NavLink, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
+import { NotificationBell } from './NotificationBell';
 
 /** Skip link, header with navigation, the main region (focused on page change) and the footer. */
 export function Layout({ children }: { children: ReactNode }) {
@@ -64,6 +65,9 @@ export function Layout({ children }: { children: ReactNode }) {
                       <NavLink to="/admin">Admin</NavLink>
                     </li>
                   )}
+                  <li>
+                    <NotificationBell />
+                  </li>
                   <li>
                     <NavLink to="/account" data-testid="account-link">
                       Account

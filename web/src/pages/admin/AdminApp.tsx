@@ -4,6 +4,7 @@ import { Link, NavLink, Route, Routes } from 'react-router-dom';
 import { RequireAuth } from '../../components/RequireAuth';
 import { useTitle } from '../../hooks/useTitle';
 import { NotFound } from '../NotFound';
+import { AdminMail } from './AdminMail';
 import { AdminMovies } from './AdminMovies';
 import { AdminPeople } from './AdminPeople';
 import { AdminMoviePlans, AdminPlans } from './AdminPlans';
@@ -30,6 +31,9 @@ export default function AdminApp() {
             <li>
               <NavLink to="/admin/plans">Plans</NavLink>
             </li>
+            <li>
+              <NavLink to="/admin/mail">Mail</NavLink>
+            </li>
           </ul>
         </nav>
         <Routes>
@@ -42,6 +46,7 @@ export default function AdminApp() {
           <Route path="movies/:id/plans" element={<AdminMoviePlans />} />
           <Route path="people/new" element={<PersonForm />} />
           <Route path="people/:id" element={<PersonForm />} />
+          <Route path="mail" element={<AdminMail />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </div>
