@@ -370,6 +370,7 @@ func newCluster(t *testing.T) *cluster {
 		"MARQUEE_TRUSTED_PROXIES=127.0.0.1/32",
 		"MARQUEE_SHUTDOWN_TIMEOUT=5s",
 		"MARQUEE_LOG_FORMAT=json", // the request-id check reads the JSON log lines
+		"MARQUEE_LOG_LEVEL=debug", // successful requests are logged at debug
 	}
 	return c
 }

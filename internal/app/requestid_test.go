@@ -14,9 +14,10 @@ import (
 // trace the client started continues in both.
 func TestOneRequestIDAcrossProcesses(t *testing.T) {
 	t.Parallel()
-	id := start(t, map[string]string{"MARQUEE_SERVICES": "identity"})
-	gwEnv := map[string]string{"MARQUEE_SERVICES": "gateway"}
-	for _, svc := range []string{"IDENTITY", "CATALOG", "REVIEWS", "SOCIAL", "BROWSE"} {
+	// successful requests are logged at debug
+	id := start(t, map[string]string{"MARQUEE_SERVICES": "identity", "MARQUEE_LOG_LEVEL": "debug"})
+	gwEnv := map[string]string{"MARQUEE_SERVICES": "gateway", "MARQUEE_LOG_LEVEL": "debug"}
+	for _, svc := range []string{"IDENTITY", "CATALOG", "REVIEWS", "SOCIAL", "BROWSE", "BILLING", "NOTIFY"} {
 		gwEnv["MARQUEE_"+svc+"_URL"] = id.url // only identity's routes are called
 	}
 	gw := start(t, gwEnv)
