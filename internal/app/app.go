@@ -318,9 +318,6 @@ func withoutCookies(h http.Handler) http.Handler {
 	})
 }
 
-// Handler is the process's whole HTTP surface (for tests and benchmarks).
-func (a *App) Handler() http.Handler { return a.handler }
-
 // Spec is the merged OpenAPI document the gateway serves.
 func (a *App) Spec() []byte { return a.gateway.Spec() }
 

@@ -97,7 +97,6 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}, 15*time.Second, 10*time.Millisecond)
 	notification := inbox.Items[0].ID
 
-	const anon, user, another, adm = 0, 1, 2, 3
 	type row struct {
 		method, path string
 		body         func() any

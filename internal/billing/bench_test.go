@@ -2,7 +2,6 @@ package billing_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -115,7 +114,7 @@ func BenchmarkWebhookToActive(b *testing.B) {
 			q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
 			b.ReportMetric(q(0.5), "p50-ms")
 			b.ReportMetric(q(0.99), "p99-ms")
-			b.Log(fmt.Sprintf("%d runs: p50 %.1f ms, p99 %.1f ms", len(lat), q(0.5), q(0.99)))
+			b.Logf("%d runs: p50 %.1f ms, p99 %.1f ms", len(lat), q(0.5), q(0.99))
 		})
 	}
 }

@@ -197,16 +197,6 @@ func (e *env) drain() {
 	require.NoError(e.t, e.svc.Drain(e.ctx))
 }
 
-// settle moves time on by d and drains, a few times, so delayed deliveries and retries happen.
-func (e *env) settle() {
-	e.t.Helper()
-	for range 4 {
-		e.drain()
-		e.clock.Advance(3 * time.Second)
-	}
-	e.drain()
-}
-
 // post sends a form post (the sandbox page's buttons).
 func (e *env) post(path string) servicetest.Response {
 	e.t.Helper()

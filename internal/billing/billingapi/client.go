@@ -37,66 +37,6 @@ func (c *Client) WithToken(token string) *Client {
 	return &cp
 }
 
-// Plans lists the plans on offer.
-func (c *Client) Plans(ctx context.Context) ([]Plan, error) {
-	var l PlanList
-	err := c.core.Do(ctx, http.MethodGet, "/api/plans", nil, nil, &l)
-	return l.Items, err
-}
-
-// CreateOrder orders a plan; the same idempotency key (sent as the
-// Idempotency-Key header) answers with the same order.
-func (c *Client) CreateOrder(ctx context.Context, planID, idempotencyKey string) (Checkout, error) {
-	var out Checkout
-	hc := c.core.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	core := c.core
-	core.HTTP = &http.Client{Transport: headerTransport{base: hc.Transport, key: idempotencyKey}, Timeout: hc.Timeout, Jar: hc.Jar}
-	err := core.Do(ctx, http.MethodPost, "/api/orders", nil, OrderInput{PlanID: planID}, &out)
-	return out, err
-}
-
-// headerTransport adds the Idempotency-Key header to a request.
-type headerTransport struct {
-	base http.RoundTripper
-	key  string
-}
-
-func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	base := t.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	if t.key != "" {
-		r = r.Clone(r.Context())
-		r.Header.Set("Idempotency-Key", t.key)
-	}
-	return base.RoundTrip(r)
-}
-
-// Order reads one of the caller's orders.
-func (c *Client) Order(ctx context.Context, id string) (Order, error) {
-	var o Order
-	err := c.core.Do(ctx, http.MethodGet, "/api/orders/"+url.PathEscape(id), nil, nil, &o)
-	return o, err
-}
-
-// Subscription reads the caller's subscription (ErrNotFound when none).
-func (c *Client) Subscription(ctx context.Context) (Subscription, error) {
-	var s Subscription
-	err := c.core.Do(ctx, http.MethodGet, "/api/subscription", nil, nil, &s)
-	return s, err
-}
-
-// Entitlements reads what the caller's subscription gives.
-func (c *Client) Entitlements(ctx context.Context) (Entitlements, error) {
-	var e Entitlements
-	err := c.core.Do(ctx, http.MethodGet, "/api/me/entitlements", nil, nil, &e)
-	return e, err
-}
-
 // ErrUnavailable is returned by CanWatch when billing gave no usable answer;
 // callers must refuse playback (503): they fail closed.
 var ErrUnavailable = errors.New("billing could not say whether the user may watch")

@@ -40,7 +40,6 @@ type Bus struct {
 	once   sync.Once
 
 	replicas int
-	maxAge   time.Duration
 	natsOpts []nats.Option
 	optErr   error // a bad option (unreadable NKey seed), reported by Connect
 	log      *slog.Logger
@@ -53,9 +52,6 @@ type BusOption func(*Bus)
 // BusStreamReplicas sets the replica count of the streams EnsureStream
 // creates (3 on a NATS cluster; the embedded server has 1).
 func BusStreamReplicas(n int) BusOption { return func(b *Bus) { b.replicas = n } }
-
-// BusStreamMaxAge sets how long streams keep events (DefaultStreamMaxAge).
-func BusStreamMaxAge(d time.Duration) BusOption { return func(b *Bus) { b.maxAge = d } }
 
 // BusNATSOptions adds client options (credentials, TLS, name) to the connection.
 func BusNATSOptions(opts ...nats.Option) BusOption {
@@ -108,7 +104,7 @@ func Options(cfg config.Config, log *slog.Logger) []BusOption {
 }
 
 func newBus(opts []BusOption) *Bus {
-	b := &Bus{closed: make(chan struct{}), replicas: 1, maxAge: DefaultStreamMaxAge}
+	b := &Bus{closed: make(chan struct{}), replicas: 1}
 	for _, opt := range opts {
 		opt(b)
 	}
@@ -249,7 +245,7 @@ func (b *Bus) StreamConfig(name string, subjects ...string) jetstream.StreamConf
 		Storage:    jetstream.FileStorage,
 		Retention:  jetstream.LimitsPolicy,
 		Discard:    jetstream.DiscardOld,
-		MaxAge:     b.maxAge,
+		MaxAge:     DefaultStreamMaxAge,
 		Duplicates: DedupeWindow,
 		Replicas:   b.replicas,
 	}

@@ -185,7 +185,7 @@ func quickParameter(p *openapi3.Parameter) bool {
 // accepted, as kin-openapi would (a test compares the two); the reason is
 // empty when the value is good.
 func quickCheck(s *openapi3.Schema, raw string) string {
-	ok := true
+	var ok bool
 	switch {
 	case s.Type.Is(openapi3.TypeInteger):
 		n, err := strconv.ParseInt(raw, 10, 64)
