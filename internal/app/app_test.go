@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/events/eventstest"
+	"github.com/marquee-dev/marquee/internal/platform/obs"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
@@ -68,7 +68,7 @@ func start(t *testing.T, env map[string]string, before ...func(*app.App)) *platf
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lockedBuffer{}
-	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)), app.Serving)
+	a, err := app.New(ctx, cfg, obs.NewLoggerFormat(logs, cfg.LogLevel, "json", false), app.Serving)
 	require.NoError(t, err)
 	for _, f := range before {
 		f(a)

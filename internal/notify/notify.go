@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/mail"
 	"net/url"
 	"path/filepath"
@@ -191,8 +192,16 @@ var Module = kit.Define("notify", OpenAPI, Migrations, func(ctx context.Context,
 	if rate == 0 {
 		rate = -1 // MARQUEE_SMTP_RATE=0: no limit
 	}
+	publicURL := c.PublicURL
+	if publicURL == "" { // links in mails must be absolute: this machine, on the port HTTP listens on
+		_, port, _ := net.SplitHostPort(c.HTTPAddr)
+		if port == "" {
+			port = "8080"
+		}
+		publicURL = "http://localhost:" + port
+	}
 	s, err := New(ctx, env.DB, Config{SMTPURL: c.SMTPURL, MailDir: filepath.Join(c.DataDir, "mail"), MailFrom: c.MailFrom,
-		PublicURL: c.PublicURL, UnsubscribeSecret: c.UnsubscribeSecret, SMTPRate: rate}, env.Log)
+		PublicURL: publicURL, UnsubscribeSecret: c.UnsubscribeSecret, SMTPRate: rate}, env.Log)
 	if err != nil {
 		return kit.Parts{}, err
 	}
