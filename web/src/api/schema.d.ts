@@ -2155,10 +2155,16 @@ export interface components {
                     metadata?: {
                         [key: string]: string;
                     };
+                } & {
+                    [key: string]: unknown;
                 };
+            } & {
+                [key: string]: unknown;
             };
             id: string;
             type: string;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
