@@ -333,6 +333,8 @@ func (s *Service) handleCheckoutPage(w http.ResponseWriter, r *http.Request) err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	// the page's own inline style and its forms; nothing else, never framed
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	_, _ = w.Write(buf.Bytes())
 	return nil
 }

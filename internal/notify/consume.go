@@ -76,6 +76,9 @@ func (s *Service) applyUser(ctx context.Context, tx *sqldb.Tx, env events.Envelo
 	if err := events.Versioned(env, u.ID, u.Version); err != nil {
 		return err
 	}
+	if strings.HasSuffix(u.Email, "@"+identityapi.DemoEmailDomain) {
+		return nil // the demo community cannot sign in: nobody would read what it is sent
+	}
 	_, err := s.store.ApplyUser(ctx, tx, store.User{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName,
 		Deleted: u.DeletedAt != nil || env.Type == identityapi.UserDeleted, Version: u.Version, RegisteredAt: u.CreatedAt})
 	return err
