@@ -225,7 +225,7 @@ func (s *Service) inWriteTx(ctx context.Context, fn func(tx *sqldb.Tx) error) er
 }
 
 // now is the current time as the store keeps it.
-func (s *Service) now() time.Time { return store.Timestamp(s.opts.now()) }
+func (s *Service) now() time.Time { return sqldb.Timestamp(s.opts.now()) }
 
 // fault is a step boundary where tests may inject a crash.
 func (s *Service) fault(point string) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/billing/store"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
 // maxWebhookBytes bounds a webhook body (Stripe's events are far smaller).
@@ -188,7 +189,7 @@ func (s *Service) handleOrders(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if ok {
-		t, perr := store.ParseTime(c.At)
+		t, perr := sqldb.ParseTime(c.At)
 		if perr != nil || c.ID == "" {
 			return httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
 		}
@@ -199,7 +200,7 @@ func (s *Service) handleOrders(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := httpx.NewPage(items, limit, func(last billingapi.Order) any {
-		return listCursor{At: store.FormatTime(last.CreatedAt), ID: last.ID}
+		return listCursor{At: sqldb.FormatTime(last.CreatedAt), ID: last.ID}
 	})
 	if err != nil {
 		return err

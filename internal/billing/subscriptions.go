@@ -36,7 +36,7 @@ func (s *Service) scheduleRenewal(ctx context.Context, tx *sqldb.Tx, sub store.S
 	if err != nil {
 		return err
 	}
-	return s.schedule(ctx, tx, jobRenew, fmt.Sprintf("renew:%s:%s:%d", sub.ID, store.FormatTime(sub.CurrentPeriodEnd), attempt), string(b), at)
+	return s.schedule(ctx, tx, jobRenew, fmt.Sprintf("renew:%s:%s:%d", sub.ID, sqldb.FormatTime(sub.CurrentPeriodEnd), attempt), string(b), at)
 }
 
 func givesAccess(status string) bool {

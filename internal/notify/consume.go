@@ -174,7 +174,7 @@ func (s *Service) applyReminder(ctx context.Context, tx *sqldb.Tx, env events.En
 		state = store.ReminderPending
 	}
 	applied, err := s.store.ApplyReminder(ctx, tx, store.Reminder{SubscriptionID: sub.ID, UserID: sub.UserID, PlanName: sub.Name(),
-		PeriodEnd: store.Timestamp(sub.CurrentPeriodEnd), DueAt: store.Timestamp(sub.CurrentPeriodEnd.Add(-expiringNotice)),
+		PeriodEnd: sqldb.Timestamp(sub.CurrentPeriodEnd), DueAt: sqldb.Timestamp(sub.CurrentPeriodEnd.Add(-expiringNotice)),
 		State: state, Version: sub.Version})
 	if applied && state == store.ReminderPending {
 		tx.AfterCommit(func() { signal(s.fanoutWake) })
@@ -183,7 +183,7 @@ func (s *Service) applyReminder(ctx context.Context, tx *sqldb.Tx, env events.En
 }
 
 func expiringMessage(r store.Reminder) message {
-	return message{Key: "reminder:" + r.SubscriptionID + ":" + store.FormatTime(r.PeriodEnd), Kind: notifyapi.KindSubscriptionExpiring,
+	return message{Key: "reminder:" + r.SubscriptionID + ":" + sqldb.FormatTime(r.PeriodEnd), Kind: notifyapi.KindSubscriptionExpiring,
 		Title: "Your subscription ends in 3 days",
 		Body:  fmt.Sprintf("Your %s subscription ends on %s. Resume it before then to keep watching.", planName(r.PlanName), day(r.PeriodEnd)),
 		Link:  "/account/subscription"}

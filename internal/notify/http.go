@@ -55,7 +55,7 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
 	if ok, err := httpx.DecodeCursor(r, &c); err != nil {
 		return err
 	} else if ok {
-		t, perr := store.ParseTime(c.At)
+		t, perr := sqldb.ParseTime(c.At)
 		if perr != nil || c.ID == "" {
 			return httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
 		}
@@ -66,7 +66,7 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := httpx.NewPage(items, limit, func(last notifyapi.Notification) any {
-		return listCursor{At: store.FormatTime(last.CreatedAt), ID: last.ID}
+		return listCursor{At: sqldb.FormatTime(last.CreatedAt), ID: last.ID}
 	})
 	if err != nil {
 		return err

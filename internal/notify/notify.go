@@ -260,7 +260,7 @@ func New(ctx context.Context, db *sqldb.DB, cfg Config, log *slog.Logger, opts .
 }
 
 // now is the current time as the store keeps it.
-func (s *Service) now() time.Time { return store.Timestamp(s.opts.now()) }
+func (s *Service) now() time.Time { return sqldb.Timestamp(s.opts.now()) }
 
 func signal(ch chan struct{}) {
 	select {

@@ -21,7 +21,7 @@ type postgresStore struct{ *sqlStore }
 func newPostgres() *postgresStore {
 	return &postgresStore{&sqlStore{
 		engine:     sqldb.Postgres,
-		timeArg:    func(t time.Time) any { return Timestamp(t) },
+		timeArg:    func(t time.Time) any { return sqldb.Timestamp(t) },
 		forUpdate:  " FOR UPDATE",
 		skipLocked: " FOR UPDATE SKIP LOCKED",
 	}}

@@ -17,7 +17,7 @@ type sqliteStore struct{ *sqlStore }
 func newSQLite() *sqliteStore {
 	return &sqliteStore{&sqlStore{
 		engine:     sqldb.SQLite,
-		timeArg:    func(t time.Time) any { return FormatTime(t) },
+		timeArg:    func(t time.Time) any { return sqldb.FormatTime(t) },
 		forUpdate:  "",
 		skipLocked: "",
 	}}

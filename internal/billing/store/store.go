@@ -251,15 +251,3 @@ func New(db *sqldb.DB) (Store, error) {
 		return nil, fmt.Errorf("billing store: unsupported engine %q", db.Engine())
 	}
 }
-
-// timeLayout is how timestamps are kept as text (SQLite) and in cursors.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-// FormatTime formats t as the store keeps it and cursors carry it.
-func FormatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// ParseTime reads a time formatted by FormatTime.
-func ParseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
-
-// Timestamp rounds t the way the store keeps it (UTC, microseconds).
-func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -31,7 +31,7 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, f *fixture)) {
 		st, err := store.New(db)
 		require.NoError(t, err)
 		require.Equal(t, db.Engine(), st.Engine())
-		fn(t, &fixture{ctx: ctx, db: db, st: st, now: store.Timestamp(time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.UTC))})
+		fn(t, &fixture{ctx: ctx, db: db, st: st, now: sqldb.Timestamp(time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.UTC))})
 	})
 }
 

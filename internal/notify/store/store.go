@@ -212,22 +212,10 @@ type Store interface {
 func New(db *sqldb.DB) (Store, error) {
 	switch db.Engine() {
 	case sqldb.SQLite:
-		return &sqlStore{engine: sqldb.SQLite, timeArg: func(t time.Time) any { return FormatTime(t) }}, nil
+		return &sqlStore{engine: sqldb.SQLite, timeArg: func(t time.Time) any { return sqldb.FormatTime(t) }}, nil
 	case sqldb.Postgres:
-		return &sqlStore{engine: sqldb.Postgres, timeArg: func(t time.Time) any { return Timestamp(t) }, skipLocked: " FOR UPDATE SKIP LOCKED"}, nil
+		return &sqlStore{engine: sqldb.Postgres, timeArg: func(t time.Time) any { return sqldb.Timestamp(t) }, skipLocked: " FOR UPDATE SKIP LOCKED"}, nil
 	default:
 		return nil, fmt.Errorf("notify store: unsupported engine %q", db.Engine())
 	}
 }
-
-// timeLayout is how timestamps are kept as text (SQLite) and in cursors.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-// FormatTime formats t as the store keeps it and cursors carry it.
-func FormatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// ParseTime reads a time formatted by FormatTime.
-func ParseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
-
-// Timestamp rounds t the way the store keeps it (UTC, microseconds).
-func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
