@@ -107,13 +107,17 @@ func (l *Local) Serve(w http.ResponseWriter, r *http.Request, key string) {
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }
 
-// DeletePrefix removes the folder's file or directory tree.
+// DeletePrefix removes the folder's directory tree.
 func (l *Local) DeletePrefix(_ context.Context, prefix string) error {
 	p, err := folder(prefix)
 	if err != nil {
 		return err
 	}
-	if err := os.RemoveAll(filepath.Join(l.root, filepath.FromSlash(p))); err != nil {
+	dir := filepath.Join(l.root, filepath.FromSlash(p))
+	if st, err := os.Lstat(dir); err != nil || !st.IsDir() {
+		return nil // nothing below it; a file of that name is no folder
+	}
+	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
 	return nil

@@ -29,8 +29,8 @@ type Storage interface {
 	// Serve answers the object over HTTP with Range, ETag and Content-Type;
 	// a missing object is a 404 problem.
 	Serve(w http.ResponseWriter, r *http.Request, key string)
-	// DeletePrefix deletes every key under the folder prefix ("videos/<id>/"):
-	// the key prefix itself (without its slash) and every key below it.
+	// DeletePrefix deletes every key below the folder prefix ("videos/<id>/";
+	// the trailing slash is implied): "videos/<id>x/..." stays.
 	DeletePrefix(ctx context.Context, prefix string) error
 }
 
@@ -46,7 +46,11 @@ func Open(ctx context.Context, s3URL, dataDir string) (Storage, error) {
 	if s3URL == "" {
 		return NewLocal(filepath.Join(dataDir, "media"))
 	}
-	return openS3(ctx, s3URL)
+	s, err := openS3(ctx, s3URL)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // checkKey refuses keys that are not clean relative slash paths: on the local
