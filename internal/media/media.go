@@ -12,14 +12,13 @@ package media
 import (
 	"context"
 	_ "embed"
-	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 
+	"github.com/marquee-dev/marquee/internal/media/storage"
 	"github.com/marquee-dev/marquee/internal/media/store"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
@@ -53,25 +52,15 @@ type Service struct {
 	log    *slog.Logger
 	opts   options
 
-	storage  fileStorage           // sources, renditions, pictures
+	storage  storage.Storage       // sources, renditions, pictures
 	uploads  *tusd.UnroutedHandler // the tus protocol
 	tusStore *tusd.StoreComposer   // tusd's view of the uploads' bytes
-}
-
-// fileStorage is the part of storage.Storage (internal/media/storage) media uses.
-type fileStorage interface {
-	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
-	PutFile(ctx context.Context, key, path, contentType string) error
-	Fetch(ctx context.Context, key, path string) error
-	Read(ctx context.Context, key string) ([]byte, error)
-	Serve(w http.ResponseWriter, r *http.Request, key string)
-	DeletePrefix(ctx context.Context, prefix string) error
 }
 
 // New returns the media service on db (migrated with Migrations and
 // events.Migrations), writing its events to outbox. bus (nil offline)
 // carries the transcode jobs.
-func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, cfg config.Config, log *slog.Logger, opts ...Option) (*Service, error) {
+func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, files storage.Storage, cfg config.Config, log *slog.Logger, opts ...Option) (*Service, error) {
 	st, err := store.New(db)
 	if err != nil {
 		return nil, err
@@ -83,7 +72,7 @@ func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, cfg config.Config
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{db: db, store: st, outbox: outbox, bus: bus, cfg: cfg, log: log, opts: o}
+	s := &Service{db: db, store: st, outbox: outbox, bus: bus, storage: files, cfg: cfg, log: log, opts: o}
 	if s.uploads, s.tusStore, err = newUploadHandler(s); err != nil {
 		return nil, err
 	}
@@ -91,8 +80,12 @@ func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, cfg config.Config
 }
 
 // Module is the media service for the composition root (internal/app/modules.go).
-var Module = kit.Define("media", OpenAPI, Migrations, func(_ context.Context, env kit.Env) (kit.Parts, error) {
-	s, err := New(env.DB, env.Outbox, env.Bus, env.Config, env.Log)
+var Module = kit.Define("media", OpenAPI, Migrations, func(ctx context.Context, env kit.Env) (kit.Parts, error) {
+	files, err := storage.Open(ctx, env.Config.S3URL, env.Config.DataDir)
+	if err != nil {
+		return kit.Parts{}, err
+	}
+	s, err := New(env.DB, env.Outbox, env.Bus, files, env.Config, env.Log)
 	if err != nil {
 		return kit.Parts{}, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
 	"github.com/marquee-dev/marquee/internal/media"
 	"github.com/marquee-dev/marquee/internal/media/mediaapi"
+	"github.com/marquee-dev/marquee/internal/media/storage"
 	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
@@ -40,7 +41,9 @@ func newEnv(t *testing.T, db *sqldb.DB) *env {
 	ctx := context.Background()
 	require.NoError(t, kit.Migrate(ctx, db, media.Module))
 	cfg := config.Config{DataDir: t.TempDir(), UploadMaxBytes: 1 << 20, TranscodeConcurrency: 1}
-	svc, err := media.New(db, events.NewOutbox(db), nil, cfg, servicetest.Logger(t))
+	files, err := storage.Open(context.Background(), "", cfg.DataDir)
+	require.NoError(t, err)
+	svc, err := media.New(db, events.NewOutbox(db), nil, files, cfg, servicetest.Logger(t))
 	require.NoError(t, err)
 	minter := authtest.New(t)
 	rt := httpx.NewRouter(minter.Verifier())

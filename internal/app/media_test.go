@@ -1,0 +1,202 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/media/mediaapi"
+	"github.com/marquee-dev/marquee/internal/media/storage"
+	"github.com/marquee-dev/marquee/internal/media/transcode"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+)
+
+// clips are the test clips, made once per test binary (ffmpeg is slow on CI's two cores).
+var clips sync.Map
+
+// testClip is a path to a short clip of ffmpeg's test picture with a tone at height lines.
+func testClip(t *testing.T, length time.Duration, height int) string {
+	t.Helper()
+	key := length.String() + "/" + strconv.Itoa(height)
+	if p, ok := clips.Load(key); ok {
+		return p.(string)
+	}
+	dir, err := os.MkdirTemp("", "marquee-clip-")
+	require.NoError(t, err)
+	path := filepath.Join(dir, "clip.mp4")
+	require.NoError(t, transcode.MakeDemoClip(context.Background(), path, length, height))
+	clips.Store(key, path)
+	return path
+}
+
+// newMovie creates a movie as an admin and waits until media knows it.
+func (p *platform) newMovie(t *testing.T, admin, title string) string {
+	t.Helper()
+	var m movie
+	require.Equal(t, 201, p.call(t, "POST", "/api/movies", admin, map[string]any{"title": title}, &m))
+	p.eventually(t, 200, "GET", "/api/movies/"+m.ID+"/video", "", nil, nil)
+	return m.ID
+}
+
+// upload sends file to the movie through the tus routes, in two PATCHes.
+func (p *platform) upload(t *testing.T, admin, movieID, file string) {
+	t.Helper()
+	body, err := os.ReadFile(file)
+	require.NoError(t, err)
+	send := func(method, url string, headers map[string]string, b []byte) *http.Response {
+		req, err := http.NewRequest(method, url, bytes.NewReader(b))
+		require.NoError(t, err)
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Authorization", "Bearer "+admin)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		return resp
+	}
+	created := send("POST", p.url+"/api/movies/"+movieID+"/uploads", map[string]string{
+		"Upload-Length":   strconv.Itoa(len(body)),
+		"Upload-Metadata": "filename " + base64.StdEncoding.EncodeToString([]byte(filepath.Base(file))),
+	}, nil)
+	require.Equal(t, 201, created.StatusCode)
+	loc := created.Header.Get("Location")
+	url := p.url + loc[strings.Index(loc, "/api/uploads/"):]
+	half := len(body) / 2
+	for _, part := range [][2]int{{0, half}, {half, len(body)}} {
+		resp := send("PATCH", url, map[string]string{"Content-Type": "application/offset+octet-stream",
+			"Upload-Offset": strconv.Itoa(part[0])}, body[part[0]:part[1]])
+		require.Equal(t, 204, resp.StatusCode)
+	}
+}
+
+// video reads GET /api/movies/{id}/video.
+func (p *platform) video(t *testing.T, movieID string) mediaapi.Video {
+	t.Helper()
+	var v mediaapi.Video
+	require.Equal(t, 200, p.call(t, "GET", "/api/movies/"+movieID+"/video", "", nil, &v))
+	return v
+}
+
+// waitComplete polls the movie's video until its whole job is done (or it
+// failed) and answers every state seen on the way, the last one last.
+func (p *platform) waitComplete(t *testing.T, movieID string, within time.Duration) []mediaapi.Video {
+	t.Helper()
+	var seen []mediaapi.Video
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		v := p.video(t, movieID)
+		seen = append(seen, v)
+		if v.State == mediaapi.StateFailed || v.State == mediaapi.StateReady && v.Progress == 1 {
+			return seen
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the video of %s did not finish within %s; last: %+v", movieID, within, seen[len(seen)-1])
+	return nil
+}
+
+// checkLadder asserts a finished video of a source height lines high: every
+// rung from 360p up to the source, the pictures, and a master playlist
+// listing the renditions.
+func checkLadder(t *testing.T, dataDir string, v mediaapi.Video, heights ...int) {
+	t.Helper()
+	require.Equal(t, mediaapi.StateReady, v.State, "error: %v", v.Error)
+	require.Nil(t, v.Error)
+	got := make([]int, len(v.Renditions))
+	for i, r := range v.Renditions {
+		got[i] = r.Height
+		require.Positive(t, r.Bandwidth)
+		require.Contains(t, r.Codecs, "avc1")
+	}
+	require.Equal(t, heights, got)
+	require.NotNil(t, v.PosterURL)
+	require.NotNil(t, v.ThumbnailsURL)
+
+	files, err := storage.Open(context.Background(), "", dataDir)
+	require.NoError(t, err)
+	master, err := files.Read(context.Background(), "videos/"+*v.ID+"/master.m3u8")
+	require.NoError(t, err)
+	require.Equal(t, len(heights), strings.Count(string(master), "#EXT-X-STREAM-INF"), string(master))
+	for _, h := range heights {
+		name := strconv.Itoa(h) + "p"
+		require.Contains(t, string(master), name+"/", string(master))
+		playlist, err := files.Read(context.Background(), "videos/"+*v.ID+"/"+name+"/index.m3u8")
+		require.NoError(t, err, name)
+		require.Contains(t, string(playlist), "#EXT-X-ENDLIST")
+		require.Contains(t, string(playlist), "#EXT-X-MAP")
+	}
+	vtt, err := files.Read(context.Background(), "videos/"+*v.ID+"/thumbnails.vtt")
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(vtt), "WEBVTT"))
+}
+
+// The whole pipeline through a running platform on each engine: an admin
+// uploads a clip through tus, the job (a JetStream work queue) makes 360p
+// first (ready, progress between 0 and 1), then the ladder up to the
+// source's height, the poster and the storyboard; a file that is not a
+// video fails with its reason.
+func TestUploadTranscodesToALadder(t *testing.T) {
+	t.Parallel()
+	clip := testClip(t, 5*time.Second, 480)
+	for _, engine := range []sqldb.Engine{sqldb.SQLite, sqldb.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			dataDir := t.TempDir()
+			env := map[string]string{"MARQUEE_DATA_DIR": dataDir}
+			if engine == sqldb.Postgres {
+				env["MARQUEE_DATABASE_URL"] = postgresURL(t)
+			}
+			p := start(t, env)
+			admin := p.admin(t)
+			movieID := p.newMovie(t, admin, "Pipeline "+string(engine))
+			require.Equal(t, mediaapi.StateNone, p.video(t, movieID).State)
+
+			p.upload(t, admin, movieID, clip)
+			seen := p.waitComplete(t, movieID, 5*time.Minute)
+			last := seen[len(seen)-1]
+			checkLadder(t, dataDir, last, 360, 480)
+
+			// 360p alone was ready (and said so) before the rest of the ladder
+			sawFirst, sawPartial := false, false
+			for _, v := range seen {
+				if v.State == mediaapi.StateReady && len(v.Renditions) == 1 {
+					sawFirst = true
+					require.Equal(t, 360, v.Renditions[0].Height)
+				}
+				if v.Progress > 0 && v.Progress < 1 {
+					sawPartial = true
+				}
+			}
+			require.True(t, sawFirst, "360p was never ready alone: %+v", seen)
+			require.True(t, sawPartial, "no progress between 0 and 1 was shown")
+
+			// a poster is served
+			resp, err := http.Get(p.url + *last.PosterURL)
+			require.NoError(t, err)
+			_ = resp.Body.Close()
+			require.Equal(t, 200, resp.StatusCode)
+			require.Equal(t, "image/jpeg", resp.Header.Get("Content-Type"))
+
+			// a file that is not a video fails with the reason
+			bad := filepath.Join(t.TempDir(), "notes.mp4")
+			require.NoError(t, os.WriteFile(bad, bytes.Repeat([]byte("not a film\n"), 500), 0o644))
+			badMovie := p.newMovie(t, admin, "Not a film "+string(engine))
+			p.upload(t, admin, badMovie, bad)
+			failed := p.video(t, badMovie)
+			require.Equal(t, mediaapi.StateFailed, failed.State)
+			require.NotNil(t, failed.Error)
+			require.NotEmpty(t, *failed.Error)
+		})
+	}
+}
