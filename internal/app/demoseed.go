@@ -6,6 +6,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/app/demo"
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/identity"
+	"github.com/marquee-dev/marquee/internal/media"
 	"github.com/marquee-dev/marquee/internal/reviews"
 	"github.com/marquee-dev/marquee/internal/social"
 )
@@ -27,6 +28,10 @@ func (a *App) SeedDemoAll(ctx context.Context) error {
 	}
 	if so, ok := Lookup[*social.Service](a); ok {
 		s.Social = so
+	}
+	// the demo video needs the transcode workers, which take their jobs from the bus
+	if m, ok := Lookup[*media.Service](a); ok && a.bus != nil {
+		s.Media = m
 	}
 	return demo.Seed(ctx, s, a.log)
 }

@@ -65,7 +65,11 @@ func (s *Service) transcode(ctx context.Context, videoID string, attempt int) er
 	if v.Complete || v.State == store.StateFailed {
 		return nil
 	}
-	if _, latest, err := s.store.MovieVideos(ctx, s.db, v.MovieID); err == nil && latest != v.ID && v.State != store.StateReady {
+	superseded := func() bool { // an upload replaced by a newer one (the demo video has no upload)
+		_, latest, err := s.store.MovieVideos(ctx, s.db, v.MovieID)
+		return v.UploadID != "" && err == nil && latest != v.ID
+	}
+	if v.State != store.StateReady && superseded() {
 		s.log.Info("transcode: a newer upload replaced this one; skipped", "video_id", v.ID)
 		return nil
 	}

@@ -1,10 +1,12 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/catalog"
@@ -29,6 +31,9 @@ type (
 	FollowImporter interface {
 		ImportFollows(ctx context.Context, pairs []socialapi.FollowPair) (int, error)
 	}
+	VideoAttacher interface {
+		AttachDemoVideo(ctx context.Context, movieIDs []string) error
+	}
 )
 
 // Services are the services the demo is written to. Catalog is required;
@@ -39,6 +44,9 @@ type Services struct {
 	Identity UserCreator
 	Reviews  ReviewImporter
 	Social   FollowImporter
+	// Media, when set, gives VideoMovies the demo video (made and
+	// transcoded once, in the background of a serving process).
+	Media VideoAttacher
 }
 
 // Seed imports the demo catalog embedded in the binary, then the community.
@@ -66,9 +74,19 @@ func Seed(ctx context.Context, s Services, log *slog.Logger) error {
 	} else {
 		log.Debug("demo catalog already imported", "rows", len(rows), "rejected", len(rejects))
 	}
+	// the video last: making the clip takes a while
+	video := func() error {
+		if s.Media == nil {
+			return nil
+		}
+		if err := s.Media.AttachDemoVideo(ctx, VideoMovies(rows, report.MovieIDs)); err != nil {
+			return fmt.Errorf("demo video: %w", err)
+		}
+		return nil
+	}
 	if s.Identity == nil || s.Reviews == nil || s.Social == nil {
 		log.Info("demo community left out: it needs the identity, reviews and social services in this process")
-		return nil
+		return video()
 	}
 	c := Build(rows, report.MovieIDs)
 	users, err := s.Identity.EnsureDemoUsers(ctx, c.Users)
@@ -89,5 +107,25 @@ func Seed(ctx context.Context, s Services, log *slog.Logger) error {
 	}
 	log.Log(ctx, level, "demo community written", "users", users, "follows", follows, "reviews", res.Imported,
 		"seconds", time.Since(started).Seconds())
-	return nil
+	return video()
+}
+
+// videoMovies is how many demo movies play the demo video.
+const videoMovies = 12
+
+// VideoMovies are the demo movies that play the demo video: the best rated
+// (IMDb rating, then votes, then order in the file) of those stored, so the
+// same twelve on every start.
+func VideoMovies(rows []catalogdemo.Row, movieIDs map[int]string) []string {
+	best := slices.Clone(rows)
+	slices.SortStableFunc(best, func(a, b catalogdemo.Row) int {
+		return cmp.Or(cmp.Compare(b.IMDBRating, a.IMDBRating), cmp.Compare(b.IMDBVotes, a.IMDBVotes), cmp.Compare(a.Line, b.Line))
+	})
+	var ids []string
+	for _, r := range best {
+		if id, ok := movieIDs[r.Line]; ok && len(ids) < videoMovies {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

@@ -112,14 +112,15 @@ func (s *Store) SetLatestVideo(ctx context.Context, q sqldb.Querier, movieID, vi
 	return nil
 }
 
-// PublishVideo makes a ready video the one its movie plays, unless the movie
+// PublishVideo makes a ready video the one its movie (and the movies
+// attached to it, see AttachVideo) plays, unless the movie
 // already plays a newer one (a later upload that got ready first). It
 // reports whether the movie now plays it.
 func (s *Store) PublishVideo(ctx context.Context, q sqldb.Querier, movieID, videoID string, now time.Time) (bool, error) {
 	res, err := q.ExecContext(ctx, `UPDATE movie_videos SET current_video_id = ?, updated_at = ?
-		WHERE movie_id = ? AND (current_video_id IS NULL OR current_video_id = ? OR
+		WHERE (movie_id = ? OR latest_video_id = ?) AND (current_video_id IS NULL OR current_video_id = ? OR
 			(SELECT created_at FROM videos WHERE id = movie_videos.current_video_id) < (SELECT created_at FROM videos WHERE id = ?))`,
-		videoID, s.Engine().TimeArg(now), movieID, videoID, videoID)
+		videoID, s.Engine().TimeArg(now), movieID, videoID, videoID, videoID)
 	if err != nil {
 		return false, fmt.Errorf("publish video %s of movie %s: %w", videoID, movieID, err)
 	}
@@ -177,4 +178,21 @@ func (s *Store) SetProgress(ctx context.Context, q sqldb.Querier, videoID string
 	_, err := q.ExecContext(ctx, `UPDATE videos SET progress = ?, updated_at = ? WHERE id = ? AND progress < ?`,
 		progress, s.Engine().TimeArg(now), videoID, progress)
 	return err
+}
+
+// AttachVideo has a movie without a video of its own play videoID (the
+// demo's shared video), at once when the video is ready; it reports whether
+// the movie was attached now.
+func (s *Store) AttachVideo(ctx context.Context, q sqldb.Querier, movieID, videoID string, ready bool, now time.Time) (bool, error) {
+	current := nullString("")
+	if ready {
+		current = videoID
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO movie_videos (movie_id, current_video_id, latest_video_id, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (movie_id) DO NOTHING`, movieID, current, videoID, s.Engine().TimeArg(now))
+	if err != nil {
+		return false, fmt.Errorf("attach video %s to movie %s: %w", videoID, movieID, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
