@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/marquee-dev/marquee/internal/app"
+	"github.com/marquee-dev/marquee/internal/media"
 	"github.com/marquee-dev/marquee/internal/media/mediaapi"
 	"github.com/marquee-dev/marquee/internal/media/storage"
 	"github.com/marquee-dev/marquee/internal/media/transcode"
@@ -199,4 +201,48 @@ func TestUploadTranscodesToALadder(t *testing.T) {
 			require.NotEmpty(t, *failed.Error)
 		})
 	}
+}
+
+// The demo video is made once and the demo movies play the same video:
+// attaching again (a restart) makes no second video or job, and a movie
+// attached after the video is ready plays it at once.
+func TestDemoVideoIsSharedAndAttachedOnce(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	// a short clip in place of the minute-long one (the clip is made only when absent)
+	clip, err := os.ReadFile(testClip(t, 2*time.Second, 360))
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(dataDir, "demo"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dataDir, "demo", "demo-video.mp4"), clip, 0o644))
+	p := start(t, map[string]string{"MARQUEE_DATA_DIR": dataDir})
+	svc, ok := app.Lookup[*media.Service](p.app)
+	require.True(t, ok)
+	admin := p.admin(t)
+	first := []string{p.newMovie(t, admin, "Demo one"), p.newMovie(t, admin, "Demo two"), p.newMovie(t, admin, "Demo three")}
+
+	ctx := context.Background()
+	require.NoError(t, svc.AttachDemoVideo(ctx, first))
+	require.NoError(t, svc.AttachDemoVideo(ctx, first)) // a restart
+	var videoID string
+	for _, id := range first {
+		seen := p.waitComplete(t, id, 3*time.Minute)
+		last := seen[len(seen)-1]
+		require.Equal(t, mediaapi.StateReady, last.State, "%+v", last)
+		require.Len(t, last.Renditions, 1)
+		require.Equal(t, 360, last.Renditions[0].Height)
+		if videoID == "" {
+			videoID = *last.ID
+		}
+		require.Equal(t, videoID, *last.ID, "every demo movie plays the same video")
+	}
+	late := p.newMovie(t, admin, "Demo four")
+	require.NoError(t, svc.AttachDemoVideo(ctx, append(first, late)))
+	v := p.video(t, late)
+	require.Equal(t, mediaapi.StateReady, v.State)
+	require.Equal(t, videoID, *v.ID)
+
+	// the restart attached nothing: three movies, then the late one
+	logs := p.logs.String()
+	require.Equal(t, 2, strings.Count(logs, `"msg":"demo video attached"`), logs)
+	require.Equal(t, 1, strings.Count(logs, `"movies":3`), logs)
 }
