@@ -35,16 +35,25 @@ func (s *Service) AttachDemoVideo(ctx context.Context, movieIDs []string) error 
 		return nil
 	}
 	v, err := s.store.Video(ctx, s.db, demoVideoID)
-	if errors.Is(err, store.ErrNotFound) {
-		v, err = s.createDemoVideo(ctx, movieIDs[0])
+	create := errors.Is(err, store.ErrNotFound)
+	if create {
+		v, err = s.prepareDemoVideo(ctx, movieIDs[0])
 	}
 	if err != nil {
 		return err
 	}
 	attached := 0
 	err = s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		if create { // the video, its movies and its job in one transaction
+			if err := s.store.CreateVideo(ctx, tx, v); err != nil {
+				return err
+			}
+			if err := s.emitVideo(ctx, tx, v, videoUploaded); err != nil {
+				return err
+			}
+		}
 		for _, id := range movieIDs {
-			ok, err := s.store.AttachVideo(ctx, tx, id, v.ID, v.State == store.StateReady, s.now())
+			ok, err := s.store.AttachVideo(ctx, tx, id, v.ID, s.now())
 			if err != nil {
 				return err
 			}
@@ -54,14 +63,15 @@ func (s *Service) AttachDemoVideo(ctx context.Context, movieIDs []string) error 
 		}
 		return nil
 	})
-	if attached > 0 {
+	if err == nil && attached > 0 {
 		s.log.Info("demo video attached", "video_id", v.ID, "movies", attached, "state", v.State)
 	}
 	return err
 }
 
-// createDemoVideo makes the clip and records the demo video of movieID with its job.
-func (s *Service) createDemoVideo(ctx context.Context, movieID string) (store.Video, error) {
+// prepareDemoVideo makes the clip (unless a previous start made it), puts it
+// into Storage as the source, and answers the video to record for movieID.
+func (s *Service) prepareDemoVideo(ctx context.Context, movieID string) (store.Video, error) {
 	clip := filepath.Join(s.cfg.DataDir, "demo", "demo-video.mp4")
 	if _, err := os.Stat(clip); err != nil {
 		if err := os.MkdirAll(filepath.Dir(clip), 0o755); err != nil {
@@ -84,14 +94,5 @@ func (s *Service) createDemoVideo(ctx context.Context, movieID string) (store.Vi
 	if err := s.storage.PutFile(ctx, sourceKey(v.ID), clip, "video/mp4"); err != nil {
 		return store.Video{}, fmt.Errorf("store the demo clip: %w", err)
 	}
-	err := s.store.InTx(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
-		if err := s.store.CreateVideo(ctx, tx, v); err != nil {
-			return err
-		}
-		if _, err := s.store.AttachVideo(ctx, tx, movieID, v.ID, false, now); err != nil {
-			return err
-		}
-		return s.emitVideo(ctx, tx, v, videoUploaded) // the transcode job
-	})
-	return v, err
+	return v, nil
 }

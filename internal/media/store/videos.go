@@ -183,13 +183,10 @@ func (s *Store) SetProgress(ctx context.Context, q sqldb.Querier, videoID string
 // AttachVideo has a movie without a video of its own play videoID (the
 // demo's shared video), at once when the video is ready; it reports whether
 // the movie was attached now.
-func (s *Store) AttachVideo(ctx context.Context, q sqldb.Querier, movieID, videoID string, ready bool, now time.Time) (bool, error) {
-	current := nullString("")
-	if ready {
-		current = videoID
-	}
-	res, err := q.ExecContext(ctx, `INSERT INTO movie_videos (movie_id, current_video_id, latest_video_id, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (movie_id) DO NOTHING`, movieID, current, videoID, s.Engine().TimeArg(now))
+func (s *Store) AttachVideo(ctx context.Context, q sqldb.Querier, movieID, videoID string, now time.Time) (bool, error) {
+	res, err := q.ExecContext(ctx, `INSERT INTO movie_videos (movie_id, current_video_id, latest_video_id, updated_at)
+		VALUES (?, (SELECT id FROM videos WHERE id = ? AND state = ?), ?, ?)
+		ON CONFLICT (movie_id) DO NOTHING`, movieID, videoID, StateReady, videoID, s.Engine().TimeArg(now))
 	if err != nil {
 		return false, fmt.Errorf("attach video %s to movie %s: %w", videoID, movieID, err)
 	}
