@@ -53,7 +53,7 @@ func TestKillMidTranscodeTheJobFinishesAfterARestart(t *testing.T) {
 	require.Equal(t, 201, jsonCall(t, "POST", p.url+"/api/movies", admin, map[string]any{"title": "Killed mid-transcode"}, &m))
 	require.Eventually(t, func() bool { return jsonCall(t, "GET", p.url+"/api/movies/"+m.ID+"/video", "", nil, nil) == 200 }, 30*time.Second, 20*time.Millisecond)
 
-	// the upload, in one PATCH
+	// the upload, in one PATCH larger than the 1 MiB JSON body limit (tus bytes are exempt)
 	req, err := http.NewRequest("POST", p.url+"/api/movies/"+m.ID+"/uploads", nil)
 	require.NoError(t, err)
 	req.Header.Set("Tus-Resumable", "1.0.0")

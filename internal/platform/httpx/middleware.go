@@ -267,10 +267,16 @@ func Timeout(d time.Duration) Middleware {
 	}
 }
 
-// LimitBody caps every request body at n bytes (uploads route around it with their own limit).
+// LimitBody caps every request body at n bytes, except the bytes of a tus
+// upload (PATCH with application/offset+octet-stream): tusd bounds those by
+// the upload's declared length, which its own size limit checked.
 func LimitBody(n int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch && r.Header.Get("Content-Type") == "application/offset+octet-stream" {
+				next.ServeHTTP(w, r)
+				return
+			}
 			if r.ContentLength > n {
 				WriteProblem(w, r, Problem{Status: http.StatusRequestEntityTooLarge, Detail: "the request body is too large"})
 				return
