@@ -51,6 +51,7 @@ func Run(ctx context.Context, cmd Command, timeout time.Duration, onProgress fun
 	defer cancel()
 	c := exec.CommandContext(ctx, "ffmpeg", cmd.Args...)
 	c.WaitDelay = 5 * time.Second // a killed ffmpeg's pipes must not hold Wait
+	dieWithParent(c)
 	stderr := &tailBuffer{max: stderrTail}
 	c.Stderr = stderr
 	stdout, err := c.StdoutPipe()
