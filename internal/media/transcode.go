@@ -88,7 +88,7 @@ func (s *Service) transcode(ctx context.Context, videoID string, attempt int) er
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }()
 	src := filepath.Join(work, "source")
 	if err := s.storage.Fetch(ctx, sourceKey(v.ID), src); err != nil {
 		return fmt.Errorf("fetch the source: %w", err)
