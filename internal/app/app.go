@@ -351,9 +351,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	if a.bus != nil { // every process applies revocations, and only serves once it knows the recent ones
-		feed := newRevocationFeed(a.bus, a.revocations, kit.AccessTTL+a.cfg.AuthClockSkew+time.Minute, a.log)
-		wg.Go(func() { feed.run(workers) })
-		if err := feed.wait(ctx); err != nil {
+		feeds := []events.Feed{identityRevocations(a.revocations, kit.AccessTTL+a.cfg.AuthClockSkew+time.Minute)}
+		for _, u := range a.units {
+			feeds = append(feeds, u.parts.Feeds...)
+		}
+		follower := events.NewFollower(a.bus, a.log, feeds...)
+		wg.Go(func() { follower.Run(workers) })
+		if err := waitForFeeds(ctx, follower, a.log); err != nil {
 			stopWorkers()
 			wg.Wait()
 			return nil

@@ -49,6 +49,10 @@ type Parts struct {
 	Subscriptions []events.Subscription
 	// Workers is background work that runs while serving, until its context ends.
 	Workers []func(context.Context) error
+	// Feeds are events every process running the service follows on its
+	// own (in-memory sets such as revocations); the process serves once
+	// each has replayed its window.
+	Feeds []events.Feed
 	// Keys, set by the service that issues access tokens, is the key source
 	// this process's verifier checks tokens with.
 	Keys auth.KeySource
