@@ -1,0 +1,81 @@
+// Package media is the media service: resumable uploads (tus, served by
+// tusd), durable transcode jobs (ffmpeg into an HLS ladder, see jobs.go),
+// video state and its events, playback sessions and continue watching
+// (playback.go). It keeps its own copy of the catalog's movies from
+// catalog.movie.* events, so an upload is accepted only for a movie that
+// exists without asking the catalog, and continue-watching shows titles.
+//
+// Wiring: media.Module (a kit.Module) in internal/app/modules.go; its parts
+// are the routes, the consumer media-movies and the transcode workers.
+package media
+
+import (
+	"context"
+	_ "embed"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/marquee-dev/marquee/internal/media/store"
+	"github.com/marquee-dev/marquee/internal/platform/config"
+	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+)
+
+// OpenAPI is the OpenAPI 3.0.3 document of the media HTTP API.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Migrations is the media schema, one folder per engine.
+var Migrations fs.FS = store.Migrations
+
+type options struct {
+	now func() time.Time
+}
+
+// Option tunes the service.
+type Option func(*options)
+
+// Service is the media service: its operations, HTTP handlers, event
+// handlers and transcode workers.
+type Service struct {
+	db     *sqldb.DB
+	store  *store.Store
+	outbox *events.Outbox
+	bus    *events.Bus // nil when offline
+	cfg    config.Config
+	log    *slog.Logger
+	opts   options
+}
+
+// New returns the media service on db (migrated with Migrations and
+// events.Migrations), writing its events to outbox. bus (nil offline)
+// carries the transcode jobs.
+func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, cfg config.Config, log *slog.Logger, opts ...Option) (*Service, error) {
+	st, err := store.New(db)
+	if err != nil {
+		return nil, err
+	}
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{db: db, store: st, outbox: outbox, bus: bus, cfg: cfg, log: log, opts: o}, nil
+}
+
+// Module is the media service for the composition root (internal/app/modules.go).
+var Module = kit.Define("media", OpenAPI, Migrations, func(_ context.Context, env kit.Env) (kit.Parts, error) {
+	s, err := New(env.DB, env.Outbox, env.Bus, env.Config, env.Log)
+	if err != nil {
+		return kit.Parts{}, err
+	}
+	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions()}, nil
+})
+
+// now is the current time as the store keeps it.
+func (s *Service) now() time.Time { return sqldb.Timestamp(s.opts.now()) }
