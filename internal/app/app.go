@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -123,7 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 			return nil, err
 		}
 		u.parts, err = m.Build(ctx, kit.Env{DB: u.db, Outbox: u.outbox, Log: log.With("service", m.Name()),
-			Config: cfg, Revocations: a.revocations, Bus: a.bus})
+			Config: cfg, Revocations: a.revocations, Bus: a.bus, API: &http.Client{Transport: gatewayTransport{a}}})
 		if err != nil {
 			return nil, err
 		}
@@ -430,4 +431,17 @@ func (a *App) Routes() []httpx.RouteInfo {
 		}
 	}
 	return out
+}
+
+// gatewayTransport hands a service's calls of the platform API to this
+// process's gateway (built after the services, hence read at call time).
+type gatewayTransport struct{ a *App }
+
+func (t gatewayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.a.gateway == nil {
+		return nil, errors.New("the gateway is not built yet")
+	}
+	rec := httptest.NewRecorder() // answers are small JSON documents
+	t.a.gateway.ServeHTTP(rec, r)
+	return rec.Result(), nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/platform/auth"
@@ -41,7 +42,14 @@ type Env struct {
 	// services that keep work queues of their own on JetStream (media's
 	// transcode jobs); events go through Outbox and Subscriptions.
 	Bus *events.Bus
+	// API calls the platform's HTTP API (base URL APIBase) through this
+	// process's gateway, which answers from the service when it runs here
+	// and forwards to it when it runs elsewhere: what a <name>api client needs.
+	API *http.Client
 }
+
+// APIBase is the base URL of Env.API's requests.
+const APIBase = "http://marquee.internal"
 
 // Parts is what a built service contributes to the process. Every field may be empty.
 type Parts struct {
