@@ -48,6 +48,7 @@ type Service struct {
 	cfg    config.Config
 	log    *slog.Logger
 	opts   options
+	play   *playback // stream leases and tokens (playback.go)
 }
 
 // New returns the media service on db (migrated with Migrations and
@@ -69,12 +70,16 @@ func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, cfg config.Config
 }
 
 // Module is the media service for the composition root (internal/app/modules.go).
-var Module = kit.Define("media", OpenAPI, Migrations, func(_ context.Context, env kit.Env) (kit.Parts, error) {
+var Module = kit.Define("media", OpenAPI, Migrations, func(ctx context.Context, env kit.Env) (kit.Parts, error) {
 	s, err := New(env.DB, env.Outbox, env.Bus, env.Config, env.Log)
 	if err != nil {
 		return kit.Parts{}, err
 	}
-	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions()}, nil
+	if s.play, err = newPlayback(ctx, s, env); err != nil {
+		return kit.Parts{}, err
+	}
+	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(),
+		Feeds: s.play.gate.Feeds(), Workers: []func(context.Context) error{s.endStaleLeases}}, nil
 })
 
 // now is the current time as the store keeps it.

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/marquee-dev/marquee/internal/platform/auth"
@@ -21,3 +22,5 @@ func (s *Service) uploadRoutes(rt *httpx.Router) {
 func (s *Service) serveFile(w http.ResponseWriter, r *http.Request, key string) error {
 	return &httpx.StatusError{Status: http.StatusNotImplemented, Detail: "Storage is not wired yet.", Err: errNotImplemented}
 }
+
+var errNotImplemented = errors.New("not implemented")
