@@ -12,9 +12,13 @@ package media
 import (
 	"context"
 	_ "embed"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"time"
+
+	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"github.com/marquee-dev/marquee/internal/media/store"
 	"github.com/marquee-dev/marquee/internal/platform/config"
@@ -48,7 +52,22 @@ type Service struct {
 	cfg    config.Config
 	log    *slog.Logger
 	opts   options
-	play   *playback // stream leases and tokens (playback.go)
+
+	play     *playback             // stream leases and tokens (playback.go)
+	storage  fileStorage           // sources, renditions, pictures
+	tools    videoTools            // ffprobe and ffmpeg
+	uploads  *tusd.UnroutedHandler // the tus protocol
+	tusStore *tusd.StoreComposer   // tusd's view of the uploads' bytes
+}
+
+// fileStorage is the part of storage.Storage (internal/media/storage) media uses.
+type fileStorage interface {
+	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
+	PutFile(ctx context.Context, key, path, contentType string) error
+	Fetch(ctx context.Context, key, path string) error
+	Read(ctx context.Context, key string) ([]byte, error)
+	Serve(w http.ResponseWriter, r *http.Request, key string)
+	DeletePrefix(ctx context.Context, prefix string) error
 }
 
 // New returns the media service on db (migrated with Migrations and
@@ -66,7 +85,11 @@ func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, cfg config.Config
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, store: st, outbox: outbox, bus: bus, cfg: cfg, log: log, opts: o}, nil
+	s := &Service{db: db, store: st, outbox: outbox, bus: bus, cfg: cfg, log: log, opts: o}
+	if s.uploads, s.tusStore, err = newUploadHandler(s); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Module is the media service for the composition root (internal/app/modules.go).
@@ -79,7 +102,7 @@ var Module = kit.Define("media", OpenAPI, Migrations, func(ctx context.Context, 
 		return kit.Parts{}, err
 	}
 	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(),
-		Feeds: s.play.gate.Feeds(), Workers: []func(context.Context) error{s.endStaleLeases}}, nil
+		Feeds: s.play.gate.Feeds(), Workers: []func(context.Context) error{s.transcodeWorker, s.endStaleLeases}}, nil
 })
 
 // now is the current time as the store keeps it.

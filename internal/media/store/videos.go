@@ -170,3 +170,10 @@ func nullString(s string) any {
 	}
 	return s
 }
+
+// SetProgress records the share of a video's job done; it does not change its version.
+func (s *Store) SetProgress(ctx context.Context, q sqldb.Querier, videoID string, progress float64, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE videos SET progress = ?, updated_at = ? WHERE id = ? AND progress < ?`,
+		progress, s.Engine().TimeArg(now), videoID, progress)
+	return err
+}
