@@ -73,6 +73,7 @@ type Config struct {
 	TranscodeConcurrency int           // MARQUEE_TRANSCODE_CONCURRENCY: transcode jobs one process runs at a time (default 1)
 	StreamKeys           [][]byte      // MARQUEE_STREAM_KEYS: stream-token HMAC keys, newest first; nil: media keeps one in its database
 	StreamTokenTTL       time.Duration // MARQUEE_STREAM_TOKEN_TTL: lifetime of a stream token (default 6h)
+	S3URL                string        // MARQUEE_S3_URL: s3://ACCESS_KEY:SECRET@host:port/bucket; empty keeps files under <data dir>/media
 
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
 	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where a service run elsewhere is reached
