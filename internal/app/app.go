@@ -299,6 +299,9 @@ func (a *App) routes() http.Handler {
 	// authenticate (the session id is the capability), so the web app's
 	// cookie is dropped; its plain form posts would otherwise need a CSRF header
 	mux.Handle("/sandbox/", withoutCookies(a.gateway))
+	// stream URLs carry their own authority (the token in the path); a
+	// stale access cookie must not refuse them
+	mux.Handle("/stream/", withoutCookies(a.gateway))
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
 		httpx.ClientAddress(a.cfg.TrustedProxies),

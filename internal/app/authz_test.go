@@ -180,6 +180,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"PUT", "/api/playback/" + noSession, func() any { return map[string]any{"position_seconds": 1} }, false, [4]int{401, 404, 404, 404}},
 		{"DELETE", "/api/playback/" + noSession, nil, false, [4]int{401, 404, 404, 404}},
 		{"GET", "/api/me/continue-watching", nil, false, [4]int{401, 200, 200, 200}},
+		// stream files: the token in the path is the only authority
+		{"GET", "/stream/not-a-token/master.m3u8", nil, false, [4]int{403, 403, 403, 403}},
+		{"GET", "/stream/not-a-token/360p/seg_00001.m4s", nil, false, [4]int{403, 403, 403, 403}},
 
 		{"POST", "/api/auth/register", func() any {
 			return map[string]any{"email": uuid.NewString()[:8] + "@example.com", "password": testPassword, "display_name": "New"}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,8 +41,9 @@ const (
 
 // playback is the part of the service that hands out stream leases.
 type playback struct {
-	gate    *stream.Gate
-	billing *billingapi.Client
+	gate     *stream.Gate
+	billing  *billingapi.Client
+	prefixes sync.Map // video id → storage prefix
 }
 
 // newPlayback makes the key ring (MARQUEE_STREAM_KEYS, else the key kept in
@@ -80,6 +82,30 @@ func (s *Service) playbackRoutes(rt *httpx.Router) {
 	rt.Handle("PUT /api/playback/{id}", auth.Signed, s.handleHeartbeat)
 	rt.Handle("DELETE /api/playback/{id}", auth.Signed, s.handleEndPlayback)
 	rt.Handle("GET /api/me/continue-watching", auth.Signed, s.handleContinueWatching)
+	var files stream.Files // nil: refused after the token check
+	if s.storage != nil {
+		files = s.storage
+	}
+	streamFiles := stream.NewHandler(s.play.gate, files, s.videoPrefix)
+	rt.HandleRaw(stream.TopPattern, auth.Anyone, streamFiles)
+	rt.HandleRaw(stream.RenditionPattern, auth.Anyone, streamFiles)
+}
+
+// videoPrefix is where a video's files are kept. A video's prefix never
+// changes, so each process asks the database once per video.
+func (s *Service) videoPrefix(ctx context.Context, id uuid.UUID) (string, error) {
+	if p, ok := s.play.prefixes.Load(id); ok {
+		return p.(string), nil
+	}
+	v, err := s.store.Video(ctx, s.db, id.String())
+	if errors.Is(err, store.ErrNotFound) {
+		return "", apperr.NotFound("video")
+	}
+	if err != nil {
+		return "", err
+	}
+	s.play.prefixes.Store(id, v.StoragePrefix)
+	return v.StoragePrefix, nil
 }
 
 type playAnswer struct {

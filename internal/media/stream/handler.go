@@ -79,6 +79,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, apperr.Forbidden(reason))
 		return
 	}
+	if h.files == nil {
+		httpx.Error(w, r, apperr.Unavailable("this process keeps no media files"))
+		return
+	}
 	prefix, err := h.prefix(r.Context(), claims.VideoID)
 	if err != nil {
 		httpx.Error(w, r, err)
