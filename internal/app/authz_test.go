@@ -263,6 +263,12 @@ func pattern(path string, ids ...string) string {
 		path = "/sandbox/checkout/{id}" + rest[36:] // the made-up sessions of the form rows
 	}
 	path = strings.ReplaceAll(path, "{fresh}", "{id}")
+	switch path {
+	case "/stream/not-a-token/master.m3u8":
+		return "/stream/{token}/{file}"
+	case "/stream/not-a-token/360p/seg_00001.m4s":
+		return "/stream/{token}/{rendition}/{file}"
+	}
 	return strings.ReplaceAll(path, "/watchlist/{id}", "/watchlist/{movie_id}")
 }
 
