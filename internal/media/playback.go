@@ -260,11 +260,18 @@ func (s *Service) handleHeartbeat(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var in struct {
-		PositionSeconds float64 `json:"position_seconds"`
+		PositionSeconds *float64 `json:"position_seconds"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
+	switch {
+	case in.PositionSeconds == nil:
+		return apperr.Invalid("position_seconds", "is required")
+	case *in.PositionSeconds < 0:
+		return apperr.Invalid("position_seconds", "must be a number of at least 0")
+	}
+	position := *in.PositionSeconds
 	now := s.now()
 	gone := &httpx.StatusError{Status: http.StatusGone, Detail: "the playback session has ended; press Play again", Err: errSessionGone}
 	if sess.EndedAt != nil || now.Sub(sess.LastSeenAt) > leaseTTL {
@@ -274,23 +281,23 @@ func (s *Service) handleHeartbeat(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if video.DurationSeconds > 0 && in.PositionSeconds > video.DurationSeconds+1 {
+	if video.DurationSeconds > 0 && position > video.DurationSeconds+1 {
 		return apperr.Invalid("position_seconds", fmt.Sprintf("past the end of the video (%.0f s)", video.DurationSeconds))
 	}
 	err = s.store.InTx(r.Context(), func(ctx context.Context, tx *sqldb.Tx) error {
-		renewed, err := s.store.RenewSession(ctx, tx, sess.ID, in.PositionSeconds, now)
+		renewed, err := s.store.RenewSession(ctx, tx, sess.ID, position, now)
 		if err != nil {
 			return err
 		}
 		if !renewed {
 			return gone
 		}
-		return s.store.SavePosition(ctx, tx, sess.UserID, sess.MovieID, in.PositionSeconds, video.DurationSeconds, now)
+		return s.store.SavePosition(ctx, tx, sess.UserID, sess.MovieID, position, video.DurationSeconds, now)
 	})
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "position_seconds": in.PositionSeconds, "expires_at": now.Add(leaseTTL)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "position_seconds": position, "expires_at": now.Add(leaseTTL)})
 	return nil
 }
 
