@@ -47,7 +47,7 @@ func run(duration time.Duration, conns, threads, size int, nginxBin string) erro
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	files, err := storage.Open(ctx, "", dir)
 	if err != nil {
 		return err
