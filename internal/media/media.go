@@ -55,7 +55,6 @@ type Service struct {
 
 	play     *playback             // stream leases and tokens (playback.go)
 	storage  fileStorage           // sources, renditions, pictures
-	tools    videoTools            // ffprobe and ffmpeg
 	uploads  *tusd.UnroutedHandler // the tus protocol
 	tusStore *tusd.StoreComposer   // tusd's view of the uploads' bytes
 }
