@@ -175,8 +175,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"HEAD", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 404}},
 		{"PATCH", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 404}},
 		{"DELETE", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 404}},
-		// the movie has no ready video (404 before billing is asked); no such session
-		{"POST", "/api/movies/" + movie.ID + "/play", nil, false, [4]int{401, 404, 404, 404}},
+		// nobody here subscribes: billing, asked through the gateway, says so (402); no such session
+		{"POST", "/api/movies/" + movie.ID + "/play", nil, false, [4]int{401, 402, 402, 402}},
 		{"PUT", "/api/playback/" + noSession, func() any { return map[string]any{"position_seconds": 1} }, false, [4]int{401, 404, 404, 404}},
 		{"DELETE", "/api/playback/" + noSession, nil, false, [4]int{401, 404, 404, 404}},
 		{"GET", "/api/me/continue-watching", nil, false, [4]int{401, 200, 200, 200}},

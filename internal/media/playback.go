@@ -137,9 +137,8 @@ func (s *Service) handlePlay(w http.ResponseWriter, r *http.Request) error {
 	if _, err := uuid.Parse(movieID); err != nil {
 		return apperr.NotFound("movie")
 	}
-	video, err := s.readyVideo(r.Context(), movieID)
-	if err != nil {
-		return err
+	if m, err := s.store.Movie(r.Context(), s.db, movieID); err != nil || m.Deleted {
+		return apperr.NotFound("movie")
 	}
 	decision, err := s.play.billing.WithToken(httpx.AccessToken(r)).CanWatch(r.Context(), movieID)
 	if err != nil {
@@ -151,6 +150,10 @@ func (s *Service) handlePlay(w http.ResponseWriter, r *http.Request) error {
 		return &httpx.StatusError{Status: http.StatusPaymentRequired, Detail: "a subscription is needed to watch", Err: errors.New(decision.Decision)}
 	case billingapi.NotInPlan:
 		return apperr.Forbidden("your plan does not offer this movie")
+	}
+	video, err := s.readyVideo(r.Context(), movieID)
+	if err != nil {
+		return err
 	}
 	ans, err := s.Play(r.Context(), caller.UserID, video, decision.MaxHeight, decision.MaxStreams)
 	var limit *errStreamLimit
