@@ -88,18 +88,19 @@ func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, cfg config.Config
 	if s.uploads, s.tusStore, err = newUploadHandler(s); err != nil {
 		return nil, err
 	}
+	if s.play, err = newPlayback(context.Background(), s, cfg); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
 // Module is the media service for the composition root (internal/app/modules.go).
-var Module = kit.Define("media", OpenAPI, Migrations, func(ctx context.Context, env kit.Env) (kit.Parts, error) {
+var Module = kit.Define("media", OpenAPI, Migrations, func(_ context.Context, env kit.Env) (kit.Parts, error) {
 	s, err := New(env.DB, env.Outbox, env.Bus, env.Config, env.Log)
 	if err != nil {
 		return kit.Parts{}, err
 	}
-	if s.play, err = newPlayback(ctx, s, env); err != nil {
-		return kit.Parts{}, err
-	}
+	s.play.callBillingThrough(env.API)
 	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(),
 		Feeds: s.play.gate.Feeds(), Workers: []func(context.Context) error{s.transcodeWorker, s.endStaleLeases}}, nil
 })

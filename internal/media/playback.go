@@ -17,6 +17,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/media/stream"
 	"github.com/marquee-dev/marquee/internal/platform/apperr"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
+	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/kit"
@@ -48,8 +49,10 @@ type playback struct {
 
 // newPlayback makes the key ring (MARQUEE_STREAM_KEYS, else the key kept in
 // media's database, made once by whichever process comes first) and the gate.
-func newPlayback(ctx context.Context, s *Service, env kit.Env) (*playback, error) {
-	keys := env.Config.StreamKeys
+// Until callBillingThrough, billing is asked at an address nobody answers:
+// playback is refused (fail closed), as in commands that serve nothing.
+func newPlayback(ctx context.Context, s *Service, cfg config.Config) (*playback, error) {
+	keys := cfg.StreamKeys
 	if len(keys) == 0 {
 		key := make([]byte, stream.MinKeyLen)
 		if _, err := rand.Read(key); err != nil {
@@ -69,11 +72,17 @@ func newPlayback(ctx context.Context, s *Service, env kit.Env) (*playback, error
 	if err != nil {
 		return nil, err
 	}
-	ttl := env.Config.StreamTokenTTL
+	ttl := cfg.StreamTokenTTL
 	if ttl <= 0 {
 		ttl = 6 * time.Hour
 	}
-	return &playback{gate: stream.NewGate(ring, ttl), billing: billingapi.NewClient(kit.APIBase, env.API)}, nil
+	return &playback{gate: stream.NewGate(ring, ttl), billing: billingapi.NewClient(kit.APIBase, nil)}, nil
+}
+
+// callBillingThrough makes playback ask billing through the process's
+// gateway (kit.Env.API), wherever billing runs.
+func (p *playback) callBillingThrough(api *http.Client) {
+	p.billing = billingapi.NewClient(kit.APIBase, api)
 }
 
 // playbackRoutes registers play, heartbeat, end and continue-watching.

@@ -27,7 +27,7 @@ func playbackService(t *testing.T, db *sqldb.DB) (*Service, store.Video) {
 	require.NoError(t, kit.Migrate(ctx, db, Module))
 	s, err := New(db, events.NewOutbox(db), nil, config.Config{}, nil)
 	require.NoError(t, err)
-	s.play, err = newPlayback(ctx, s, kit.Env{Config: config.Config{StreamTokenTTL: time.Hour}})
+	s.play, err = newPlayback(ctx, s, config.Config{StreamTokenTTL: time.Hour})
 	require.NoError(t, err)
 	now := s.now()
 	v := store.Video{ID: uuid.NewString(), MovieID: uuid.NewString(), State: store.StateReady, DurationSeconds: 600,
@@ -169,7 +169,7 @@ func TestStreamKeyKeptInDatabase(t *testing.T) {
 		a, video := playbackService(t, db)
 		b, err := New(db, events.NewOutbox(db), nil, config.Config{}, nil)
 		require.NoError(t, err)
-		b.play, err = newPlayback(context.Background(), b, kit.Env{Config: config.Config{StreamTokenTTL: time.Hour}})
+		b.play, err = newPlayback(context.Background(), b, config.Config{StreamTokenTTL: time.Hour})
 		require.NoError(t, err)
 		ans, err := a.Play(context.Background(), uuid.NewString(), video, 480, 1)
 		require.NoError(t, err)
