@@ -78,12 +78,10 @@ type Config struct {
 	// SMTPRate is how many mails a second one process sends at most (default 200; <0 no limit).
 	SMTPRate float64
 
-	// FanoutBatch is how many users one fan-out transaction covers (default
-	// 200: a batch's CPU stretch stays under the Go scheduler's 10 ms
-	// preemption slice, so a request's goroutines wait less for a P).
+	// FanoutBatch is how many users one fan-out transaction covers (default 500).
 	FanoutBatch int
 	// FanoutPause is the rest between two fan-out batches, leaving the CPU to
-	// the rest of the process (default 4ms; <0 none).
+	// the rest of the process (default 10ms; <0 none).
 	FanoutPause time.Duration
 	// MailBatch is how many mails the sender claims at a time (default 50).
 	MailBatch int
@@ -121,10 +119,10 @@ func (c *Config) defaults() error {
 		c.SMTPRate = 200
 	}
 	if c.FanoutBatch <= 0 {
-		c.FanoutBatch = 200
+		c.FanoutBatch = 500
 	}
 	if c.FanoutPause == 0 {
-		c.FanoutPause = 4 * time.Millisecond
+		c.FanoutPause = 10 * time.Millisecond
 	}
 	if c.MailBatch <= 0 {
 		c.MailBatch = 50
