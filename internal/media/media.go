@@ -52,6 +52,7 @@ type Service struct {
 	log    *slog.Logger
 	opts   options
 
+	play     *playback             // stream leases and tokens (playback.go)
 	storage  storage.Storage       // sources, renditions, pictures
 	uploads  *tusd.UnroutedHandler // the tus protocol
 	tusStore *tusd.StoreComposer   // tusd's view of the uploads' bytes
@@ -76,6 +77,9 @@ func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, files storage.Sto
 	if s.uploads, s.tusStore, err = newUploadHandler(s); err != nil {
 		return nil, err
 	}
+	if s.play, err = newPlayback(context.Background(), s, cfg); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -89,8 +93,9 @@ var Module = kit.Define("media", OpenAPI, Migrations, func(ctx context.Context, 
 	if err != nil {
 		return kit.Parts{}, err
 	}
+	s.play.callBillingThrough(env.API)
 	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(),
-		Workers: []func(context.Context) error{s.transcodeWorker}}, nil
+		Feeds: s.play.gate.Feeds(), Workers: []func(context.Context) error{s.transcodeWorker, s.endStaleLeases}}, nil
 })
 
 // now is the current time as the store keeps it.
