@@ -33,7 +33,7 @@ func TestRateLimitsCountTheRealClientBehindTheGateway(t *testing.T) {
 	id := start(t, map[string]string{"MARQUEE_SERVICES": "identity", "MARQUEE_TRUSTED_PROXIES": "127.0.0.1/32"})
 	// the gateway trusts 127.0.0.4, standing for the load balancer in front of it
 	gwEnv := map[string]string{"MARQUEE_SERVICES": "gateway", "MARQUEE_TRUSTED_PROXIES": "127.0.0.4"}
-	for _, svc := range []string{"IDENTITY", "CATALOG", "REVIEWS", "SOCIAL", "BROWSE", "BILLING", "NOTIFY"} {
+	for _, svc := range []string{"IDENTITY", "CATALOG", "REVIEWS", "SOCIAL", "BROWSE", "BILLING", "NOTIFY", "MEDIA"} {
 		gwEnv["MARQUEE_"+svc+"_URL"] = id.url // only identity's routes are called
 	}
 	gw := start(t, gwEnv)

@@ -77,7 +77,7 @@ func TestGatewayReadinessFollowsItsBackends(t *testing.T) {
 	t.Parallel()
 	id := start(t, map[string]string{"MARQUEE_SERVICES": "identity"})
 	gwEnv := map[string]string{"MARQUEE_SERVICES": "gateway"}
-	for _, svc := range []string{"IDENTITY", "CATALOG", "REVIEWS", "SOCIAL", "BROWSE", "BILLING", "NOTIFY"} {
+	for _, svc := range []string{"IDENTITY", "CATALOG", "REVIEWS", "SOCIAL", "BROWSE", "BILLING", "NOTIFY", "MEDIA"} {
 		gwEnv["MARQUEE_"+svc+"_URL"] = id.url
 	}
 	gw := start(t, gwEnv)

@@ -17,7 +17,7 @@ func TestOneRequestIDAcrossProcesses(t *testing.T) {
 	// successful requests are logged at debug
 	id := start(t, map[string]string{"MARQUEE_SERVICES": "identity", "MARQUEE_LOG_LEVEL": "debug"})
 	gwEnv := map[string]string{"MARQUEE_SERVICES": "gateway", "MARQUEE_LOG_LEVEL": "debug"}
-	for _, svc := range []string{"IDENTITY", "CATALOG", "REVIEWS", "SOCIAL", "BROWSE", "BILLING", "NOTIFY"} {
+	for _, svc := range []string{"IDENTITY", "CATALOG", "REVIEWS", "SOCIAL", "BROWSE", "BILLING", "NOTIFY", "MEDIA"} {
 		gwEnv["MARQUEE_"+svc+"_URL"] = id.url // only identity's routes are called
 	}
 	gw := start(t, gwEnv)
