@@ -52,7 +52,7 @@ type input struct {
 // routes, and so need identity's keys (internal/app's tests derive the list
 // from the OpenAPI documents and fail when it differs). A new service with
 // such routes adds itself here.
-var Verifiers = []string{"catalog", "reviews", "social", "billing", "notify"}
+var Verifiers = []string{"catalog", "reviews", "social", "billing", "notify", "media"}
 
 // Vars is every MARQUEE_* variable a marquee process reads. MARQUEE_TEST_*
 // and MARQUEE_BENCH_* are read by tests and benchmarks only.
@@ -182,6 +182,34 @@ var Vars = []Var{
 				return errors.New("want at least 16 characters")
 			}
 			c.UnsubscribeSecret = v
+			return nil
+		}},
+	{Name: "MARQUEE_UPLOAD_MAX_BYTES", Form: "bytes", Default: "21474836480", UsedBy: []string{"media"},
+		Meaning: "the largest video upload accepted (20 GiB by default)",
+		set: func(c *Config, _ input, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return errors.New("want a positive number of bytes")
+			}
+			c.UploadMaxBytes = n
+			return nil
+		}},
+	{Name: "MARQUEE_TRANSCODE_CONCURRENCY", Form: "1-64", Default: "1", UsedBy: []string{"media"},
+		Meaning: "how many transcode jobs one process runs at a time",
+		set:     func(c *Config, _ input, v string) error { return number(&c.TranscodeConcurrency, v, 1, 64) }},
+	{Name: "MARQUEE_S3_URL", Form: "URL", Secret: true, Unset: "files under `<data dir>/media`", UsedBy: []string{"media"},
+		Meaning: "`s3://ACCESS_KEY:SECRET@host:port/bucket[/prefix][?secure=false&region=…]`: videos kept in an S3 bucket (created when missing)",
+		set: func(c *Config, _ input, v string) error {
+			// the full parse (secure, region) is internal/media/storage's; this catches the typos
+			const want = "want s3://ACCESS_KEY:SECRET@host:port/bucket"
+			u, err := url.Parse(v)
+			if err != nil {
+				return errors.New(want)
+			}
+			if _, hasSecret := u.User.Password(); u.Scheme != "s3" || u.Host == "" || u.User.Username() == "" || !hasSecret || strings.Trim(u.Path, "/") == "" {
+				return errors.New(want)
+			}
+			c.S3URL = v
 			return nil
 		}},
 	{Name: "MARQUEE_IDENTITY_URL", Form: "URL", UsedBy: append([]string{"gateway"}, Verifiers...),
