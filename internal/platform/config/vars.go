@@ -197,6 +197,9 @@ var Vars = []Var{
 	{Name: "MARQUEE_TRANSCODE_CONCURRENCY", Form: "1-64", Default: "1", UsedBy: []string{"media"},
 		Meaning: "how many transcode jobs one process runs at a time",
 		set:     func(c *Config, _ input, v string) error { return number(&c.TranscodeConcurrency, v, 1, 64) }},
+	{Name: "MARQUEE_TOKEN", Form: "text", Secret: true, Unset: "`--email` and `--password` sign in", UsedBy: []string{"`marquee upload`"},
+		Meaning: "an administrator's access token for `marquee upload` (which reads it itself; no server does)",
+		set:     func(*Config, input, string) error { return nil }},
 	{Name: "MARQUEE_S3_URL", Form: "URL", Secret: true, Unset: "files under `<data dir>/media`", UsedBy: []string{"media"},
 		Meaning: "`s3://ACCESS_KEY:SECRET@host:port/bucket[/prefix][?secure=false&region=…]`: videos kept in an S3 bucket (created when missing)",
 		set: func(c *Config, _ input, v string) error {
