@@ -106,12 +106,14 @@ func (c *Client) Upload(ctx context.Context, movieID, path string) (string, erro
 		chunk = 16 << 20
 	}
 	failures := 0
+	var unanswered error // the failure of the request that may have carried the last bytes
 	for offset < size {
 		next, err := c.patch(ctx, uploadURL, f, offset, min(chunk, size-offset), size)
 		if err == nil {
-			offset, failures = next, 0
+			offset, failures, unanswered = next, 0, nil
 			continue
 		}
+		unanswered = err
 		if ctx.Err() != nil || !retryable(err) {
 			return uploadURL, err
 		}
@@ -127,6 +129,12 @@ func (c *Client) Upload(ctx context.Context, movieID, path string) (string, erro
 		if offset, err = c.offset(ctx, uploadURL, size); err != nil {
 			return uploadURL, err
 		}
+	}
+	if unanswered != nil {
+		// The server holds every byte but did not answer the request that
+		// completed them: what it made of the file is unknown. The state
+		// file stays, so running again asks it (a HEAD) once more.
+		return uploadURL, fmt.Errorf("the server has the whole file but answered its last bytes with: %w; run again to ask it to finish", unanswered)
 	}
 	_ = os.Remove(stateFile)
 	return uploadURL, nil

@@ -250,3 +250,29 @@ func TestUploadSignsInAgainWhenTheTokenExpires(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, data, got)
 }
+
+func TestUploadWhoseLastBytesWentUnansweredIsNotReportedDone(t *testing.T) {
+	var refusals atomic.Int64
+	srv := newTusServer(t, func(tusd.HookEvent) error {
+		if refusals.Add(1) == 1 {
+			return tusd.NewError("ERR_UNAVAILABLE", "storage unavailable", http.StatusServiceUnavailable)
+		}
+		return nil
+	})
+	path, _ := randomFile(t, 100_000)
+	stateDir := t.TempDir()
+	c := &Client{Base: srv.URL, Token: testToken, StateDir: stateDir}
+	_, err := c.Upload(context.Background(), "m", path)
+	require.ErrorContains(t, err, "run again")
+	var apiErr *httpx.APIError
+	require.True(t, errors.As(err, &apiErr), "%v", err)
+	require.Equal(t, http.StatusServiceUnavailable, apiErr.Status)
+	states, _ := filepath.Glob(filepath.Join(stateDir, "*.json"))
+	require.Len(t, states, 1, "kept for the next run")
+
+	_, err = c.Upload(context.Background(), "m", path)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, srv.creations.Load(), "the next run asked about the same upload")
+	states, _ = filepath.Glob(filepath.Join(stateDir, "*.json"))
+	require.Empty(t, states)
+}
