@@ -154,7 +154,7 @@ func writeAtomic(ctx context.Context, dst string, r io.Reader, size int64) (err 
 	defer func() {
 		if err != nil {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			_ = os.Remove(tmp.Name())
 		}
 	}()
 	n, err := copyContext(ctx, tmp, r)
