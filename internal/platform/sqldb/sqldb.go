@@ -68,6 +68,9 @@ func Open(ctx context.Context, name, rawURL string) (*DB, error) {
 	}
 }
 
+// sqliteConns is how many connections a SQLite database keeps open at most.
+const sqliteConns = 8
+
 func openSQLite(ctx context.Context, name, path string) (*DB, error) {
 	memory := path == ":memory:" || path == ""
 	if !memory {
@@ -88,8 +91,8 @@ func openSQLite(ctx context.Context, name, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s sqlite database: %w", name, err)
 	}
-	raw.SetMaxOpenConns(8)
-	raw.SetMaxIdleConns(8)
+	raw.SetMaxOpenConns(sqliteConns)
+	raw.SetMaxIdleConns(sqliteConns)
 	raw.SetConnMaxLifetime(0)
 	raw.SetConnMaxIdleTime(0)
 	if err := raw.PingContext(ctx); err != nil {
@@ -148,6 +151,17 @@ func (db *DB) Raw() *sql.DB { return db.raw }
 func (db *DB) Close() error {
 	db.stmts.close()
 	return db.raw.Close()
+}
+
+// CloseIdle closes the SQLite connections nobody is using, and with them
+// their page caches, parsed schemas and lookaside buffers (each connection
+// has its own); the next burst opens them again. A no-op on PostgreSQL,
+// whose memory is the server's.
+func (db *DB) CloseIdle() {
+	if db.engine == SQLite {
+		db.raw.SetMaxIdleConns(0)
+		db.raw.SetMaxIdleConns(sqliteConns)
+	}
 }
 
 func (db *DB) Ping(ctx context.Context) error { return db.raw.PingContext(ctx) }

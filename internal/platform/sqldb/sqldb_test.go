@@ -140,3 +140,36 @@ func TestKeyset(t *testing.T) {
 	_, _, _, err = sqldb.Keyset([]string{"year"}, []string{"x"}, false, func(int, string) (any, error) { return nil, errors.New("not a number") })
 	require.ErrorIs(t, err, sqldb.ErrBadPosition)
 }
+
+// CloseIdle drops SQLite's idle connections (their memory is the process's)
+// and keeps PostgreSQL's; the database keeps working either way.
+func TestCloseIdle(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		var conns []interface{ Close() error }
+		for range 3 {
+			c, err := db.Raw().Conn(ctx)
+			require.NoError(t, err)
+			require.NoError(t, c.PingContext(ctx))
+			conns = append(conns, c)
+		}
+		for _, c := range conns {
+			require.NoError(t, c.Close())
+		}
+		require.Equal(t, 3, db.Raw().Stats().Idle)
+
+		db.CloseIdle()
+		if db.Engine() == sqldb.SQLite {
+			assert.Equal(t, 0, db.Raw().Stats().OpenConnections)
+		} else {
+			assert.Equal(t, 3, db.Raw().Stats().Idle)
+		}
+		var one int
+		require.NoError(t, db.QueryRowContext(ctx, `SELECT 1`).Scan(&one))
+		assert.Equal(t, 1, one)
+		if db.Engine() == sqldb.SQLite {
+			assert.Equal(t, 1, db.Raw().Stats().Idle, "the pool keeps connections again after CloseIdle")
+		}
+	})
+}
