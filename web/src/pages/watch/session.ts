@@ -36,7 +36,8 @@ function keepalive(method: 'PUT' | 'DELETE', path: string, body?: unknown): Prom
   const token = csrfToken();
   if (token) headers['X-CSRF-Token'] = token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), keepalive: true, credentials: 'same-origin' });
+  const url = new URL(path, window.location.href);
+  return fetch(new Request(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), keepalive: true, credentials: 'same-origin' }));
 }
 
 /**
