@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 			return nil, err
 		}
 		u.parts, err = m.Build(ctx, kit.Env{DB: u.db, Outbox: u.outbox, Log: log.With("service", m.Name()),
-			Config: cfg, Revocations: a.revocations})
+			Config: cfg, Revocations: a.revocations, Bus: a.bus})
 		if err != nil {
 			return nil, err
 		}

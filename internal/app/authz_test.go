@@ -97,6 +97,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}, 15*time.Second, 10*time.Millisecond)
 	notification := inbox.Items[0].ID
 
+	// media learns of the movie from the catalog's event; a video id for the picture routes
+	p.eventually(t, 200, "GET", "/api/movies/"+movie.ID+"/video", "", nil, nil)
+	noVideo, noUpload, noSession := uuid.NewString(), uuid.NewString(), uuid.NewString()
+
 	type row struct {
 		method, path string
 		body         func() any
@@ -162,6 +166,20 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET", "/api/admin/mail", nil, false, [4]int{401, 403, 403, 200}},
 		{"GET", "/api/admin/mail/20260101T000000.000000Z-none.eml", nil, false, [4]int{401, 403, 403, 404}},
 
+		{"GET", "/api/movies/" + movie.ID + "/video", nil, false, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/videos/" + noVideo + "/poster.jpg", nil, false, [4]int{404, 404, 404, 404}},
+		{"GET", "/api/videos/" + noVideo + "/thumbnails.vtt", nil, false, [4]int{404, 404, 404, 404}},
+		{"GET", "/api/videos/" + noVideo + "/storyboard.jpg", nil, false, [4]int{404, 404, 404, 404}},
+		// tus requests without the protocol's headers: refused (412) once the caller is an administrator
+		{"POST", "/api/movies/" + movie.ID + "/uploads", nil, false, [4]int{401, 403, 403, 412}},
+		{"HEAD", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 412}},
+		{"PATCH", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 412}},
+		{"DELETE", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 412}},
+		{"POST", "/api/movies/" + movie.ID + "/play", nil, false, [4]int{401, 501, 501, 501}},
+		{"PUT", "/api/playback/" + noSession, func() any { return map[string]any{"position_seconds": 1} }, false, [4]int{401, 501, 501, 501}},
+		{"DELETE", "/api/playback/" + noSession, nil, false, [4]int{401, 501, 501, 501}},
+		{"GET", "/api/me/continue-watching", nil, false, [4]int{401, 501, 501, 501}},
+
 		{"POST", "/api/auth/register", func() any {
 			return map[string]any{"email": uuid.NewString()[:8] + "@example.com", "password": testPassword, "display_name": "New"}
 		}, false, [4]int{201, 201, 201, 201}},
@@ -222,7 +240,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 			require.Equal(t, want, got, "%s %s as %s", r.method, path, [4]string{"anonymous", "user", "another user", "admin"}[caller])
 		}
 		path, _, _ := strings.Cut(r.path, "?")
-		covered[r.method+" "+pattern(path, movie.ID, person.ID, ownerID, review.ID, followee, basicPlan, plan.ID, checkout.Order.ID, session, notification, "20260101T000000.000000Z-none.eml")] = true
+		covered[r.method+" "+pattern(path, movie.ID, person.ID, ownerID, review.ID, followee, basicPlan, plan.ID, checkout.Order.ID, session, notification, "20260101T000000.000000Z-none.eml", noVideo, noUpload, noSession)] = true
 	}
 	for _, route := range p.app.Routes() {
 		require.True(t, covered[route.Pattern], "route %s has no row in the authorisation matrix", route.Pattern)

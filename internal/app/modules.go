@@ -5,6 +5,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/browse"
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/identity"
+	"github.com/marquee-dev/marquee/internal/media"
 	"github.com/marquee-dev/marquee/internal/notify"
 	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/reviews"
@@ -21,4 +22,5 @@ var Modules = []kit.Module{
 	browse.Module,
 	billing.Module,
 	notify.Module,
+	media.Module,
 }

@@ -68,6 +68,10 @@ type Config struct {
 	MailFrom          string  // MARQUEE_MAIL_FROM: the From of every mail (default Marquee <marquee@localhost>)
 	UnsubscribeSecret string  // MARQUEE_UNSUBSCRIBE_SECRET: signs unsubscribe links; empty: generated once, kept in notify's database
 
+	// Media.
+	UploadMaxBytes       int64 // MARQUEE_UPLOAD_MAX_BYTES: the largest upload accepted (default 20 GiB)
+	TranscodeConcurrency int   // MARQUEE_TRANSCODE_CONCURRENCY: transcode jobs one process runs at a time (default 1)
+
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
 	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where a service run elsewhere is reached
 }

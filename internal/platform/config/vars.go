@@ -52,7 +52,7 @@ type input struct {
 // routes, and so need identity's keys (internal/app's tests derive the list
 // from the OpenAPI documents and fail when it differs). A new service with
 // such routes adds itself here.
-var Verifiers = []string{"catalog", "reviews", "social", "billing", "notify"}
+var Verifiers = []string{"catalog", "reviews", "social", "billing", "notify", "media"}
 
 // Vars is every MARQUEE_* variable a marquee process reads. MARQUEE_TEST_*
 // and MARQUEE_BENCH_* are read by tests and benchmarks only.
@@ -184,6 +184,19 @@ var Vars = []Var{
 			c.UnsubscribeSecret = v
 			return nil
 		}},
+	{Name: "MARQUEE_UPLOAD_MAX_BYTES", Form: "bytes", Default: "21474836480", UsedBy: []string{"media"},
+		Meaning: "the largest video upload accepted (20 GiB by default)",
+		set: func(c *Config, _ input, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return errors.New("want a positive number of bytes")
+			}
+			c.UploadMaxBytes = n
+			return nil
+		}},
+	{Name: "MARQUEE_TRANSCODE_CONCURRENCY", Form: "1-64", Default: "1", UsedBy: []string{"media"},
+		Meaning: "how many transcode jobs one process runs at a time",
+		set:     func(c *Config, _ input, v string) error { return number(&c.TranscodeConcurrency, v, 1, 64) }},
 	{Name: "MARQUEE_IDENTITY_URL", Form: "URL", UsedBy: append([]string{"gateway"}, Verifiers...),
 		Meaning: "where the identity service runs when not in this process: its keys check access tokens (required then by " + strings.Join(Verifiers, ", ") + ")",
 		set:     func(c *Config, _ input, v string) error { return serviceURL(c, "identity", v) }},

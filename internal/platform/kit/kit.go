@@ -37,6 +37,10 @@ type Env struct {
 	Log         *slog.Logger   // already names the service
 	Config      config.Config  // the whole configuration
 	Revocations *auth.Revocations
+	// Bus is the process's event bus, nil when offline (seed, migrate): for
+	// services that keep work queues of their own on JetStream (media's
+	// transcode jobs); events go through Outbox and Subscriptions.
+	Bus *events.Bus
 }
 
 // Parts is what a built service contributes to the process. Every field may be empty.

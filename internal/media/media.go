@@ -1,0 +1,105 @@
+// Package media is the media service: resumable uploads (tus, served by
+// tusd), durable transcode jobs (ffmpeg into an HLS ladder, see jobs.go),
+// video state and its events, playback sessions and continue watching
+// (playback.go). It keeps its own copy of the catalog's movies from
+// catalog.movie.* events, so an upload is accepted only for a movie that
+// exists without asking the catalog, and continue-watching shows titles.
+//
+// Wiring: media.Module (a kit.Module) in internal/app/modules.go; its parts
+// are the routes, the consumer media-movies and the transcode workers.
+package media
+
+import (
+	"context"
+	_ "embed"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+
+	"github.com/marquee-dev/marquee/internal/media/store"
+	"github.com/marquee-dev/marquee/internal/platform/config"
+	"github.com/marquee-dev/marquee/internal/platform/events"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
+	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+)
+
+// OpenAPI is the OpenAPI 3.0.3 document of the media HTTP API.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Migrations is the media schema, one folder per engine.
+var Migrations fs.FS = store.Migrations
+
+type options struct {
+	now func() time.Time
+}
+
+// Option tunes the service.
+type Option func(*options)
+
+// Service is the media service: its operations, HTTP handlers, event
+// handlers and transcode workers.
+type Service struct {
+	db     *sqldb.DB
+	store  *store.Store
+	outbox *events.Outbox
+	bus    *events.Bus // nil when offline
+	cfg    config.Config
+	log    *slog.Logger
+	opts   options
+
+	storage  fileStorage           // sources, renditions, pictures
+	tools    videoTools            // ffprobe and ffmpeg
+	uploads  *tusd.UnroutedHandler // the tus protocol
+	tusStore *tusd.StoreComposer   // tusd's view of the uploads' bytes
+}
+
+// fileStorage is the part of storage.Storage (internal/media/storage) media uses.
+type fileStorage interface {
+	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
+	PutFile(ctx context.Context, key, path, contentType string) error
+	Fetch(ctx context.Context, key, path string) error
+	Read(ctx context.Context, key string) ([]byte, error)
+	Serve(w http.ResponseWriter, r *http.Request, key string)
+	DeletePrefix(ctx context.Context, prefix string) error
+}
+
+// New returns the media service on db (migrated with Migrations and
+// events.Migrations), writing its events to outbox. bus (nil offline)
+// carries the transcode jobs.
+func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, cfg config.Config, log *slog.Logger, opts ...Option) (*Service, error) {
+	st, err := store.New(db)
+	if err != nil {
+		return nil, err
+	}
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Service{db: db, store: st, outbox: outbox, bus: bus, cfg: cfg, log: log, opts: o}
+	if s.uploads, s.tusStore, err = newUploadHandler(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Module is the media service for the composition root (internal/app/modules.go).
+var Module = kit.Define("media", OpenAPI, Migrations, func(_ context.Context, env kit.Env) (kit.Parts, error) {
+	s, err := New(env.DB, env.Outbox, env.Bus, env.Config, env.Log)
+	if err != nil {
+		return kit.Parts{}, err
+	}
+	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(),
+		Workers: []func(context.Context) error{s.transcodeWorker}}, nil
+})
+
+// now is the current time as the store keeps it.
+func (s *Service) now() time.Time { return sqldb.Timestamp(s.opts.now()) }
