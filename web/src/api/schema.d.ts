@@ -576,7 +576,10 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description movie id */
+                id: string;
+            };
             cookie?: never;
         };
         get?: never;
@@ -660,7 +663,10 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description movie id */
+                id: string;
+            };
             cookie?: never;
         };
         get?: never;
@@ -680,7 +686,10 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description movie id */
+                id: string;
+            };
             cookie?: never;
         };
         /** A movie's video: state, transcode progress, renditions */
@@ -926,7 +935,10 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description playback session id */
+                id: string;
+            };
             cookie?: never;
         };
         get?: never;
@@ -1080,7 +1092,10 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description upload id */
+                id: string;
+            };
             cookie?: never;
         };
         get?: never;
@@ -1237,7 +1252,10 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description video id */
+                id: string;
+            };
             cookie?: never;
         };
         /** A video's poster frame */
@@ -1254,7 +1272,10 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description video id */
+                id: string;
+            };
             cookie?: never;
         };
         /** A video's storyboard sprite */
@@ -1271,7 +1292,10 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description video id */
+                id: string;
+            };
             cookie?: never;
         };
         /** A video's storyboard index (WebVTT, cues point into storyboard.jpg) */
