@@ -71,21 +71,21 @@ export function AdminVideo() {
   const [upload, setUpload] = useState<UploadState>({ status: 'idle' });
   const uploadRef = useRef<tus.Upload | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
+  const shownBefore = useRef<string | null>(null); // the video shown when the upload started
 
   // the video's state; polled while a transcode is under way
   useEffect(() => {
     const ctrl = new AbortController();
     (async () => {
-      // Right after an upload the answer may still be the previous video for
-      // a moment: keep asking until the new one shows work (or a while has passed).
-      let sawWork = false;
       for (let n = 1; ; n++) {
         try {
           const v = await unwrap(api.GET('/api/movies/{id}/video', { params: { path: { id } }, signal: ctrl.signal, cache: 'no-store' }));
           setVideo(v);
           setVideoError(null);
-          if (!settled(v)) sawWork = true;
-          else if (follow === 0 || sawWork || current(v).state === 'failed' || n >= 10) return;
+          // Right after an upload the answer may still show the video from
+          // before it for a moment: wait for the new one (for a while).
+          const fresh = follow === 0 || current(v).id !== shownBefore.current || n >= 30;
+          if (fresh && settled(v)) return;
         } catch (err) {
           if (ctrl.signal.aborted) return;
           setVideoError(err);
@@ -101,6 +101,7 @@ export function AdminVideo() {
   const start = useCallback(
     async (file: File) => {
       uploadRef.current?.abort();
+      shownBefore.current = video ? current(video).id : null;
       const up = new tus.Upload(file, {
         endpoint: new URL(`/api/movies/${encodeURIComponent(id)}/uploads`, window.location.href).href,
         chunkSize: CHUNK,
@@ -132,7 +133,7 @@ export function AdminVideo() {
       setUpload({ status: 'uploading', sent: 0, total: file.size, resumed: previous.length > 0 });
       up.start();
     },
-    [id],
+    [id, video],
   );
 
   const pause = () => {
