@@ -170,11 +170,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET", "/api/videos/" + noVideo + "/poster.jpg", nil, false, [4]int{404, 404, 404, 404}},
 		{"GET", "/api/videos/" + noVideo + "/thumbnails.vtt", nil, false, [4]int{404, 404, 404, 404}},
 		{"GET", "/api/videos/" + noVideo + "/storyboard.jpg", nil, false, [4]int{404, 404, 404, 404}},
-		// tus requests without the protocol's headers: refused (412) once the caller is an administrator
+		// a tus creation without the protocol's headers: refused (412) once the caller is an administrator
 		{"POST", "/api/movies/" + movie.ID + "/uploads", nil, false, [4]int{401, 403, 403, 412}},
-		{"HEAD", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 412}},
-		{"PATCH", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 412}},
-		{"DELETE", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 412}},
+		{"HEAD", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 404}},
+		{"PATCH", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 404}},
+		{"DELETE", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 404}},
 		{"POST", "/api/movies/" + movie.ID + "/play", nil, false, [4]int{401, 501, 501, 501}},
 		{"PUT", "/api/playback/" + noSession, func() any { return map[string]any{"position_seconds": 1} }, false, [4]int{401, 501, 501, 501}},
 		{"DELETE", "/api/playback/" + noSession, nil, false, [4]int{401, 501, 501, 501}},

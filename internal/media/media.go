@@ -54,7 +54,6 @@ type Service struct {
 	opts   options
 
 	storage  fileStorage           // sources, renditions, pictures
-	tools    videoTools            // ffprobe and ffmpeg
 	uploads  *tusd.UnroutedHandler // the tus protocol
 	tusStore *tusd.StoreComposer   // tusd's view of the uploads' bytes
 }

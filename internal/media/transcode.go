@@ -8,15 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/media/store"
+	"github.com/marquee-dev/marquee/internal/media/transcode"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
-
-// ladder is every rung a video may get, never above its source's height.
-var ladder = []int{360, 480, 720, 1080, 1440, 2160}
 
 // maxDurationSeconds refuses uploads longer than this (six hours).
 const maxDurationSeconds = 6 * 60 * 60
@@ -32,29 +29,12 @@ type sourceInfo struct {
 	duration      float64
 	width, height int
 	codec         string
-}
-
-// videoTools is what the orchestration needs of ffmpeg (package
-// internal/media/transcode does the work).
-type videoTools interface {
-	// Probe reads a file's streams; an error means ffprobe cannot read it.
-	Probe(ctx context.Context, path string) (sourceInfo, bool, error) // bool: it has a video stream
-	// Encode makes the rungs of heights from src in one ffmpeg run, each in
-	// outDir/<height>p/ (index.m3u8, init.mp4, seg_*.m4s), reporting its
-	// share done (0–1) as it goes.
-	Encode(ctx context.Context, src, outDir string, heights []int, progress func(float64)) ([]store.Rendition, error)
-	// Pictures writes outDir/poster.jpg, storyboard.jpg and thumbnails.vtt.
-	Pictures(ctx context.Context, src, outDir string, duration float64) error
-	// MasterPlaylist is the master playlist listing rs (each at <height>p/index.m3u8).
-	MasterPlaylist(rs []store.Rendition) []byte
+	src           transcode.Source
 }
 
 // probeSource answers the file's facts, or why it is not a playable video.
 func (s *Service) probeSource(ctx context.Context, path string) (sourceInfo, string) {
-	if s.tools == nil {
-		return sourceInfo{}, "transcoding is not available on this server"
-	}
-	info, hasVideo, err := s.tools.Probe(ctx, path)
+	info, hasVideo, err := probeFile(ctx, path)
 	switch {
 	case err != nil:
 		return info, "unreadable: the file is not a media file ffprobe can read"
@@ -89,7 +69,7 @@ func (s *Service) transcode(ctx context.Context, videoID string, attempt int) er
 		s.log.Info("transcode: a newer upload replaced this one; skipped", "video_id", v.ID)
 		return nil
 	}
-	if s.tools == nil || s.storage == nil {
+	if s.storage == nil {
 		return errors.New("transcoding is not available on this server")
 	}
 	if v.State != store.StateReady {
@@ -110,40 +90,22 @@ func (s *Service) transcode(ctx context.Context, videoID string, attempt int) er
 		return fmt.Errorf("fetch the source: %w", err)
 	}
 
-	have := map[int]bool{}
-	for _, r := range v.Renditions {
-		have[r.Height] = true
+	probed, hasVideo, err := probeFile(ctx, src)
+	if err != nil || !hasVideo {
+		return fmt.Errorf("%w: the stored source cannot be read again: %v", errPermanent, err)
 	}
-	var first, rest []int
-	for _, h := range ladder {
-		if h > v.SourceHeight && h != ladder[0] || have[h] {
-			continue
-		}
-		if h == ladder[0] {
-			first = append(first, h)
-		} else {
-			rest = append(rest, h)
-		}
-	}
-	base := 0.0
-	if len(first) > 0 {
-		if v, err = s.encodeStep(ctx, v, src, work, first, 0, shareFirst); err != nil {
+	if len(v.Renditions) == 0 { // 360p alone first: the video plays as soon as it is there
+		if v, err = s.encodeStep(ctx, v, src, work, probed.src, true, 0, shareFirst); err != nil {
 			return err
 		}
 	}
-	base = shareFirst
-	if len(rest) > 0 {
-		if v, err = s.encodeStep(ctx, v, src, work, rest, base, shareLadder); err != nil {
+	if len(v.Renditions) < 2 { // the rest of the ladder in one run (none for a small source)
+		if v, err = s.encodeStep(ctx, v, src, work, probed.src, false, shareFirst, shareLadder); err != nil {
 			return err
 		}
 	}
-	base += shareLadder
-
 	pics := filepath.Join(work, "pictures")
-	if err := os.MkdirAll(pics, 0o750); err != nil {
-		return err
-	}
-	if err := s.tools.Pictures(ctx, src, pics, v.DurationSeconds); err != nil {
+	if err := makePictures(ctx, src, pics, probed.src); err != nil {
 		return fmt.Errorf("pictures: %w", err)
 	}
 	for name, typ := range map[string]string{"poster.jpg": "image/jpeg", "storyboard.jpg": "image/jpeg", "thumbnails.vtt": "text/vtt"} {
@@ -159,12 +121,10 @@ func (s *Service) transcode(ctx context.Context, videoID string, attempt int) er
 // encodeStep makes the rungs of heights, stores their files, swaps in the
 // master playlist with them, and records them (the video is ready from the
 // first rung on). Progress runs from base to base+share meanwhile.
-func (s *Service) encodeStep(ctx context.Context, v store.Video, src, work string, heights []int, base, share float64) (store.Video, error) {
-	out := filepath.Join(work, "step-"+strconv.Itoa(heights[0]))
-	for _, h := range heights {
-		if err := os.MkdirAll(filepath.Join(out, strconv.Itoa(h)+"p"), 0o750); err != nil { // ffmpeg needs the folders
-			return v, err
-		}
+func (s *Service) encodeStep(ctx context.Context, v store.Video, srcPath, work string, src transcode.Source, first bool, base, share float64) (store.Video, error) {
+	out := filepath.Join(work, "rest")
+	if first {
+		out = filepath.Join(work, "first")
 	}
 	var lastSaved time.Time
 	progress := func(f float64) {
@@ -176,18 +136,18 @@ func (s *Service) encodeStep(ctx context.Context, v store.Video, src, work strin
 			s.log.Warn("transcode: record progress", "video_id", v.ID, "err", err)
 		}
 	}
-	made, err := s.tools.Encode(ctx, src, out, heights, progress)
+	made, err := encodeRungs(ctx, srcPath, out, src, first, progress)
 	if err != nil {
-		return v, fmt.Errorf("encode %v: %w", heights, err)
+		return v, fmt.Errorf("encode: %w", err)
 	}
 	for _, r := range made {
-		dir := filepath.Join(out, strconv.Itoa(r.Height)+"p")
-		if err := s.storeFolder(ctx, dir, v.StoragePrefix+strconv.Itoa(r.Height)+"p/"); err != nil {
+		dir := filepath.Join(out, renditionName(r.Height))
+		if err := s.storeFolder(ctx, dir, v.StoragePrefix+renditionName(r.Height)+"/"); err != nil {
 			return v, err
 		}
 		v.Renditions = append(v.Renditions, r)
 		slices.SortFunc(v.Renditions, func(a, b store.Rendition) int { return a.Height - b.Height })
-		master := s.tools.MasterPlaylist(v.Renditions)
+		master := masterPlaylist(v.Renditions)
 		if err := s.storage.Put(ctx, v.StoragePrefix+"master.m3u8", bytes.NewReader(master), int64(len(master)), "application/vnd.apple.mpegurl"); err != nil {
 			return v, fmt.Errorf("master playlist: %w", err)
 		}

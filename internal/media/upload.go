@@ -99,7 +99,10 @@ func (s *Service) uploadRoutes(rt *httpx.Router) {
 				// completion left it received but unprocessed: finish it now
 				s.finishIfComplete(r.Context(), u.ID)
 			}
-			h.ServeHTTP(w, r)
+			// tusd's unrouted handler takes the upload id as the whole path
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = u.ID
+			h.ServeHTTP(w, r2)
 			return nil
 		}
 	}
@@ -191,6 +194,9 @@ func (s *Service) completeUpload(ctx context.Context, uploadID, path string) err
 	} else {
 		v.DurationSeconds, v.SourceWidth, v.SourceHeight, v.SourceCodec = info.duration, info.width, info.height, info.codec
 		// the source goes into Storage first, so any process can transcode it once the job is out
+		if s.storage == nil {
+			return errors.New("no media storage configured")
+		}
 		if err := s.storage.PutFile(ctx, sourceKey(v.ID), path, "application/octet-stream"); err != nil {
 			return fmt.Errorf("store the source of upload %s: %w", uploadID, err)
 		}

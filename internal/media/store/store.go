@@ -57,10 +57,11 @@ type Movie struct {
 
 // Rendition is one complete rung of a video's ladder.
 type Rendition struct {
-	Height    int
-	Width     int
-	Bandwidth int
-	Codecs    string
+	Height           int
+	Width            int
+	Bandwidth        int // peak, bits/s
+	AverageBandwidth int
+	Codecs           string
 }
 
 // Video is one uploaded (or demo) video of a movie.

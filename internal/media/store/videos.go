@@ -73,16 +73,17 @@ func scanVideo(row sqldb.Row) (Video, error) {
 func (s *Store) Renditions(ctx context.Context, q sqldb.Querier, videoID string) ([]Rendition, error) {
 	return sqldb.QueryAll(ctx, q, func(row sqldb.Row) (Rendition, error) {
 		var r Rendition
-		err := row.Scan(&r.Height, &r.Width, &r.Bandwidth, &r.Codecs)
+		err := row.Scan(&r.Height, &r.Width, &r.Bandwidth, &r.AverageBandwidth, &r.Codecs)
 		return r, err
-	}, `SELECT height, width, bandwidth, codecs FROM renditions WHERE video_id = ? ORDER BY height`, videoID)
+	}, `SELECT height, width, bandwidth, average_bandwidth, codecs FROM renditions WHERE video_id = ? ORDER BY height`, videoID)
 }
 
 // PutRendition records a complete rung (again: a rerun writes the same row).
 func (s *Store) PutRendition(ctx context.Context, q sqldb.Querier, videoID string, r Rendition) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO renditions (video_id, height, width, bandwidth, codecs) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (video_id, height) DO UPDATE SET width = excluded.width, bandwidth = excluded.bandwidth, codecs = excluded.codecs`,
-		videoID, r.Height, r.Width, r.Bandwidth, r.Codecs)
+	_, err := q.ExecContext(ctx, `INSERT INTO renditions (video_id, height, width, bandwidth, average_bandwidth, codecs) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (video_id, height) DO UPDATE SET width = excluded.width, bandwidth = excluded.bandwidth,
+			average_bandwidth = excluded.average_bandwidth, codecs = excluded.codecs`,
+		videoID, r.Height, r.Width, r.Bandwidth, r.AverageBandwidth, r.Codecs)
 	if err != nil {
 		return fmt.Errorf("rendition %dp of video %s: %w", r.Height, videoID, err)
 	}

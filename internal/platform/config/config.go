@@ -69,8 +69,9 @@ type Config struct {
 	UnsubscribeSecret string  // MARQUEE_UNSUBSCRIBE_SECRET: signs unsubscribe links; empty: generated once, kept in notify's database
 
 	// Media.
-	UploadMaxBytes       int64 // MARQUEE_UPLOAD_MAX_BYTES: the largest upload accepted (default 20 GiB)
-	TranscodeConcurrency int   // MARQUEE_TRANSCODE_CONCURRENCY: transcode jobs one process runs at a time (default 1)
+	UploadMaxBytes       int64  // MARQUEE_UPLOAD_MAX_BYTES: the largest upload accepted (default 20 GiB)
+	TranscodeConcurrency int    // MARQUEE_TRANSCODE_CONCURRENCY: transcode jobs one process runs at a time (default 1)
+	S3URL                string // MARQUEE_S3_URL: s3://ACCESS_KEY:SECRET@host:port/bucket; empty keeps files under <data dir>/media
 
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
 	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where a service run elsewhere is reached

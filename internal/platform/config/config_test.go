@@ -90,27 +90,30 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"unknown service":      {map[string]string{"MARQUEE_SERVICES": "catalog,nope"}, `unknown service "nope"`},
-		"bad addr":             {map[string]string{"MARQUEE_HTTP_ADDR": "8080"}, "MARQUEE_HTTP_ADDR"},
-		"bad db url":           {map[string]string{"MARQUEE_DATABASE_URL": "mysql://x"}, "want postgres://"},
-		"bad nats url":         {map[string]string{"MARQUEE_NATS_URL": "http://x"}, "MARQUEE_NATS_URL"},
-		"bad duration":         {map[string]string{"MARQUEE_SHUTDOWN_TIMEOUT": "soon"}, "MARQUEE_SHUTDOWN_TIMEOUT"},
-		"bad service url":      {map[string]string{"MARQUEE_CATALOG_URL": "catalog:8080"}, "MARQUEE_CATALOG_URL"},
-		"bad redis url":        {map[string]string{"MARQUEE_REDIS_URL": "cache:6379"}, "MARQUEE_REDIS_URL"},
-		"bad consumer prefix":  {map[string]string{"MARQUEE_CONSUMER_PREFIX": "a.b"}, "MARQUEE_CONSUMER_PREFIX"},
-		"bad deployment":       {map[string]string{"MARQUEE_DEPLOYMENT": "Prod.1"}, "MARQUEE_DEPLOYMENT"},
-		"deployment = service": {map[string]string{"MARQUEE_DEPLOYMENT": "catalog"}, "must not be a service's name"},
-		"replicas 0":           {map[string]string{"MARQUEE_NATS_URL": "nats://x:4222", "MARQUEE_NATS_REPLICAS": "0"}, "MARQUEE_NATS_REPLICAS"},
-		"replicas embedded":    {map[string]string{"MARQUEE_NATS_REPLICAS": "3"}, "set MARQUEE_NATS_URL"},
-		"missing creds file":   {map[string]string{"MARQUEE_NATS_URL": "nats://x:4222", "MARQUEE_NATS_CREDS": "/nonexistent/u.creds"}, "MARQUEE_NATS_CREDS"},
-		"creds embedded":       {map[string]string{"MARQUEE_NATS_CA": "/etc/hostname"}, "set MARQUEE_NATS_URL"},
-		"bad proxies":          {map[string]string{"MARQUEE_TRUSTED_PROXIES": "10.0.0.0/8,gateway"}, `"gateway": want CIDRs`},
-		"ops = http":           {map[string]string{"MARQUEE_OPS_ADDR": ":8080"}, "must differ from MARQUEE_HTTP_ADDR"},
-		"negative skew":        {map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "-1s"}, "MARQUEE_AUTH_CLOCK_SKEW"},
-		"huge skew":            {map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "1h"}, "MARQUEE_AUTH_CLOCK_SKEW"},
-		"bad log format":       {map[string]string{"MARQUEE_LOG_FORMAT": "xml"}, "want text, json or auto"},
-		"bad log level":        {map[string]string{"MARQUEE_LOG_LEVEL": "loud"}, "MARQUEE_LOG_LEVEL"},
-		"bad min votes":        {map[string]string{"MARQUEE_TOP_RATED_MIN_VOTES": "0"}, "from 1 to 1000000"},
+		"unknown service":       {map[string]string{"MARQUEE_SERVICES": "catalog,nope"}, `unknown service "nope"`},
+		"bad addr":              {map[string]string{"MARQUEE_HTTP_ADDR": "8080"}, "MARQUEE_HTTP_ADDR"},
+		"bad db url":            {map[string]string{"MARQUEE_DATABASE_URL": "mysql://x"}, "want postgres://"},
+		"bad nats url":          {map[string]string{"MARQUEE_NATS_URL": "http://x"}, "MARQUEE_NATS_URL"},
+		"bad duration":          {map[string]string{"MARQUEE_SHUTDOWN_TIMEOUT": "soon"}, "MARQUEE_SHUTDOWN_TIMEOUT"},
+		"bad service url":       {map[string]string{"MARQUEE_CATALOG_URL": "catalog:8080"}, "MARQUEE_CATALOG_URL"},
+		"bad redis url":         {map[string]string{"MARQUEE_REDIS_URL": "cache:6379"}, "MARQUEE_REDIS_URL"},
+		"bad consumer prefix":   {map[string]string{"MARQUEE_CONSUMER_PREFIX": "a.b"}, "MARQUEE_CONSUMER_PREFIX"},
+		"bad deployment":        {map[string]string{"MARQUEE_DEPLOYMENT": "Prod.1"}, "MARQUEE_DEPLOYMENT"},
+		"deployment = service":  {map[string]string{"MARQUEE_DEPLOYMENT": "catalog"}, "must not be a service's name"},
+		"replicas 0":            {map[string]string{"MARQUEE_NATS_URL": "nats://x:4222", "MARQUEE_NATS_REPLICAS": "0"}, "MARQUEE_NATS_REPLICAS"},
+		"replicas embedded":     {map[string]string{"MARQUEE_NATS_REPLICAS": "3"}, "set MARQUEE_NATS_URL"},
+		"missing creds file":    {map[string]string{"MARQUEE_NATS_URL": "nats://x:4222", "MARQUEE_NATS_CREDS": "/nonexistent/u.creds"}, "MARQUEE_NATS_CREDS"},
+		"creds embedded":        {map[string]string{"MARQUEE_NATS_CA": "/etc/hostname"}, "set MARQUEE_NATS_URL"},
+		"bad proxies":           {map[string]string{"MARQUEE_TRUSTED_PROXIES": "10.0.0.0/8,gateway"}, `"gateway": want CIDRs`},
+		"ops = http":            {map[string]string{"MARQUEE_OPS_ADDR": ":8080"}, "must differ from MARQUEE_HTTP_ADDR"},
+		"negative skew":         {map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "-1s"}, "MARQUEE_AUTH_CLOCK_SKEW"},
+		"huge skew":             {map[string]string{"MARQUEE_AUTH_CLOCK_SKEW": "1h"}, "MARQUEE_AUTH_CLOCK_SKEW"},
+		"bad log format":        {map[string]string{"MARQUEE_LOG_FORMAT": "xml"}, "want text, json or auto"},
+		"bad log level":         {map[string]string{"MARQUEE_LOG_LEVEL": "loud"}, "MARQUEE_LOG_LEVEL"},
+		"bad min votes":         {map[string]string{"MARQUEE_TOP_RATED_MIN_VOTES": "0"}, "from 1 to 1000000"},
+		"s3 url without secret": {map[string]string{"MARQUEE_S3_URL": "s3://AKID@minio:9000/media"}, "want s3://ACCESS_KEY:SECRET@host:port/bucket"},
+		"s3 url without bucket": {map[string]string{"MARQUEE_S3_URL": "s3://AKID:pw@minio:9000/"}, "want s3://ACCESS_KEY:SECRET@host:port/bucket"},
+		"s3 url of http":        {map[string]string{"MARQUEE_S3_URL": "http://AKID:pw@minio:9000/media"}, "MARQUEE_S3_URL"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -174,6 +177,7 @@ func TestSettingsRedactSecrets(t *testing.T) {
 		"MARQUEE_NATS_URL":             "nats://tok3n@a:4222,nats://u:pw9@b:4222",
 		"MARQUEE_CATALOG_DATABASE_URL": "postgres://x@db/cat?password=pw7",
 		"MARQUEE_HTTP_ADDR":            ":9000",
+		"MARQUEE_S3_URL":               "s3://AKID:s3cret@minio:9000/media?secure=false",
 	}), known)
 	got := map[string]config.Setting{}
 	for _, s := range settings {
@@ -183,6 +187,7 @@ func TestSettingsRedactSecrets(t *testing.T) {
 	require.Equal(t, "redis://:xxxxx@cache:6379/0", got["MARQUEE_REDIS_URL"].Value)
 	require.Equal(t, "nats://xxxxx@a:4222,nats://u:xxxxx@b:4222", got["MARQUEE_NATS_URL"].Value)
 	require.Equal(t, "postgres://x@db/cat?password=xxxxx", got["MARQUEE_CATALOG_DATABASE_URL"].Value)
+	require.Equal(t, "s3://AKID:xxxxx@minio:9000/media?secure=false", got["MARQUEE_S3_URL"].Value)
 	require.Equal(t, "(hidden)", config.Redact("key:s3cret"), "not a URL: all hidden")
 	require.Equal(t, "(hidden)", config.Redact("sk_live_s3cret"))
 	require.Equal(t, "sqlite:/var/lib/marquee/x.db", config.Redact("sqlite:/var/lib/marquee/x.db"))

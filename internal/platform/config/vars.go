@@ -197,6 +197,21 @@ var Vars = []Var{
 	{Name: "MARQUEE_TRANSCODE_CONCURRENCY", Form: "1-64", Default: "1", UsedBy: []string{"media"},
 		Meaning: "how many transcode jobs one process runs at a time",
 		set:     func(c *Config, _ input, v string) error { return number(&c.TranscodeConcurrency, v, 1, 64) }},
+	{Name: "MARQUEE_S3_URL", Form: "URL", Secret: true, Unset: "files under `<data dir>/media`", UsedBy: []string{"media"},
+		Meaning: "`s3://ACCESS_KEY:SECRET@host:port/bucket[/prefix][?secure=false&region=…]`: videos kept in an S3 bucket (created when missing)",
+		set: func(c *Config, _ input, v string) error {
+			// the full parse (secure, region) is internal/media/storage's; this catches the typos
+			const want = "want s3://ACCESS_KEY:SECRET@host:port/bucket"
+			u, err := url.Parse(v)
+			if err != nil {
+				return errors.New(want)
+			}
+			if _, hasSecret := u.User.Password(); u.Scheme != "s3" || u.Host == "" || u.User.Username() == "" || !hasSecret || strings.Trim(u.Path, "/") == "" {
+				return errors.New(want)
+			}
+			c.S3URL = v
+			return nil
+		}},
 	{Name: "MARQUEE_IDENTITY_URL", Form: "URL", UsedBy: append([]string{"gateway"}, Verifiers...),
 		Meaning: "where the identity service runs when not in this process: its keys check access tokens (required then by " + strings.Join(Verifiers, ", ") + ")",
 		set:     func(c *Config, _ input, v string) error { return serviceURL(c, "identity", v) }},

@@ -57,6 +57,7 @@ CREATE TABLE renditions (
     height    INTEGER NOT NULL,
     width     INTEGER NOT NULL,
     bandwidth INTEGER NOT NULL,
+    average_bandwidth INTEGER NOT NULL,
     codecs    TEXT NOT NULL,
     PRIMARY KEY (video_id, height)
 );
