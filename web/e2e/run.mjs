@@ -611,7 +611,9 @@ test(
     await page.getByLabel('Video file').setInputFiles(file);
     assert((await patched).status() === 204, 'tus PATCH accepted');
     await page.getByTestId('upload-done').waitFor({ timeout: 60_000 });
-    await page.locator('[data-testid=video-state][data-state=ready]').waitFor({ timeout: 300_000 });
+    await page.locator('[data-testid=video-state][data-state=ready], [data-testid=video-state][data-state=failed]').waitFor({ timeout: 300_000 });
+    const state = await page.getByTestId('video-state').getAttribute('data-state');
+    assert(state === 'ready', `the clip is ready, not ${state}: ${await page.getByTestId('video-status').textContent()}`);
     const readyAfter = (Date.now() - t0) / 1000;
     await eventually(
       'the whole ladder (1080p) on the page',
@@ -619,6 +621,11 @@ test(
         (await page.getByTestId('transcode-percent').count()) === 0 && ((await page.getByRole('list', { name: 'Renditions' }).textContent()) ?? '').includes('1080p'),
       { timeout: 300_000, every: 1000 },
     );
+    // the poster and the storyboard come after the ladder
+    await eventually('the storyboard of the clip', async () => (await apiCall(ctx.api, 'GET', `/api/movies/${movie.id}/video`)).thumbnails_url, {
+      timeout: 120_000,
+      every: 1000,
+    });
     log(`clip (${CLIP_SECONDS} s, 1080p): playable ${readyAfter.toFixed(1)} s after the upload started, whole ladder after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await page.screenshot({ path: path.join(LAYOUT_SHOTS, 'admin-video-1280.png'), fullPage: true });
     ctx.clip = { id: movie.id, title };
@@ -686,6 +693,7 @@ test(
     assert(await video.evaluate((v) => v.muted), 'm mutes');
     await page.keyboard.press('m');
     assert(!(await video.evaluate((v) => v.muted)), 'm unmutes');
+    await eventually('the storyboard index loaded by the player', async () => Number(await page.locator('.player-seek').getAttribute('data-cues')) > 0, { timeout: 10_000 });
     const bar = page.getByTestId('seek');
     const box = await bar.boundingBox();
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);

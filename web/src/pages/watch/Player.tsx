@@ -249,14 +249,14 @@ export function Player({ movieId, title, session, video, onRestart }: PlayerProp
           aria-label={playing ? 'Pause (space)' : 'Play (space)'}
           data-testid="player-toggle"
         >
-          <span aria-hidden="true">{playing ? '❚❚' : '▶'}</span>
+          <Icon name={playing ? 'pause' : 'play'} />
         </button>
         <SeekBar time={time} duration={duration} thumbnailsUrl={video?.thumbnails_url ?? null} onSeek={(t) => videoRef.current && (videoRef.current.currentTime = t)} />
         <span className="player-time" data-testid="player-time">
           {clock(time)} / {clock(duration)}
         </span>
         <button type="button" className="player-button" onClick={() => apply({ type: 'mute' })} aria-label={muted ? 'Unmute (m)' : 'Mute (m)'} aria-pressed={muted}>
-          <span aria-hidden="true">{muted || volume === 0 ? '🔇' : '🔊'}</span>
+          <Icon name={muted || volume === 0 ? 'muted' : 'volume'} />
         </button>
         <input
           type="range"
@@ -284,10 +284,27 @@ export function Player({ movieId, title, session, video, onRestart }: PlayerProp
           </select>
         )}
         <button type="button" className="player-button" onClick={() => apply({ type: 'fullscreen' })} aria-label={fullscreen ? 'Exit full screen (f)' : 'Full screen (f)'}>
-          <span aria-hidden="true">⛶</span>
+          <Icon name="fullscreen" />
         </button>
       </div>
     </div>
+  );
+}
+
+const ICONS = {
+  play: 'M8 5v14l11-7z',
+  pause: 'M6 5h4v14H6zM14 5h4v14h-4z',
+  volume: 'M3 9v6h4l5 5V4L7 9H3zM14.5 8.5a4.5 4.5 0 0 1 0 7v-2a2.5 2.5 0 0 0 0-3zM14.5 4.5a8.5 8.5 0 0 1 0 15v-2a6.5 6.5 0 0 0 0-11z',
+  muted: 'M3 9v6h4l5 5V4L7 9H3zM15 9.4l1.4-1.4 2.1 2.1 2.1-2.1 1.4 1.4-2.1 2.1 2.1 2.1-1.4 1.4-2.1-2.1-2.1 2.1-1.4-1.4 2.1-2.1z',
+  fullscreen: 'M4 4h6v2H6v4H4zM14 4h6v6h-2V6h-4zM4 14h2v4h4v2H4zM18 14h2v6h-6v-2h4z',
+};
+
+// Drawn icons: the emoji ones are missing from many systems' fonts.
+function Icon({ name }: { name: keyof typeof ICONS }) {
+  return (
+    <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d={ICONS[name]} />
+    </svg>
   );
 }
 
@@ -317,7 +334,7 @@ function SeekBar({ time, duration, thumbnailsUrl, onSeek }: { time: number; dura
   const cue = hover ? cueAt(cues, hover.t) : null;
   const previewWidth = cue?.w ?? 64;
   return (
-    <div className="player-seek" onPointerMove={onMove} onPointerLeave={() => setHover(null)}>
+    <div className="player-seek" onPointerMove={onMove} onPointerLeave={() => setHover(null)} data-cues={cues.length}>
       <input
         type="range"
         min={0}
