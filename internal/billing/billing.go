@@ -143,9 +143,8 @@ type Service struct {
 	checkout  Provider // takes new orders
 	sandbox   *Sandbox
 
-	handler   http.Handler // this service's routes, the sandbox's in-process webhook target
-	writeGate chan struct{}
-	wakeCh    chan struct{}
+	handler http.Handler // this service's routes, the sandbox's in-process webhook target
+	wakeCh  chan struct{}
 
 	rndMu sync.Mutex
 	rnd   *mrand.Rand
@@ -179,7 +178,7 @@ func New(ctx context.Context, db *sqldb.DB, outbox *events.Outbox, log *slog.Log
 		cfg.SandboxMaxDelay = DefaultSandboxMaxDelay
 	}
 	s := &Service{db: db, store: st, outbox: outbox, log: log, cfg: cfg, opts: o,
-		writeGate: make(chan struct{}, 1), wakeCh: make(chan struct{}, 1), rnd: mrand.New(mrand.NewPCG(o.seed, o.seed^0x9e3779b97f4a7c15))}
+		wakeCh: make(chan struct{}, 1), rnd: mrand.New(mrand.NewPCG(o.seed, o.seed^0x9e3779b97f4a7c15))}
 	if s.cfg.SandboxWebhookSecret == "" {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
@@ -210,17 +209,9 @@ func (s *Service) SandboxWebhookSecret() string { return s.cfg.SandboxWebhookSec
 // Sandbox is the built-in provider (tests drive its checkout directly).
 func (s *Service) Sandbox() *Sandbox { return s.sandbox }
 
-// inWriteTx runs fn in a write transaction, queueing this process's writers
-// first on SQLite (its busy handler sleeps instead of queueing).
+// inWriteTx runs fn in a write transaction (on SQLite, sqldb queues this
+// process's writers for the one write slot).
 func (s *Service) inWriteTx(ctx context.Context, fn func(tx *sqldb.Tx) error) error {
-	if s.db.Engine() == sqldb.SQLite {
-		select {
-		case s.writeGate <- struct{}{}:
-			defer func() { <-s.writeGate }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 	return s.db.InTx(ctx, fn)
 }
 

@@ -71,52 +71,74 @@ func (s *Service) wake() {
 // RunDue runs the next due job, if any: ran is false when none is due.
 // An error is the job's failure (it is retried later with backoff) or an
 // injected crash.
+//
+// A job whose step has nothing outside the database (the saga's activation,
+// a checkout's expiry) is claimed, applied and finished in one transaction:
+// one commit instead of two on the way from a webhook to an active
+// subscription, and a crash leaves it unclaimed rather than leased. A step
+// with a provider call commits its claim first, so the call runs outside
+// any transaction.
 func (s *Service) RunDue(ctx context.Context) (ran bool, err error) {
 	var j store.Job
+	var st step
+	known, applied := false, false
 	err = s.inWriteTx(ctx, func(tx *sqldb.Tx) error {
 		now := s.now()
 		var err error
-		j, err = s.store.ClaimJob(ctx, tx, now, now.Add(jobLease))
-		return err
+		if j, err = s.store.ClaimJob(ctx, tx, now, now.Add(jobLease)); err != nil {
+			return err
+		}
+		if st, known = s.steps(j.Kind); !known || st.external != nil {
+			return nil
+		}
+		applied = true
+		if err := s.fault("job.claimed:" + j.Kind); err != nil {
+			return err
+		}
+		return s.applyAndFinish(ctx, tx, j, st, nil)
 	})
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case j.ID == "" && errors.Is(err, store.ErrNotFound):
 		return false, nil
-	}
-	if err != nil {
+	case j.ID == "" || (!applied && err != nil):
 		return false, err
+	case applied:
+		return true, s.settle(ctx, j, err)
 	}
 	if err := s.fault("job.claimed:" + j.Kind); err != nil {
 		return true, err
 	}
-	st, ok := s.steps(j.Kind)
-	if !ok {
+	if !known {
 		return true, s.retry(ctx, j, fmt.Errorf("unknown job kind %q", j.Kind))
 	}
-	var ext any
-	if st.external != nil {
-		if ext, err = st.external(ctx, j); err != nil {
-			return true, s.retry(ctx, j, err)
-		}
-		if err := s.fault("job.external-done:" + j.Kind); err != nil {
-			return true, err
-		}
-	}
-	err = s.inWriteTx(ctx, func(tx *sqldb.Tx) error {
-		if err := st.apply(ctx, tx, j, ext); err != nil {
-			return err
-		}
-		if err := s.fault("job.before-commit:" + j.Kind); err != nil {
-			return err
-		}
-		return s.store.FinishJob(ctx, tx, j.ID, s.now())
-	})
-	if errors.Is(err, ErrCrash) {
-		return true, err
-	}
+	ext, err := st.external(ctx, j)
 	if err != nil {
 		return true, s.retry(ctx, j, err)
 	}
-	return true, s.fault("job.committed:" + j.Kind)
+	if err := s.fault("job.external-done:" + j.Kind); err != nil {
+		return true, err
+	}
+	return true, s.settle(ctx, j, s.inWriteTx(ctx, func(tx *sqldb.Tx) error { return s.applyAndFinish(ctx, tx, j, st, ext) }))
+}
+
+// applyAndFinish applies a claimed job's step and marks the job done, in tx.
+func (s *Service) applyAndFinish(ctx context.Context, tx *sqldb.Tx, j store.Job, st step, ext any) error {
+	if err := st.apply(ctx, tx, j, ext); err != nil {
+		return err
+	}
+	if err := s.fault("job.before-commit:" + j.Kind); err != nil {
+		return err
+	}
+	return s.store.FinishJob(ctx, tx, j.ID, s.now())
+}
+
+// settle handles the outcome of the transaction that applied a job: a
+// failure is retried later (a crash passes through).
+func (s *Service) settle(ctx context.Context, j store.Job, err error) error {
+	if err != nil {
+		return s.retry(ctx, j, err)
+	}
+	return s.fault("job.committed:" + j.Kind)
 }
 
 // retry records a failed attempt and schedules the next with exponential backoff.
@@ -128,7 +150,7 @@ func (s *Service) retry(ctx context.Context, j store.Job, cause error) error {
 	backoff = min(backoff, maxBackoff)
 	s.log.Warn("billing job failed; retrying", "kind", j.Kind, "key", j.DedupeKey, "attempt", j.Attempts, "in", backoff.String(), "error", cause.Error())
 	if err := s.inWriteTx(ctx, func(tx *sqldb.Tx) error {
-		return s.store.RetryJob(ctx, tx, j.ID, s.now().Add(backoff), cause.Error())
+		return s.store.RetryJob(ctx, tx, j.ID, j.Attempts, s.now().Add(backoff), cause.Error())
 	}); err != nil {
 		return errors.Join(cause, err)
 	}

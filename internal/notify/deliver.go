@@ -103,9 +103,11 @@ func (s *Service) fanoutRound(ctx context.Context) (bool, error) {
 	if err != nil || (!w.Fanout && !w.Reminder) {
 		return false, err
 	}
-	busy, err := s.fanoutBatch(ctx)
-	if err != nil {
-		return false, err
+	busy := false
+	if w.Fanout {
+		if busy, err = s.fanoutBatch(ctx); err != nil {
+			return false, err
+		}
 	}
 	if busy && s.cfg.FanoutPause > 0 {
 		// a fan-out is a background job: pace it so requests and other
@@ -116,6 +118,9 @@ func (s *Service) fanoutRound(ctx context.Context) (bool, error) {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+	if !w.Reminder {
+		return busy, nil // no empty write transaction per batch
 	}
 	more, err := s.remindersDue(ctx)
 	return busy || more, err

@@ -441,11 +441,12 @@ func (s *sqlStore) FinishJob(ctx context.Context, q sqldb.Querier, id string, no
 	return nil
 }
 
-func (s *sqlStore) RetryJob(ctx context.Context, q sqldb.Querier, id string, at time.Time, reason string) error {
+func (s *sqlStore) RetryJob(ctx context.Context, q sqldb.Querier, id string, attempts int, at time.Time, reason string) error {
 	if len(reason) > 1000 {
 		reason = reason[:1000]
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE jobs SET run_at = ?, last_error = ? WHERE id = ? AND done_at IS NULL`, s.timeArg(at), reason, id); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = ?, last_error = ? WHERE id = ? AND done_at IS NULL`,
+		s.timeArg(at), attempts, reason, id); err != nil {
 		return fmt.Errorf("retry job %s: %w", id, err)
 	}
 	return nil

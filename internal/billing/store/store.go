@@ -213,8 +213,10 @@ type Store interface {
 	ClaimJob(ctx context.Context, q sqldb.Querier, now, leaseUntil time.Time) (Job, error)
 	// FinishJob marks a job done (in the transaction of its effect).
 	FinishJob(ctx context.Context, q sqldb.Querier, id string, now time.Time) error
-	// RetryJob schedules a failed job's next attempt.
-	RetryJob(ctx context.Context, q sqldb.Querier, id string, at time.Time, reason string) error
+	// RetryJob schedules a failed job's next attempt and records how many
+	// were made (the claim's count: a claim applied in the same transaction
+	// as its step was rolled back with it).
+	RetryJob(ctx context.Context, q sqldb.Querier, id string, attempts int, at time.Time, reason string) error
 	// NextJobAt is when the earliest unfinished job is due (ok false: none).
 	NextJobAt(ctx context.Context, q sqldb.Querier) (at time.Time, ok bool, err error)
 

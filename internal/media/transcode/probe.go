@@ -79,6 +79,8 @@ type probeOutput struct {
 	} `json:"format"`
 }
 
+const probeTimeout = 2 * time.Minute
+
 // Probe reads path with ffprobe. A file that is not a transcodable video gives
 // a *ProbeError; maxDuration > 0 rejects longer sources (ReasonTooLong).
 func Probe(ctx context.Context, path string, maxDuration time.Duration) (Source, error) {
@@ -87,6 +89,9 @@ func Probe(ctx context.Context, path string, maxDuration time.Duration) (Source,
 	} else if st.Size() == 0 {
 		return Source{}, &ProbeError{ReasonUnreadable, "the file is empty"}
 	}
+	// ffprobe reads only headers, but a hostile file must not hold a job
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "ffprobe", "-hide_banner", "-loglevel", "error",
 		"-show_format", "-show_streams", "-of", "json", "file:"+path)
