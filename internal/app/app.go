@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -123,7 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (_
 			return nil, err
 		}
 		u.parts, err = m.Build(ctx, kit.Env{DB: u.db, Outbox: u.outbox, Log: log.With("service", m.Name()),
-			Config: cfg, Revocations: a.revocations, Bus: a.bus})
+			Config: cfg, Revocations: a.revocations, Bus: a.bus, API: &http.Client{Transport: gatewayTransport{a}}})
 		if err != nil {
 			return nil, err
 		}
@@ -298,6 +299,9 @@ func (a *App) routes() http.Handler {
 	// authenticate (the session id is the capability), so the web app's
 	// cookie is dropped; its plain form posts would otherwise need a CSRF header
 	mux.Handle("/sandbox/", withoutCookies(a.gateway))
+	// stream URLs carry their own authority (the token in the path); a
+	// stale access cookie must not refuse them
+	mux.Handle("/stream/", withoutCookies(a.gateway))
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
 		httpx.ClientAddress(a.cfg.TrustedProxies),
@@ -351,9 +355,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	if a.bus != nil { // every process applies revocations, and only serves once it knows the recent ones
-		feed := newRevocationFeed(a.bus, a.revocations, kit.AccessTTL+a.cfg.AuthClockSkew+time.Minute, a.log)
-		wg.Go(func() { feed.run(workers) })
-		if err := feed.wait(ctx); err != nil {
+		feeds := []events.Feed{identityRevocations(a.revocations, kit.AccessTTL+a.cfg.AuthClockSkew+time.Minute)}
+		for _, u := range a.units {
+			feeds = append(feeds, u.parts.Feeds...)
+		}
+		follower := events.NewFollower(a.bus, a.log, feeds...)
+		wg.Go(func() { follower.Run(workers) })
+		if err := waitForFeeds(ctx, follower, a.log); err != nil {
 			stopWorkers()
 			wg.Wait()
 			return nil
@@ -426,4 +434,17 @@ func (a *App) Routes() []httpx.RouteInfo {
 		}
 	}
 	return out
+}
+
+// gatewayTransport hands a service's calls of the platform API to this
+// process's gateway (built after the services, hence read at call time).
+type gatewayTransport struct{ a *App }
+
+func (t gatewayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.a.gateway == nil {
+		return nil, errors.New("the gateway is not built yet")
+	}
+	rec := httptest.NewRecorder() // answers are small JSON documents
+	t.a.gateway.ServeHTTP(rec, r)
+	return rec.Result(), nil
 }

@@ -175,10 +175,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"HEAD", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 404}},
 		{"PATCH", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 404}},
 		{"DELETE", "/api/uploads/" + noUpload, nil, false, [4]int{401, 403, 403, 404}},
-		{"POST", "/api/movies/" + movie.ID + "/play", nil, false, [4]int{401, 501, 501, 501}},
-		{"PUT", "/api/playback/" + noSession, func() any { return map[string]any{"position_seconds": 1} }, false, [4]int{401, 501, 501, 501}},
-		{"DELETE", "/api/playback/" + noSession, nil, false, [4]int{401, 501, 501, 501}},
-		{"GET", "/api/me/continue-watching", nil, false, [4]int{401, 501, 501, 501}},
+		// nobody here subscribes: billing, asked through the gateway, says so (402); no such session
+		{"POST", "/api/movies/" + movie.ID + "/play", nil, false, [4]int{401, 402, 402, 402}},
+		{"PUT", "/api/playback/" + noSession, func() any { return map[string]any{"position_seconds": 1} }, false, [4]int{401, 404, 404, 404}},
+		{"DELETE", "/api/playback/" + noSession, nil, false, [4]int{401, 404, 404, 404}},
+		{"GET", "/api/me/continue-watching", nil, false, [4]int{401, 200, 200, 200}},
+		// stream files: the token in the path is the only authority
+		{"GET", "/stream/not-a-token/master.m3u8", nil, false, [4]int{403, 403, 403, 403}},
+		{"GET", "/stream/not-a-token/360p/seg_00001.m4s", nil, false, [4]int{403, 403, 403, 403}},
 
 		{"POST", "/api/auth/register", func() any {
 			return map[string]any{"email": uuid.NewString()[:8] + "@example.com", "password": testPassword, "display_name": "New"}
@@ -259,6 +263,12 @@ func pattern(path string, ids ...string) string {
 		path = "/sandbox/checkout/{id}" + rest[36:] // the made-up sessions of the form rows
 	}
 	path = strings.ReplaceAll(path, "{fresh}", "{id}")
+	switch path {
+	case "/stream/not-a-token/master.m3u8":
+		return "/stream/{token}/{file}"
+	case "/stream/not-a-token/360p/seg_00001.m4s":
+		return "/stream/{token}/{rendition}/{file}"
+	}
 	return strings.ReplaceAll(path, "/watchlist/{id}", "/watchlist/{movie_id}")
 }
 

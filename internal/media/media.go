@@ -53,6 +53,7 @@ type Service struct {
 	log    *slog.Logger
 	opts   options
 
+	play     *playback             // stream leases and tokens (playback.go)
 	storage  fileStorage           // sources, renditions, pictures
 	uploads  *tusd.UnroutedHandler // the tus protocol
 	tusStore *tusd.StoreComposer   // tusd's view of the uploads' bytes
@@ -87,6 +88,9 @@ func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, cfg config.Config
 	if s.uploads, s.tusStore, err = newUploadHandler(s); err != nil {
 		return nil, err
 	}
+	if s.play, err = newPlayback(context.Background(), s, cfg); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -96,8 +100,9 @@ var Module = kit.Define("media", OpenAPI, Migrations, func(_ context.Context, en
 	if err != nil {
 		return kit.Parts{}, err
 	}
+	s.play.callBillingThrough(env.API)
 	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(),
-		Workers: []func(context.Context) error{s.transcodeWorker}}, nil
+		Feeds: s.play.gate.Feeds(), Workers: []func(context.Context) error{s.transcodeWorker, s.endStaleLeases}}, nil
 })
 
 // now is the current time as the store keeps it.

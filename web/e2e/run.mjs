@@ -358,6 +358,15 @@ test(
     assert(reason.includes('payment declined'), `the reason is shown: ${reason}`);
     await checkout('Standard', 'Pay');
     await page.locator('[data-testid=order-status][data-status=completed]').waitFor({ timeout: 20_000 });
+    // browse: "Available in my plan" goes into the address and lists the plan's movies
+    await page.goto('/browse');
+    await page.getByLabel('Available in my plan').check();
+    await page.waitForURL(/available=true/);
+    await eventually('movies of my plan on the browse page', async () => {
+      await page.reload();
+      await page.locator('[data-testid=browse-grid] li, .state-empty').first().waitFor();
+      return (await page.locator('[data-testid=browse-grid] li').count()) > 0;
+    });
     await page.goto('/account');
     await page.getByTestId('subscription-renews').waitFor();
     await page.getByRole('button', { name: 'Cancel subscription' }).click();

@@ -69,9 +69,11 @@ type Config struct {
 	UnsubscribeSecret string  // MARQUEE_UNSUBSCRIBE_SECRET: signs unsubscribe links; empty: generated once, kept in notify's database
 
 	// Media.
-	UploadMaxBytes       int64  // MARQUEE_UPLOAD_MAX_BYTES: the largest upload accepted (default 20 GiB)
-	TranscodeConcurrency int    // MARQUEE_TRANSCODE_CONCURRENCY: transcode jobs one process runs at a time (default 1)
-	S3URL                string // MARQUEE_S3_URL: s3://ACCESS_KEY:SECRET@host:port/bucket; empty keeps files under <data dir>/media
+	UploadMaxBytes       int64         // MARQUEE_UPLOAD_MAX_BYTES: the largest upload accepted (default 20 GiB)
+	TranscodeConcurrency int           // MARQUEE_TRANSCODE_CONCURRENCY: transcode jobs one process runs at a time (default 1)
+	StreamKeys           [][]byte      // MARQUEE_STREAM_KEYS: stream-token HMAC keys, newest first; nil: media keeps one in its database
+	StreamTokenTTL       time.Duration // MARQUEE_STREAM_TOKEN_TTL: lifetime of a stream token (default 6h)
+	S3URL                string        // MARQUEE_S3_URL: s3://ACCESS_KEY:SECRET@host:port/bucket; empty keeps files under <data dir>/media
 
 	serviceDatabaseURLs map[string]string // MARQUEE_<SERVICE>_DATABASE_URL
 	serviceURLs         map[string]string // MARQUEE_<SERVICE>_URL: where a service run elsewhere is reached

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -197,6 +198,24 @@ var Vars = []Var{
 	{Name: "MARQUEE_TRANSCODE_CONCURRENCY", Form: "1-64", Default: "1", UsedBy: []string{"media"},
 		Meaning: "how many transcode jobs one process runs at a time",
 		set:     func(c *Config, _ input, v string) error { return number(&c.TranscodeConcurrency, v, 1, 64) }},
+	{Name: "MARQUEE_STREAM_KEYS", Form: "base64url list", Secret: true, Unset: "generated once, kept in media's database", UsedBy: []string{"media"},
+		Meaning: "HMAC keys of stream tokens (32+ bytes each, comma-separated, newest first): the first signs, all verify; keep a retired key one token lifetime",
+		set: func(c *Config, _ input, v string) error {
+			c.StreamKeys = nil
+			for part := range strings.SplitSeq(v, ",") {
+				key, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(strings.TrimSpace(part), "="))
+				if err != nil || len(key) < 32 {
+					return errors.New("want comma-separated base64url keys of at least 32 bytes each")
+				}
+				c.StreamKeys = append(c.StreamKeys, key)
+			}
+			return nil
+		}},
+	{Name: "MARQUEE_STREAM_TOKEN_TTL", Form: "duration", Default: "6h", UsedBy: []string{"media"},
+		Meaning: "how long a stream (manifest) URL works: longer than a film; revocations are kept as long",
+		set: func(c *Config, _ input, v string) error {
+			return duration(&c.StreamTokenTTL, v, time.Minute, 48*time.Hour, "want a duration from 1m to 48h, such as 6h")
+		}},
 	{Name: "MARQUEE_S3_URL", Form: "URL", Secret: true, Unset: "files under `<data dir>/media`", UsedBy: []string{"media"},
 		Meaning: "`s3://ACCESS_KEY:SECRET@host:port/bucket[/prefix][?secure=false&region=…]`: videos kept in an S3 bucket (created when missing)",
 		set: func(c *Config, _ input, v string) error {

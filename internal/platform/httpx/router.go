@@ -182,3 +182,12 @@ func Caller(r *http.Request) (auth.Principal, error) {
 	}
 	return p, nil
 }
+
+// AccessToken is the caller's access token as sent (header or cookie), to
+// call another service on the caller's behalf; "" when there is none.
+func AccessToken(r *http.Request) string {
+	if tok, _ := bearerToken(r); tok != "-" {
+		return tok
+	}
+	return ""
+}

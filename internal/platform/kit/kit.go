@@ -8,6 +8,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/platform/auth"
@@ -41,7 +42,14 @@ type Env struct {
 	// services that keep work queues of their own on JetStream (media's
 	// transcode jobs); events go through Outbox and Subscriptions.
 	Bus *events.Bus
+	// API calls the platform's HTTP API (base URL APIBase) through this
+	// process's gateway, which answers from the service when it runs here
+	// and forwards to it when it runs elsewhere: what a <name>api client needs.
+	API *http.Client
 }
+
+// APIBase is the base URL of Env.API's requests.
+const APIBase = "http://marquee.internal"
 
 // Parts is what a built service contributes to the process. Every field may be empty.
 type Parts struct {
@@ -53,6 +61,10 @@ type Parts struct {
 	Subscriptions []events.Subscription
 	// Workers is background work that runs while serving, until its context ends.
 	Workers []func(context.Context) error
+	// Feeds are events every process running the service follows on its
+	// own (in-memory sets such as revocations); the process serves once
+	// each has replayed its window.
+	Feeds []events.Feed
 	// Keys, set by the service that issues access tokens, is the key source
 	// this process's verifier checks tokens with.
 	Keys auth.KeySource

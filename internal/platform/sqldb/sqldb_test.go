@@ -56,6 +56,25 @@ func TestMigrateAndTx(t *testing.T) {
 	})
 }
 
+// Two migration files with one number are refused (schema_migrations keys
+// on the number, so the second would be skipped for good), before anything runs.
+func TestMigrateRefusesTwoFilesWithOneNumber(t *testing.T) {
+	t.Parallel()
+	migrations := fstest.MapFS{
+		"sqlite/0001_items.sql": {Data: []byte(`CREATE TABLE items (id TEXT PRIMARY KEY);`)},
+		"sqlite/0002_a.sql":     {Data: []byte(`CREATE TABLE a (id TEXT PRIMARY KEY);`)},
+		"sqlite/0002_b.sql":     {Data: []byte(`CREATE TABLE b (id TEXT PRIMARY KEY);`)},
+	}
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, "dup", "sqlite://"+filepath.Join(t.TempDir(), "dup.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	err = sqldb.Migrate(ctx, db, "test", migrations)
+	require.ErrorContains(t, err, "0002_a.sql and 0002_b.sql have the same number")
+	_, err = db.ExecContext(ctx, `SELECT COUNT(*) FROM items`)
+	require.Error(t, err, "nothing ran")
+}
+
 // SQLite writers of one process queue for the write lock in Go: many
 // concurrent transactions all commit, a transaction's after-commit callback
 // may start another one, and a caller whose context ends while queued gets
