@@ -1388,6 +1388,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stream/{token}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the stream token of manifest_url (base64url payload, a dot, base64url HMAC-SHA256) */
+                token: string;
+                /** @description master.m3u8, or a picture or WebVTT index of the video */
+                file: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A file at the top of a video: the master playlist (only the renditions within the plan's height) or the storyboard
+         * @description Authorised by the token alone (no access token, cookies ignored): its signature, its expiry, and that its session, subscription and user were not revoked. Ranges are answered (206).
+         */
+        get: operations["streamFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stream/{token}/{rendition}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the stream token of manifest_url (base64url payload, a dot, base64url HMAC-SHA256) */
+                token: string;
+                /** @description the rendition folder: its height and p (720p) */
+                rendition: string;
+                /** @description index.m3u8, init.mp4 or seg_NNNNN.m4s */
+                file: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A rendition's media playlist, init segment or segment
+         * @description Authorised by the token alone (no access token, cookies ignored): its signature, its expiry, and that its session, subscription and user were not revoked. Ranges are answered (206).
+         */
+        get: operations["streamRenditionFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -7794,6 +7846,146 @@ export interface operations {
                 content?: never;
             };
             /** @description no such checkout session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the stream token of manifest_url (base64url payload, a dot, base64url HMAC-SHA256) */
+                token: string;
+                /** @description master.m3u8, or a picture or WebVTT index of the video */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                    "image/jpeg": string;
+                    "text/vtt": string;
+                    "video/iso.segment": string;
+                    "video/mp4": string;
+                };
+            };
+            /** @description the requested range of the file */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                    "image/jpeg": string;
+                    "text/vtt": string;
+                    "video/iso.segment": string;
+                    "video/mp4": string;
+                };
+            };
+            /** @description a bad, tampered, expired or revoked token; a path outside the video or a rendition above the plan's height */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamRenditionFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the stream token of manifest_url (base64url payload, a dot, base64url HMAC-SHA256) */
+                token: string;
+                /** @description the rendition folder: its height and p (720p) */
+                rendition: string;
+                /** @description index.m3u8, init.mp4 or seg_NNNNN.m4s */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                    "image/jpeg": string;
+                    "text/vtt": string;
+                    "video/iso.segment": string;
+                    "video/mp4": string;
+                };
+            };
+            /** @description the requested range of the file */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                    "image/jpeg": string;
+                    "text/vtt": string;
+                    "video/iso.segment": string;
+                    "video/mp4": string;
+                };
+            };
+            /** @description a bad, tampered, expired or revoked token; a path outside the video or a rendition above the plan's height */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such file */
             404: {
                 headers: {
                     [name: string]: unknown;
