@@ -129,8 +129,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	hdr.Set("X-Frame-Options", "DENY")
 	hdr.Set("Referrer-Policy", "same-origin")
+	// media-src blob:: hls.js plays through Media Source Extensions, whose
+	// object URL (blob:) is the video element's source.
 	hdr.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https: http:; "+
-		"style-src 'self'; script-src 'self'; connect-src 'self'; font-src 'self'; "+
+		"style-src 'self'; script-src 'self'; connect-src 'self'; font-src 'self'; media-src 'self' blob:; "+
 		"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 	h.serve(w, r, index, cacheRevalidate)
 }

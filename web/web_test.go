@@ -82,6 +82,7 @@ func TestHandlerIndexHeaders(t *testing.T) {
 	require.Equal(t, 200, res.StatusCode)
 	require.Contains(t, res.Header.Get("Content-Security-Policy"), "script-src 'self'")
 	require.Contains(t, res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
+	require.Contains(t, res.Header.Get("Content-Security-Policy"), "media-src 'self' blob:", "the player's Media Source object URL")
 	require.Equal(t, "DENY", res.Header.Get("X-Frame-Options"))
 	require.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
 	require.NotEmpty(t, res.Header.Get("ETag"))

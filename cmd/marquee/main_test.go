@@ -168,6 +168,16 @@ func TestDemoCatalogIsLoadedOnceAcrossRestarts(t *testing.T) {
 	// the read model fills as browse consumes the catalog's events
 	require.Eventually(t, func() bool { return countMovies(t, p.url) == len(rows) }, 60*time.Second, 200*time.Millisecond,
 		"every good row of the demo catalog is served, and no faulty one")
+	// once the process says the demo is in place, the top-rated row is full
+	require.Eventually(t, func() bool { return strings.Contains(p.out.String(), "Demo in place after ") }, 3*time.Minute, 200*time.Millisecond)
+	resp, err := http.Get(p.url + "/api/movies/top-rated")
+	require.NoError(t, err)
+	var top struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&top))
+	resp.Body.Close()
+	require.Len(t, top.Items, 20)
 	p.stop(t)
 
 	seed := exec.Command(binary, "seed", "--demo")

@@ -25,6 +25,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/idempotency"
+	"github.com/marquee-dev/marquee/internal/platform/idletrim"
 	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/obs"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -331,6 +332,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	workers, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		idletrim.Run(workers, a.log, func() {
+			for _, u := range a.units {
+				u.db.CloseIdle()
+			}
+		})
+	})
 	for _, u := range a.units {
 		if u.relay != nil {
 			wg.Go(func() {

@@ -102,3 +102,23 @@ func TestDemoCommunityThroughTheAPI(t *testing.T) {
 	var prob problem
 	require.Equal(t, 401, p.call(t, "POST", "/api/auth/login", "", map[string]any{"email": c.Users[0].Email, "password": testPassword}, &prob))
 }
+
+// BenchmarkDemoInPlace reports how long the demo takes in process, from an
+// empty data dir until every event is applied (app.WaitSettled), and how
+// long the seed's writes take of it (run with -cpuprofile to see where the
+// rest goes). `marquee serve --demo` prints the same figure from its start.
+func BenchmarkDemoInPlace(b *testing.B) {
+	var total, writes time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		p := benchPlatform(b)
+		b.StartTimer()
+		started := time.Now()
+		require.NoError(b, p.app.SeedDemoAll(context.Background()))
+		writes += time.Since(started)
+		require.NoError(b, p.app.WaitSettled(context.Background()))
+		total += time.Since(started)
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "demo-s")
+	b.ReportMetric(writes.Seconds()/float64(b.N), "writes-s")
+}

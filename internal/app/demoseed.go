@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/marquee-dev/marquee/internal/app/demo"
 	"github.com/marquee-dev/marquee/internal/catalog"
@@ -34,4 +35,47 @@ func (a *App) SeedDemoAll(ctx context.Context) error {
 		s.Media = m
 	}
 	return demo.Seed(ctx, s, a.log)
+}
+
+// WaitSettled returns once every event written here is published and every
+// consumer here has applied every event of its stream (the outbox backlog and
+// consumer lag metrics all 0, twice in a row: an event moving from one
+// service to the next between two readings is not missed). After the demo
+// seed, that is the demo in place: the top-rated row full, every rating
+// summary and feed final.
+func (a *App) WaitSettled(ctx context.Context) error {
+	quiet := 0
+	for quiet < 2 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		settled, err := a.settled(ctx)
+		if err != nil {
+			return err
+		}
+		if settled {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+	return nil
+}
+
+func (a *App) settled(ctx context.Context) (bool, error) {
+	for _, u := range a.units {
+		n, err := u.outbox.Backlog(ctx)
+		if err != nil || n > 0 {
+			return false, err
+		}
+		for _, c := range u.consumers {
+			lag, err := c.Lag(ctx)
+			if err != nil || lag > 0 {
+				return false, err
+			}
+		}
+	}
+	return true, nil
 }

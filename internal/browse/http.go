@@ -278,10 +278,10 @@ func (s *Service) handleTopRated(w http.ResponseWriter, r *http.Request) error {
 	var after *store.TopRow
 	if key != nil {
 		wr, err := strconv.ParseFloat(key[0], 64)
-		if len(key) != 2 || err != nil {
+		if len(key) != 3 || err != nil {
 			return listError(store.ErrBadPosition)
 		}
-		after = &store.TopRow{WR: wr, ID: key[1]}
+		after = &store.TopRow{WR: wr, TitleKey: key[1], ID: key[2]}
 	}
 	rows, err := s.store.TopRated(r.Context(), s.db, after, limit+1)
 	if err != nil {
@@ -306,7 +306,7 @@ func (s *Service) handleTopRated(w http.ResponseWriter, r *http.Request) error {
 	for i, row := range rows {
 		if i == limit {
 			c, err := httpx.EncodeCursor(httpx.SortedCursor{Sort: "weighted_rating", Order: "desc",
-				Key: []string{strconv.FormatFloat(rows[i-1].WR, 'g', -1, 64), rows[i-1].ID}})
+				Key: []string{strconv.FormatFloat(rows[i-1].WR, 'g', -1, 64), rows[i-1].TitleKey, rows[i-1].ID}})
 			if err != nil {
 				return err
 			}

@@ -18,14 +18,17 @@ func TestTiesBreakByTitle(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
 		e := newEnvOn(t, db)
-		// created in reverse title order, so neither creation nor id order is A to Z
-		titles := []string{"Zodiac", "Vertigo", "Rope", "Jaws", "Heat", "Brazil", "Alien"}
+		// created in an order that is neither A to Z nor Z to A, so no id order reads A to Z
+		titles := []string{"Vertigo", "Zodiac", "Rope", "Jaws", "Heat", "Brazil", "Alien"}
 		byTitle := map[string]string{}
+		movies := map[string]catalogapi.Movie{}
+		imported := e.now // all created at one instant, as by a bulk import
 		for i, title := range titles {
-			m := e.movie(title, inGenres(drama), released("1990-01-01"))
+			m := e.movie(title, inGenres(drama), released("1990-01-01"), func(m *catalogapi.Movie) { m.CreatedAt = imported })
 			e.putMovie(m)
+			movies[title] = m
 			byTitle[title] = m.ID
-			if i < 3 { // Zodiac, Vertigo, Rope: rated alike
+			if i < 3 { // Vertigo, Zodiac, Rope: rated alike
 				e.rate(m.ID, 1, 6)
 			}
 		}
@@ -48,6 +51,10 @@ func TestTiesBreakByTitle(t *testing.T) {
 			{"sort=popularity&order=asc", append(append([]string{}, unrated...), rated...)},
 			{"sort=year&order=desc", id("Alien", "Brazil", "Heat", "Jaws", "Rope", "Vertigo", "Zodiac")},
 			{"sort=year&order=asc", id("Alien", "Brazil", "Heat", "Jaws", "Rope", "Vertigo", "Zodiac")},
+			{"sort=created&order=desc", id("Alien", "Brazil", "Heat", "Jaws", "Rope", "Vertigo", "Zodiac")},
+			{"sort=created&order=asc", id("Alien", "Brazil", "Heat", "Jaws", "Rope", "Vertigo", "Zodiac")},
+			{"sort=title&order=asc", id("Alien", "Brazil", "Heat", "Jaws", "Rope", "Vertigo", "Zodiac")},
+			{"sort=title&order=desc", id("Zodiac", "Vertigo", "Rope", "Jaws", "Heat", "Brazil", "Alien")},
 		} {
 			for _, base := range []string{"/api/movies?", "/api/movies?genre=drama&"} {
 				for _, limit := range []int{1, 2, 100} {
@@ -56,6 +63,18 @@ func TestTiesBreakByTitle(t *testing.T) {
 				}
 			}
 		}
+		// the top-rated list: equal weighted ratings read A to Z on every
+		// page size, and follow a renamed movie
+		for _, limit := range []int{1, 2, 100} {
+			require.Equal(t, rated, e.ids(fmt.Sprintf("/api/movies/top-rated?limit=%d", limit)), "limit %d", limit)
+		}
+		zodiac := movies["Zodiac"]
+		zodiac.Title, zodiac.Version = "Kwaidan", 2
+		e.putMovie(zodiac)
+		for _, limit := range []int{1, 100} {
+			require.Equal(t, id("Zodiac", "Rope", "Vertigo"), e.ids(fmt.Sprintf("/api/movies/top-rated?limit=%d", limit)), "Kwaidan comes first")
+		}
+
 		// equal creation times (a bulk import) too, for people as for movies
 		for _, n := range []string{"Zoe", "Adam", "Mia"} {
 			p := e.person(n)

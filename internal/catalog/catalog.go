@@ -131,10 +131,17 @@ func notFound(what string, cause error) error {
 
 // emit adds one event about a document to the outbox, in tx.
 func (s *Service) emit(ctx context.Context, tx *sqldb.Tx, typ, subject string, doc any) error {
+	return s.emitAs(ctx, tx, false, typ, subject, doc)
+}
+
+// emitAs is emit with the envelope's bulk mark (events.Envelope.Bulk): the
+// demo import's events are marked, so they announce nothing to anybody.
+func (s *Service) emitAs(ctx context.Context, tx *sqldb.Tx, bulk bool, typ, subject string, doc any) error {
 	env, err := events.New(catalogapi.Source, typ, subject, doc)
 	if err != nil {
 		return err
 	}
+	env.Bulk = bulk
 	return s.outbox.Add(ctx, tx, env)
 }
 

@@ -236,7 +236,7 @@ func (s *Service) importOne(ctx context.Context, tx *sqldb.Tx, it importItem, t 
 			doc := catalogapi.Person{
 				ID: p.ID, Name: p.Name, Filmography: []catalogapi.FilmographyEntry{}, Version: 1, CreatedAt: now, UpdatedAt: now,
 			}
-			if err := s.emit(ctx, tx, catalogapi.PersonCreated, p.ID, doc); err != nil {
+			if err := s.emitAs(ctx, tx, true, catalogapi.PersonCreated, p.ID, doc); err != nil {
 				return err
 			}
 			t.people++
@@ -268,7 +268,7 @@ func (s *Service) importOne(ctx context.Context, tx *sqldb.Tx, it importItem, t 
 			}
 		}
 	}
-	if err := s.emit(ctx, tx, catalogapi.MovieCreated, id, doc); err != nil {
+	if err := s.emitAs(ctx, tx, true, catalogapi.MovieCreated, id, doc); err != nil {
 		return err
 	}
 	t.created++

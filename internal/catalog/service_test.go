@@ -202,6 +202,7 @@ func TestImportDemo(t *testing.T) {
 	types := map[string]int{}
 	for _, env := range e.outbox() {
 		types[env.Type]++
+		require.True(t, env.Bulk, "an import's events are marked bulk: notify announces none of its movies")
 		// the documents of import events are built in memory: they must be
 		// what the service answers (imports never change earlier movies)
 		switch env.Type {

@@ -33,6 +33,8 @@ const expiringNotice = 72 * time.Hour
 //     and deletion; the highest version wins.
 //   - notify-movies (CATALOG, catalog.movie.created): records a fan-out to
 //     every user in the transaction of the inbox row; the worker sends it.
+//     Movies of a bulk import (events.Envelope.Bulk: the demo catalog) are
+//     not announced.
 //   - notify-follows (SOCIAL, social.follow.created): new_follower for the followee.
 //   - notify-billing (BILLING, billing.plan.>, billing.order.completed|refunded
 //     and billing.subscription.>): plan names, receipts, renewals, expiries,
@@ -87,6 +89,9 @@ func (s *Service) applyUser(ctx context.Context, tx *sqldb.Tx, env events.Envelo
 func (s *Service) movieCreated(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
 	if m.ID == "" || m.Title == "" {
 		return events.Permanent(fmt.Errorf("%s %s: movie without id or title", env.Type, env.ID))
+	}
+	if env.Bulk {
+		return nil // a bulk import (the demo catalog): nothing to announce to real users
 	}
 	title := m.Title
 	if m.ReleaseDate != nil && len(*m.ReleaseDate) >= 4 {

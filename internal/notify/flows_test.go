@@ -81,6 +81,31 @@ func TestNewMovieReachesEveryoneTheirSettingsAllow(t *testing.T) {
 	})
 }
 
+// The movies of a bulk import (a `--demo` seed on a site with real users)
+// are announced to nobody, in the app or by mail.
+func TestBulkImportedMoviesAreNotAnnounced(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		e := newEnv(t, db.Engine(), notify.Config{})
+		u := e.addUser("plain")
+		e.settings(u, map[string]any{"email_new_movies": true})
+		imported := movieEvent(t, "Alien")
+		imported.Bulk = true
+		require.NoError(t, e.apply(notify.ConsumerMovies, imported))
+		require.Zero(t, e.count(`SELECT COUNT(*) FROM fanouts`), "no fan-out for a bulk import")
+
+		require.NoError(t, e.apply(notify.ConsumerMovies, movieEvent(t, "Heat")))
+		e.run()
+		require.Eventually(t, func() bool {
+			return e.count(`SELECT COUNT(*) FROM fanouts WHERE done = 1`) == 1
+		}, servicetest.WaitFor, servicetest.Tick)
+		p := e.notifications(u, "")
+		require.Len(t, p.Items, 1, "only the movie added by hand")
+		require.Equal(t, "New movie: Heat (1995)", p.Items[0].Title)
+		require.Equal(t, 1, e.mailsTo(u))
+	})
+}
+
 func TestNewFollowerIsToldInApp(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {

@@ -17,7 +17,7 @@
 // build without rebuilding the binary). CHROMIUM overrides
 // /usr/bin/chromium; E2E_HEADFUL=1 shows the window.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -44,7 +44,7 @@ const userB = { name: 'Bo Widerberg', email: `bo-${run}@e2e.example`, password: 
 
 const results = [];
 const tests = [];
-const test = (name, needs, fn) => tests.push({ name, needs, fn });
+const test = (name, needs, fn, { timeout = TEST_TIMEOUT } = {}) => tests.push({ name, needs, fn, timeout });
 
 class Pending extends Error {}
 
@@ -76,6 +76,10 @@ async function newPage(ctx, { viewport = { width: 1280, height: 800 } } = {}) {
       const loc = msg.location();
       // GET /api/subscription answers 404 when there is none (the contract); the browser logs every 4xx load
       if (loc?.url?.endsWith('/api/subscription') && msg.text().includes('404')) return;
+      // media learns of a new movie through an event: until then its video is a 404 (the page shows no Play)
+      if (/\/api\/movies\/[^/]+\/video$/.test(loc?.url ?? '') && msg.text().includes('404')) return;
+      // answers a test expects (a 409 at the stream limit, a stopped session's 410 …)
+      if (ctx.expectedFailures.some(([re, status]) => re.test(loc?.url ?? '') && msg.text().includes(`status of ${status}`))) return;
       ctx.consoleErrors.push(`console error on ${page.url()}: ${msg.text()}${loc?.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
     }
   });
@@ -354,6 +358,15 @@ test(
     assert(reason.includes('payment declined'), `the reason is shown: ${reason}`);
     await checkout('Standard', 'Pay');
     await page.locator('[data-testid=order-status][data-status=completed]').waitFor({ timeout: 20_000 });
+    // browse: "Available in my plan" goes into the address and lists the plan's movies
+    await page.goto('/browse');
+    await page.getByLabel('Available in my plan').check();
+    await page.waitForURL(/available=true/);
+    await eventually('movies of my plan on the browse page', async () => {
+      await page.reload();
+      await page.locator('[data-testid=browse-grid] li, .state-empty').first().waitFor();
+      return (await page.locator('[data-testid=browse-grid] li').count()) > 0;
+    });
     await page.goto('/account');
     await page.getByTestId('subscription-renews').waitFor();
     await page.getByRole('button', { name: 'Cancel subscription' }).click();
@@ -534,6 +547,219 @@ test('layout at 1280 and 390 px: compact header on phones, pages use the width (
 });
 
 // ---------------------------------------------------------------------------
+// media: upload → transcode → play (the clip is made here with ffmpeg)
+
+const CLIP_SECONDS = 12;
+
+/** A short 1080p test pattern with a tone (1080p so that Basic's 720p cap has something to leave out). */
+function makeClip() {
+  const dir = path.join(tmpdir(), `marquee-e2e-clip-${run}`);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'test-pattern.mp4');
+  if (!existsSync(file)) {
+    execFileSync('ffmpeg', [
+      '-v', 'error', '-y',
+      '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=25:duration=${CLIP_SECONDS}`,
+      '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${CLIP_SECONDS}`,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-b:a', '64k', '-shortest', file,
+    ]);
+  }
+  const junk = path.join(dir, 'not-a-video.mp4');
+  if (!existsSync(junk)) writeFileSync(junk, 'This is a text file with a video name.\n'.repeat(200));
+  return { file, junk };
+}
+
+/** Heights in a master playlist's RESOLUTION attributes. */
+function masterHeights(text) {
+  return [...text.matchAll(/RESOLUTION=\d+x(\d+)/g)].map((m) => Number(m[1]));
+}
+
+async function subscribeThroughUI(page, plan) {
+  await page.goto('/plans');
+  await page.getByRole('button', { name: `Choose ${plan}` }).click();
+  await page.waitForURL(/\/sandbox\/checkout\//);
+  await page.getByRole('button', { name: 'Pay', exact: true }).click();
+  await page.waitForURL(/\/account\/orders\//);
+  await page.locator('[data-testid=order-status][data-status=completed]').waitFor({ timeout: 30_000 });
+}
+
+test(
+  'media: an administrator uploads a clip through the page (a non-video fails with its reason); it is transcoded up to 1080p',
+  ['POST /api/movies/{id}/uploads', 'PATCH /api/uploads/{id}', 'GET /api/movies/{id}/video'],
+  async (ctx) => {
+    const { file, junk } = makeClip();
+    const admin = await login(ctx.api, ADMIN);
+    const title = `Test Pattern ${run}`;
+    const movie = await apiCall(ctx.api, 'POST', '/api/movies', {
+      token: admin.token,
+      body: { title, overview: 'Colour bars and a tone, uploaded by the end-to-end tests.', release_date: '2026-12-04', runtime_minutes: 1 },
+    });
+    await eventually('media and reviews to know the new movie', async () => {
+      const [v, r] = await Promise.all([fetch(`${ctx.api}/api/movies/${movie.id}/video`), fetch(`${ctx.api}/api/movies/${movie.id}/reviews`)]);
+      return v.ok && r.ok;
+    });
+    const page = await newPage(ctx);
+    await logInThroughUI(page, ADMIN);
+    await page.goto(`/admin/movies/${movie.id}`);
+    await page.getByRole('link', { name: 'Video', exact: true }).click();
+    await page.getByRole('heading', { name: `Video of “${title}”` }).waitFor();
+    await page.locator('[data-testid=video-state][data-state=none]').waitFor();
+
+    // not a video: the upload completes, the probe refuses it with a reason
+    await page.getByLabel('Video file').setInputFiles(junk);
+    await page.getByTestId('upload-done').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=video-state][data-state=failed]').waitFor({ timeout: 60_000 });
+    const reason = (await page.getByTestId('video-error').textContent()).trim();
+    assert(reason.length > 0, 'the failure shows its reason');
+    log(`a text file named .mp4: failed with “${reason}”`);
+
+    // the clip, through tus (POST then PATCH)
+    const patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && /\/api\/uploads\//.test(r.url()), { timeout: 60_000 });
+    const t0 = Date.now();
+    await page.getByLabel('Video file').setInputFiles(file);
+    assert((await patched).status() === 204, 'tus PATCH accepted');
+    await page.getByTestId('upload-done').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=video-state][data-state=ready], [data-testid=video-state][data-state=failed]').waitFor({ timeout: 300_000 });
+    const state = await page.getByTestId('video-state').getAttribute('data-state');
+    assert(state === 'ready', `the clip is ready, not ${state}: ${await page.getByTestId('video-status').textContent()}`);
+    const readyAfter = (Date.now() - t0) / 1000;
+    await eventually(
+      'the whole ladder (1080p) on the page',
+      async () =>
+        (await page.getByTestId('transcode-percent').count()) === 0 && ((await page.getByRole('list', { name: 'Renditions' }).textContent()) ?? '').includes('1080p'),
+      { timeout: 300_000, every: 1000 },
+    );
+    // the poster and the storyboard come after the ladder
+    await eventually('the storyboard of the clip', async () => (await apiCall(ctx.api, 'GET', `/api/movies/${movie.id}/video`)).thumbnails_url, {
+      timeout: 120_000,
+      every: 1000,
+    });
+    log(`clip (${CLIP_SECONDS} s, 1080p): playable ${readyAfter.toFixed(1)} s after the upload started, whole ladder after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, 'admin-video-1280.png'), fullPage: true });
+    ctx.clip = { id: movie.id, title };
+  },
+  { timeout: 660_000 },
+);
+
+test(
+  'media: a Basic subscriber plays the clip (Play → first frame timed), reload resumes, the master stops at 720p, a second screen gets 409',
+  ['POST /api/movies/{id}/play', 'PUT /api/playback/{id}', 'DELETE /api/playback/{id}', 'GET /api/plans', 'POST /api/orders'],
+  async (ctx) => {
+    assert(ctx.clip, 'needs the clip uploaded by the previous test');
+    const { id, title } = ctx.clip;
+    // a stopped screen: its heartbeat answers 410 (or 404), its stream 403; a second screen's Play 409
+    ctx.expectedFailures.push([/\/api\/playback\//, 404], [/\/api\/playback\//, 410], [/\/stream\//, 403], [/\/api\/movies\/[^/]+\/play$/, 409]);
+    const u = { name: 'Basil Viewer', email: `basil-${run}@e2e.example`, password: 'basil long passphrase 4' };
+    await registerAndLogin(ctx.api, u);
+    const page = await newPage(ctx);
+    await logInThroughUI(page, u);
+    await subscribeThroughUI(page, 'Basic');
+
+    await page.goto(`/movies/${id}`);
+    const play = page.getByRole('button', { name: `Play ${title}` });
+    await play.waitFor();
+    await page.waitForLoadState('networkidle'); // the player's chunk is fetched ahead
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, 'movie-play-1280.png') });
+    await page.evaluate(() => {
+      document.addEventListener('click', (e) => e.target.closest?.('[data-testid=play]') && (window.__playClick = performance.now()), true);
+      document.addEventListener('playing', () => (window.__firstFrame ??= performance.now()), true);
+    });
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/movies/${id}/play`));
+    await play.click();
+    const res = await answer;
+    assert(res.status() === 201, `Play answers 201 (${res.status()} ${await res.text()})`);
+    const session = await res.json();
+    await page.waitForURL(new RegExp(`/watch/${id}$`));
+    await page.waitForFunction(() => window.__firstFrame !== undefined && document.querySelector('video')?.currentTime > 0, null, { timeout: 20_000 });
+    const ms = await page.evaluate(() => window.__firstFrame - window.__playClick);
+    ctx.metrics.playToFirstFrame = ms;
+    log(`Play click → first frame (playing event): ${ms.toFixed(0)} ms`);
+
+    // it plays: currentTime advances over 5 s
+    const video = page.getByTestId('video');
+    const t0 = await video.evaluate((v) => v.currentTime);
+    await page.waitForTimeout(5000);
+    const t1 = await video.evaluate((v) => v.currentTime);
+    assert(t1 - t0 >= 3, `the video advanced ${(t1 - t0).toFixed(2)} s in 5 s (from ${t0.toFixed(2)})`);
+    // space pauses (and the pause heartbeat stores the position)
+    const beat = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(`/api/playback/${session.session_id}`));
+    await page.keyboard.press(' ');
+    assert((await beat).ok(), 'the pause heartbeat is accepted');
+    assert(await video.evaluate((v) => v.paused), 'space pauses');
+    const stoppedAt = await video.evaluate((v) => v.currentTime);
+
+    // Basic: the quality menu and the master playlist stop at 720p
+    const options = await page.getByTestId('quality').locator('option').allTextContents();
+    assert(options.includes('720p') && !options.some((o) => /1080p/.test(o)), `the quality menu offers up to 720p: ${options.join(', ')}`);
+    const master = await (await fetch(new URL(session.manifest_url, ctx.api))).text();
+    const heights = masterHeights(master);
+    assert(heights.length > 0 && Math.max(...heights) <= 720, `Basic's master playlist has renditions up to 720p: ${heights.join(', ')}`);
+    assert(session.max_height === 720, `the session's max height is Basic's: ${session.max_height}`);
+
+    // m mutes, m again unmutes; the seek bar previews the storyboard
+    await page.keyboard.press('m');
+    assert(await video.evaluate((v) => v.muted), 'm mutes');
+    await page.keyboard.press('m');
+    assert(!(await video.evaluate((v) => v.muted)), 'm unmutes');
+    await eventually('the storyboard index loaded by the player', async () => Number(await page.locator('.player-seek').getAttribute('data-cues')) > 0, { timeout: 10_000 });
+    const bar = page.getByTestId('seek');
+    const box = await bar.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.getByTestId('storyboard-frame').waitFor();
+    const bg = await page.getByTestId('storyboard-frame').evaluate((el) => el.style.backgroundImage);
+    assert(/storyboard\.jpg/.test(bg), `the preview shows the sprite: ${bg}`);
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, 'player-1280.png') });
+    await page.mouse.move(0, 0);
+
+    // reload: the player resumes near the stored position
+    const again = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/movies/${id}/play`));
+    await page.reload();
+    const res2 = await again;
+    assert(res2.status() === 201, `Play after the reload answers 201 (${res2.status()} ${await res2.text()})`);
+    const resumed = (await res2.json()).resume_position_seconds;
+    assert(Math.abs(resumed - stoppedAt) < 1.5, `the stored position ${resumed} is where playback stopped (${stoppedAt.toFixed(2)})`);
+    await page.waitForFunction((r) => Math.abs((document.querySelector('video')?.currentTime ?? -9) - r) < 1.5 && document.querySelector('video').readyState >= 2, resumed, {
+      timeout: 20_000,
+    });
+    log(`paused at ${stoppedAt.toFixed(1)} s; after the reload the player starts at ${(await video.evaluate((v) => v.currentTime)).toFixed(1)} s`);
+
+    // a second screen on Basic (one stream): 409, listed sessions; stopping the first one plays here and stops it there
+    const page2 = await newPage(ctx);
+    await logInThroughUI(page2, u);
+    await page2.goto(`/movies/${id}`);
+    const limited = page2.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/movies/${id}/play`));
+    await page2.getByRole('button', { name: `Play ${title}` }).click();
+    assert((await limited).status() === 409, 'the second screen is refused with 409');
+    await page2.getByText('Stream limit reached: stop another screen').waitFor();
+    assert((await page2.locator('.session-list li').count()) === 1, 'the one active session is listed');
+    await page2.screenshot({ path: path.join(LAYOUT_SHOTS, 'movie-stream-limit-1280.png') });
+    await page2.getByRole('button', { name: 'Stop it and play here' }).click();
+    await page2.waitForURL(new RegExp(`/watch/${id}$`));
+    await page2.waitForFunction(() => document.querySelector('video')?.currentTime > 0, null, { timeout: 20_000 });
+    await page.getByTestId('player-stopped').waitFor({ timeout: 25_000 });
+    // leaving the player ends its session: the phone below gets the stream
+    const ended = page2.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes('/api/playback/'));
+    await page2.getByRole('link', { name: new RegExp(escapeRe(title)) }).first().click();
+    assert((await ended).status() === 204, 'leaving the player ends the session');
+
+    // phone width: the movie page and the player
+    const phone = await newPage(ctx, { viewport: { width: 390, height: 844 } });
+    await logInThroughUI(phone, u);
+    await phone.goto(`/movies/${id}`);
+    await phone.getByRole('button', { name: `Play ${title}` }).waitFor();
+    await phone.screenshot({ path: path.join(LAYOUT_SHOTS, 'movie-play-390.png') });
+    await phone.getByRole('button', { name: `Play ${title}` }).click();
+    await phone.waitForFunction(() => document.querySelector('video')?.currentTime > 0, null, { timeout: 20_000 });
+    const { scroll, client } = await phone.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    assert(scroll <= client, `player at 390 px: the page is ${scroll} px wide in a ${client} px window`);
+    await phone.screenshot({ path: path.join(LAYOUT_SHOTS, 'player-390.png') });
+    log(`media screenshots: ${LAYOUT_SHOTS}/{movie-play,player}-{1280,390}.png, movie-stream-limit-1280.png, admin-video-1280.png`);
+  },
+  { timeout: 180_000 },
+);
+
+// ---------------------------------------------------------------------------
 
 /** docs/screenshots/{home,movie}.png from the demo as it starts (waits for the demo to fill in). */
 async function demoScreenshots(ctx) {
@@ -638,7 +864,7 @@ async function main() {
   const server = await startMarquee({ demo: true });
   let front = null;
   let browser = null;
-  const ctx = { api: server.url, base: server.url, contexts: [], consoleErrors: [], failedResponses: [], metrics: {} };
+  const ctx = { api: server.url, base: server.url, contexts: [], consoleErrors: [], failedResponses: [], expectedFailures: [], metrics: {} };
   try {
     await server.run(['admin', 'create', '--email', ADMIN.email, '--password', ADMIN.password, '--name', 'E2E Admin']);
     // Does the binary serve the app at / (web.Handler mounted by the gateway)?
@@ -669,12 +895,13 @@ async function main() {
       }
       ctx.consoleErrors = [];
       ctx.failedResponses = [];
+      ctx.expectedFailures = [];
       const t0 = Date.now();
       let error = null;
       try {
         await Promise.race([
           t.fn(ctx),
-          new Promise((_, reject) => setTimeout(() => reject(new Error(`test took longer than ${TEST_TIMEOUT / 1000} s`)), TEST_TIMEOUT)),
+          new Promise((_, reject) => setTimeout(() => reject(new Error(`test took longer than ${t.timeout / 1000} s`)), t.timeout)),
         ]);
       } catch (err) {
         error = err;
@@ -712,6 +939,7 @@ async function main() {
   console.log('');
   for (const r of results) console.log(`${r.status.toUpperCase().padEnd(7)} ${r.name}${r.detail ? `\n        ${r.detail.split('\n').join('\n        ')}` : ''}`);
   if (ctx.metrics.firstRender?.topRated) console.log(`first render (navigation start → top-rated list visible): ${ctx.metrics.firstRender.topRated.toFixed(0)} ms`);
+  if (ctx.metrics.playToFirstFrame != null) console.log(`Play click → first frame (playing event): ${ctx.metrics.playToFirstFrame.toFixed(0)} ms`);
   console.log(`e2e took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(`e2e: ${count('passed')} passed, ${count('failed')} failed, ${count('pending')} skipped`);
   process.exit(count('failed') ? 1 : 0);

@@ -19,9 +19,12 @@ import { Unsubscribe } from './pages/Unsubscribe';
 import { UserPage } from './pages/UserPage';
 import { OrderPage } from './pages/billing/OrderPage';
 import { Plans } from './pages/billing/Plans';
+import { loadWatchPage } from './pages/watch/load';
 
 // Administrators' pages are a chunk of their own: the home page does not load them.
 const AdminApp = lazy(() => import('./pages/admin/AdminApp'));
+// So is the player (hls.js).
+const WatchPage = lazy(loadWatchPage);
 
 export function App() {
   return (
@@ -38,6 +41,16 @@ export function App() {
           element={
             <RequireAuth>
               <Feed />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="/watch/:id"
+          element={
+            <RequireAuth>
+              <Suspense fallback={<Loading label="Loading the player…" />}>
+                <WatchPage />
+              </Suspense>
             </RequireAuth>
           }
         />

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/marquee-dev/marquee/internal/catalog"
 	catalogdemo "github.com/marquee-dev/marquee/internal/catalog/demo"
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
@@ -89,17 +91,33 @@ func Seed(ctx context.Context, s Services, log *slog.Logger) error {
 		return video()
 	}
 	c := Build(rows, report.MovieIDs)
-	users, err := s.Identity.EnsureDemoUsers(ctx, c.Users)
-	if err != nil {
-		return fmt.Errorf("demo users: %w", err)
-	}
-	follows, err := s.Social.ImportFollows(ctx, c.Follows)
-	if err != nil {
-		return fmt.Errorf("demo follows: %w", err)
-	}
-	res, err := s.Reviews.ImportSynthetic(ctx, c.Reviews)
-	if err != nil {
-		return fmt.Errorf("demo reviews: %w", err)
+	// three services, three databases, no order between them (reviews keep
+	// placeholders for authors identity has not announced yet): written side by side
+	var (
+		users, follows int
+		res            reviews.ImportResult
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		if users, err = s.Identity.EnsureDemoUsers(gctx, c.Users); err != nil {
+			return fmt.Errorf("demo users: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if follows, err = s.Social.ImportFollows(gctx, c.Follows); err != nil {
+			return fmt.Errorf("demo follows: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if res, err = s.Reviews.ImportSynthetic(gctx, c.Reviews); err != nil {
+			return fmt.Errorf("demo reviews: %w", err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	level := slog.LevelInfo
 	if users == 0 && follows == 0 && res.Imported == 0 {

@@ -211,7 +211,7 @@ func (s *postgresStore) bulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) erro
 				continue
 			}
 			if m.Rating.Count > 0 && m.Rating.Average != nil {
-				top = append(top, []any{m.ID, m.Rating.Count, *m.Rating.Average, m.WR})
+				top = append(top, []any{m.ID, m.Rating.Count, *m.Rating.Average, m.WR, m.Keys.TitleKey})
 			}
 			hi, lo := ratingKeys(m.Rating)
 			for _, g := range m.GenreIDs {
@@ -236,7 +236,7 @@ func (s *postgresStore) bulkLoad(ctx context.Context, db *sqldb.DB, b Bulk) erro
 		}{
 			{"browse_movies", movieColumns, movies},
 			{"browse_movie_docs", "id, doc, summary", docs},
-			{"browse_top", "movie_id, rating_count, rating_avg, wr", top},
+			{"browse_top", "movie_id, rating_count, rating_avg, wr, title_key", top},
 			{"browse_movie_genres", genreRowColumns, genreRows},
 			{"browse_credits", creditColumns, credits},
 			{"browse_people", personColumns, people},

@@ -209,7 +209,8 @@ func movieArgs(m MovieRecord) ([]any, error) {
 		hi, lo, hist}, nil
 }
 
-// putTop keeps a movie's row of the top-rated list: there when it is live and rated.
+// putTop keeps a movie's row of the top-rated list: there when it is live
+// and rated, with the title key of its browse_movies row (written first) for ties.
 func putTop(ctx context.Context, q sqldb.Querier, id string, live bool, r Rating, wr float64) error {
 	if !live || r.Count == 0 || r.Average == nil {
 		if _, err := q.ExecContext(ctx, `DELETE FROM browse_top WHERE movie_id = ?`, id); err != nil {
@@ -217,9 +218,11 @@ func putTop(ctx context.Context, q sqldb.Querier, id string, live bool, r Rating
 		}
 		return nil
 	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO browse_top (movie_id, rating_count, rating_avg, wr) VALUES (?, ?, ?, ?)
-		ON CONFLICT (movie_id) DO UPDATE SET rating_count = excluded.rating_count, rating_avg = excluded.rating_avg, wr = excluded.wr`,
-		id, r.Count, *r.Average, wr); err != nil {
+	if _, err := q.ExecContext(ctx, `INSERT INTO browse_top (movie_id, rating_count, rating_avg, wr, title_key)
+		VALUES (?, ?, ?, ?, COALESCE((SELECT m.title_key FROM browse_movies m WHERE m.id = ?), ''))
+		ON CONFLICT (movie_id) DO UPDATE SET rating_count = excluded.rating_count, rating_avg = excluded.rating_avg,
+			wr = excluded.wr, title_key = excluded.title_key`,
+		id, r.Count, *r.Average, wr, id); err != nil {
 		return fmt.Errorf("top-rated row of movie %s: %w", id, err)
 	}
 	return nil
@@ -636,13 +639,25 @@ func (s *sqlStore) ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuer
 }
 
 func (s *sqlStore) TopRated(ctx context.Context, q sqldb.Querier, after *TopRow, limit int) ([]TopRow, error) {
-	query := `SELECT t.movie_id, (SELECT d.summary FROM browse_movie_docs d WHERE d.id = t.movie_id), t.wr FROM browse_top t`
-	var args []any
+	// best first, ties by title A to Z, then id (the index is declared so)
+	var after3 []string
 	if after != nil {
-		query += ` WHERE (t.wr, t.movie_id) < (?, ?)`
-		args = append(args, after.WR, after.ID)
+		after3 = []string{strconv.FormatFloat(after.WR, 'g', -1, 64), after.TitleKey, after.ID}
 	}
-	query += ` ORDER BY t.wr DESC, t.movie_id DESC LIMIT ?`
+	where, args, orderBy, err := tiesByTitle([]string{"t.wr", "t.title_key", "t.movie_id"}, after3, true, func(i int, v string) (any, error) {
+		if i == 0 {
+			return strconv.ParseFloat(v, 64)
+		}
+		return v, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	query := `SELECT t.movie_id, (SELECT d.summary FROM browse_movie_docs d WHERE d.id = t.movie_id), t.wr, t.title_key FROM browse_top t`
+	if where != "" {
+		query += ` WHERE ` + where
+	}
+	query += ` ORDER BY ` + orderBy + ` LIMIT ?`
 	args = append(args, limit)
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -655,7 +670,7 @@ func (s *sqlStore) TopRated(ctx context.Context, q sqldb.Querier, after *TopRow,
 			r       TopRow
 			summary string
 		)
-		if err := rows.Scan(&r.ID, &summary, &r.WR); err != nil {
+		if err := rows.Scan(&r.ID, &summary, &r.WR, &r.TitleKey); err != nil {
 			return nil, fmt.Errorf("top rated: %w", err)
 		}
 		r.Summary = []byte(summary)
@@ -895,12 +910,12 @@ func bulkMovies(ctx context.Context, q sqldb.Querier, ms []MovieRecord) error {
 		if m.Live {
 			live = append(live, m)
 			if m.Rating.Count > 0 && m.Rating.Average != nil {
-				top = append(top, m.ID, m.Rating.Count, *m.Rating.Average, m.WR)
+				top = append(top, m.ID, m.Rating.Count, *m.Rating.Average, m.WR, m.Keys.TitleKey)
 			}
 		}
 	}
-	for _, part := range chunks(top, 4*500) {
-		if _, err := q.ExecContext(ctx, `INSERT INTO browse_top (movie_id, rating_count, rating_avg, wr) VALUES `+valuesList(len(part)/4, 4), part...); err != nil {
+	for _, part := range chunks(top, 5*400) {
+		if _, err := q.ExecContext(ctx, `INSERT INTO browse_top (movie_id, rating_count, rating_avg, wr, title_key) VALUES `+valuesList(len(part)/5, 5), part...); err != nil {
 			return fmt.Errorf("bulk insert top-rated rows: %w", err)
 		}
 	}

@@ -170,9 +170,10 @@ type MovieRow struct {
 
 // TopRow is a movie of the top-rated list.
 type TopRow struct {
-	ID      string
-	Summary []byte
-	WR      float64
+	ID       string
+	Summary  []byte
+	WR       float64
+	TitleKey string // ties of WR read A to Z
 }
 
 // PersonSort names a person list order.
@@ -294,7 +295,8 @@ type Store interface {
 	Stats(ctx context.Context, q sqldb.Querier) (Stats, error)
 	MovieDoc(ctx context.Context, q sqldb.Querier, id string) (MovieDoc, error)
 	ListMovies(ctx context.Context, q sqldb.Querier, mq MovieQuery) ([]MovieRow, error)
-	// TopRated lists live rated movies by weighted rating, best first, after (wr, id) when after is set.
+	// TopRated lists live rated movies by weighted rating, best first, ties
+	// by title key A to Z then id, after (wr, title key, id) when after is set.
 	TopRated(ctx context.Context, q sqldb.Querier, after *TopRow, limit int) ([]TopRow, error)
 	// GenreID resolves a genre slug or id; ErrNotFound when unknown.
 	GenreID(ctx context.Context, q sqldb.Querier, slugOrID string) (string, error)

@@ -65,7 +65,7 @@ var ErrMalformedHash = errors.New("malformed password hash")
 type Hasher struct {
 	params Params
 	sem    chan struct{}
-	dummy  string // a hash of a random password: what login verifies against for unknown accounts
+	dummy  string // a hash no password matches: what login verifies against for unknown accounts
 }
 
 // NewHasher returns a hasher with params, allowing maxConcurrent hashes at
@@ -77,15 +77,16 @@ func NewHasher(params Params, maxConcurrent int) (*Hasher, error) {
 	if maxConcurrent <= 0 {
 		maxConcurrent = 2 * runtime.GOMAXPROCS(0)
 	}
-	h := &Hasher{params: params, sem: make(chan struct{}, maxConcurrent)}
-	random := make([]byte, 32)
-	_, _ = rand.Read(random)
-	dummy, err := h.Hash(context.Background(), base64.RawStdEncoding.EncodeToString(random))
-	if err != nil {
-		return nil, err
+	// The dummy is a random salt and key under the current parameters:
+	// verifying against it costs a real argon2 run and never matches, and
+	// unlike hashing a random password it costs nothing at start (an argon2
+	// run holds Params.Memory and delays readiness).
+	salt, key := make([]byte, params.SaltLen), make([]byte, params.KeyLen)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, fmt.Errorf("salt: %w", err)
 	}
-	h.dummy = dummy
-	return h, nil
+	_, _ = rand.Read(key)
+	return &Hasher{params: params, sem: make(chan struct{}, maxConcurrent), dummy: encode(params, salt, key)}, nil
 }
 
 // Params are the parameters new hashes get.

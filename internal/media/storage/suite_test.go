@@ -273,6 +273,13 @@ func TestLocal(t *testing.T) {
 	require.NoError(t, err)
 	runSuite(t, s)
 
+	t.Run("serve hands the *os.File to the connection (sendfile)", func(t *testing.T) {
+		rec := &readFromRecorder{ResponseRecorder: httptest.NewRecorder()}
+		s.Serve(rec, httptest.NewRequest(http.MethodGet, "/x", nil), "videos/v1/master.m3u8")
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.True(t, rec.fromFile, "net/http's conn.ReadFrom sends an *os.File with sendfile(2)")
+	})
+
 	t.Run("files live under dataDir/media and no temporary file is left", func(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, "media", "videos", "v1", "master.m3u8"))
 		require.NoError(t, err)
@@ -283,4 +290,19 @@ func TestLocal(t *testing.T) {
 		})
 		require.NoError(t, err)
 	})
+}
+
+// readFromRecorder records whether the body came through ReadFrom from an
+// *os.File, the path on which a TCP connection uses sendfile.
+type readFromRecorder struct {
+	*httptest.ResponseRecorder
+	fromFile bool
+}
+
+func (r *readFromRecorder) ReadFrom(src io.Reader) (int64, error) {
+	if lr, ok := src.(*io.LimitedReader); ok {
+		src = lr.R
+	}
+	_, r.fromFile = src.(*os.File)
+	return io.Copy(r.ResponseRecorder, src)
 }

@@ -216,6 +216,9 @@ var Vars = []Var{
 		set: func(c *Config, _ input, v string) error {
 			return duration(&c.StreamTokenTTL, v, time.Minute, 48*time.Hour, "want a duration from 1m to 48h, such as 6h")
 		}},
+	{Name: "MARQUEE_TOKEN", Form: "text", Secret: true, Unset: "`--email` and `--password` sign in", UsedBy: []string{"`marquee upload`"},
+		Meaning: "an administrator's access token for `marquee upload` (which reads it itself; no server does)",
+		set:     func(*Config, input, string) error { return nil }},
 	{Name: "MARQUEE_S3_URL", Form: "URL", Secret: true, Unset: "files under `<data dir>/media`", UsedBy: []string{"media"},
 		Meaning: "`s3://ACCESS_KEY:SECRET@host:port/bucket[/prefix][?secure=false&region=…]`: videos kept in an S3 bucket (created when missing)",
 		set: func(c *Config, _ input, v string) error {

@@ -19,6 +19,10 @@ type Envelope struct {
 	Time    time.Time       `json:"time"`    // when the state change happened (UTC)
 	Subject string          `json:"subject"` // id of the entity the event is about
 	Data    json.RawMessage `json:"data"`    // the payload, a type from <service>api
+	// Bulk marks an event of a bulk import (the demo or synthetic data), not
+	// of someone's action: projections apply it like any other, consumers
+	// that tell people about changes (notify) leave it out.
+	Bulk bool `json:"bulk,omitempty"`
 }
 
 // New builds an envelope with a fresh UUIDv7 id. typ must be <service>.<entity>.<verb>.

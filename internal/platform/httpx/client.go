@@ -104,17 +104,7 @@ func (c Client) Do(ctx context.Context, method, path string, query url.Values, b
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		apiErr := &APIError{}
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		_ = json.Unmarshal(raw, apiErr)
-		apiErr.Service, apiErr.Status = c.Service, resp.StatusCode
-		if apiErr.Title == "" {
-			apiErr.Title = http.StatusText(resp.StatusCode)
-		}
-		if s := resp.Header.Get("Retry-After"); s != "" {
-			apiErr.RetryAfter, _ = strconv.Atoi(s)
-		}
-		return apiErr
+		return ResponseError(c.Service, resp)
 	}
 	if out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
@@ -124,4 +114,20 @@ func (c Client) Do(ctx context.Context, method, path string, query url.Values, b
 		return fmt.Errorf("%s: decode %s %s answer: %w", c.Service, method, path, err)
 	}
 	return nil
+}
+
+// ResponseError reads the problem answer resp (status 3xx and up) carries,
+// for clients that make their own requests (the tus upload client).
+func ResponseError(service string, resp *http.Response) *APIError {
+	apiErr := &APIError{}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = json.Unmarshal(raw, apiErr)
+	apiErr.Service, apiErr.Status = service, resp.StatusCode
+	if apiErr.Title == "" {
+		apiErr.Title = http.StatusText(resp.StatusCode)
+	}
+	if s := resp.Header.Get("Retry-After"); s != "" {
+		apiErr.RetryAfter, _ = strconv.Atoi(s)
+	}
+	return apiErr
 }

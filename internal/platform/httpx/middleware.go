@@ -267,13 +267,17 @@ func Timeout(d time.Duration) Middleware {
 	}
 }
 
-// LimitBody caps every request body at n bytes, except the bytes of a tus
-// upload (PATCH with application/offset+octet-stream): tusd bounds those by
-// the upload's declared length, which its own size limit checked.
+// tusChunk is the media type of a tus PATCH body: an upload's bytes, which
+// the upload handler limits itself (to the length the upload declared, at
+// most its configured maximum).
+const tusChunk = "application/offset+octet-stream"
+
+// LimitBody caps every request body at n bytes; uploads (tus PATCH) route
+// around it with their own limit.
 func LimitBody(n int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodPatch && r.Header.Get("Content-Type") == "application/offset+octet-stream" {
+			if r.Method == http.MethodPatch && r.Header.Get("Content-Type") == tusChunk {
 				next.ServeHTTP(w, r)
 				return
 			}

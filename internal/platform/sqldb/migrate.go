@@ -40,6 +40,13 @@ func Migrate(ctx context.Context, db *DB, component string, fsys fs.FS) error {
 		ms = append(ms, migration{v, e.Name()})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	// the version is what schema_migrations records: a second file with the
+	// same number would never run where the first one had
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return fmt.Errorf("migrations of %s for %s: %s and %s have the same number", component, dir, ms[i-1].name, ms[i].name)
+		}
+	}
 
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,

@@ -48,6 +48,9 @@ type DB struct {
 	writers chan struct{}
 	// group queues SQLite writes for group commit (see Write)
 	group writeGroup
+	// stmts keeps SQLite's prepared statements (nil on PostgreSQL, whose
+	// driver keeps its own)
+	stmts *stmtCache
 }
 
 // Open opens a database from a URL:
@@ -64,6 +67,9 @@ func Open(ctx context.Context, name, rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("database url for %s: unsupported scheme in %q (want sqlite: or postgres://)", name, redact(rawURL))
 	}
 }
+
+// sqliteConns is how many connections a SQLite database keeps open at most.
+const sqliteConns = 8
 
 func openSQLite(ctx context.Context, name, path string) (*DB, error) {
 	memory := path == ":memory:" || path == ""
@@ -85,15 +91,16 @@ func openSQLite(ctx context.Context, name, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s sqlite database: %w", name, err)
 	}
-	raw.SetMaxOpenConns(8)
-	raw.SetMaxIdleConns(8)
+	raw.SetMaxOpenConns(sqliteConns)
+	raw.SetMaxIdleConns(sqliteConns)
 	raw.SetConnMaxLifetime(0)
 	raw.SetConnMaxIdleTime(0)
 	if err := raw.PingContext(ctx); err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("open %s sqlite database %s: %w", name, path, err)
 	}
-	return &DB{raw: raw, engine: SQLite, Name: name, writers: make(chan struct{}, 1), group: writeGroup{turn: make(chan struct{}, 1)}}, nil
+	return &DB{raw: raw, engine: SQLite, Name: name, writers: make(chan struct{}, 1), group: writeGroup{turn: make(chan struct{}, 1)},
+		stmts: &stmtCache{db: raw, byQuery: map[string]*sql.Stmt{}}}, nil
 }
 
 func openPostgres(ctx context.Context, name, rawURL string) (*DB, error) {
@@ -141,7 +148,21 @@ func (db *DB) Engine() Engine { return db.engine }
 // Raw gives the underlying *sql.DB (for stats and tests); queries through it are not rebound.
 func (db *DB) Raw() *sql.DB { return db.raw }
 
-func (db *DB) Close() error { return db.raw.Close() }
+func (db *DB) Close() error {
+	db.stmts.close()
+	return db.raw.Close()
+}
+
+// CloseIdle closes the SQLite connections nobody is using, and with them
+// their page caches, parsed schemas and lookaside buffers (each connection
+// has its own); the next burst opens them again. A no-op on PostgreSQL,
+// whose memory is the server's.
+func (db *DB) CloseIdle() {
+	if db.engine == SQLite {
+		db.raw.SetMaxIdleConns(0)
+		db.raw.SetMaxIdleConns(sqliteConns)
+	}
+}
 
 func (db *DB) Ping(ctx context.Context) error { return db.raw.PingContext(ctx) }
 
@@ -161,6 +182,7 @@ func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 type Tx struct {
 	raw         *sql.Tx
 	engine      Engine
+	stmts       *stmtCache
 	afterCommit []func()
 }
 
@@ -171,15 +193,36 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 func (tx *Tx) Engine() Engine { return tx.engine }
 
 func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := tx.prepared(ctx, q, args); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.raw.ExecContext(ctx, Rebind(tx.engine, q), args...)
 }
 
 func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := tx.prepared(ctx, q, args); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.raw.QueryContext(ctx, Rebind(tx.engine, q), args...)
 }
 
 func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.prepared(ctx, q, args); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.raw.QueryRowContext(ctx, Rebind(tx.engine, q), args...)
+}
+
+// prepared is q's cached statement bound to this transaction, or nil (see stmtCache).
+func (tx *Tx) prepared(ctx context.Context, q string, args []any) *sql.Stmt {
+	if tx.stmts == nil || len(args) == 0 {
+		return nil
+	}
+	st := tx.stmts.get(ctx, q)
+	if st == nil {
+		return nil
+	}
+	return tx.raw.StmtContext(ctx, st)
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise
@@ -218,7 +261,7 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) (*Tx, error) {
 			panic(p)
 		}
 	}()
-	tx := &Tx{raw: raw, engine: db.engine}
+	tx := &Tx{raw: raw, engine: db.engine, stmts: db.stmts}
 	if err := fn(tx); err != nil {
 		_ = raw.Rollback()
 		return nil, err

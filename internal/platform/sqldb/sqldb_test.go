@@ -56,6 +56,25 @@ func TestMigrateAndTx(t *testing.T) {
 	})
 }
 
+// Two migration files with one number are refused (schema_migrations keys
+// on the number, so the second would be skipped for good), before anything runs.
+func TestMigrateRefusesTwoFilesWithOneNumber(t *testing.T) {
+	t.Parallel()
+	migrations := fstest.MapFS{
+		"sqlite/0001_items.sql": {Data: []byte(`CREATE TABLE items (id TEXT PRIMARY KEY);`)},
+		"sqlite/0002_a.sql":     {Data: []byte(`CREATE TABLE a (id TEXT PRIMARY KEY);`)},
+		"sqlite/0002_b.sql":     {Data: []byte(`CREATE TABLE b (id TEXT PRIMARY KEY);`)},
+	}
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, "dup", "sqlite://"+filepath.Join(t.TempDir(), "dup.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	err = sqldb.Migrate(ctx, db, "test", migrations)
+	require.ErrorContains(t, err, "0002_a.sql and 0002_b.sql have the same number")
+	_, err = db.ExecContext(ctx, `SELECT COUNT(*) FROM items`)
+	require.Error(t, err, "nothing ran")
+}
+
 // SQLite writers of one process queue for the write lock in Go: many
 // concurrent transactions all commit, a transaction's after-commit callback
 // may start another one, and a caller whose context ends while queued gets
@@ -120,4 +139,37 @@ func TestKeyset(t *testing.T) {
 	require.ErrorIs(t, err, sqldb.ErrBadPosition, "a position of another sort")
 	_, _, _, err = sqldb.Keyset([]string{"year"}, []string{"x"}, false, func(int, string) (any, error) { return nil, errors.New("not a number") })
 	require.ErrorIs(t, err, sqldb.ErrBadPosition)
+}
+
+// CloseIdle drops SQLite's idle connections (their memory is the process's)
+// and keeps PostgreSQL's; the database keeps working either way.
+func TestCloseIdle(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		var conns []interface{ Close() error }
+		for range 3 {
+			c, err := db.Raw().Conn(ctx)
+			require.NoError(t, err)
+			require.NoError(t, c.PingContext(ctx))
+			conns = append(conns, c)
+		}
+		for _, c := range conns {
+			require.NoError(t, c.Close())
+		}
+		require.Equal(t, 3, db.Raw().Stats().Idle)
+
+		db.CloseIdle()
+		if db.Engine() == sqldb.SQLite {
+			assert.Equal(t, 0, db.Raw().Stats().OpenConnections)
+		} else {
+			assert.Equal(t, 3, db.Raw().Stats().Idle)
+		}
+		var one int
+		require.NoError(t, db.QueryRowContext(ctx, `SELECT 1`).Scan(&one))
+		assert.Equal(t, 1, one)
+		if db.Engine() == sqldb.SQLite {
+			assert.Equal(t, 1, db.Raw().Stats().Idle, "the pool keeps connections again after CloseIdle")
+		}
+	})
 }

@@ -2,8 +2,8 @@
 // movies through the catalog's demo import and reviews through the reviews
 // service's bulk import, both with their events, so the read models are
 // built by their consumers as in production. It is a tool, not a service:
-// it uses the services' exported operations (and the catalog's list query
-// type), never their stores or transactions.
+// it uses the services' exported operations, never their stores or
+// transactions (depguard forbids tools the services' store packages).
 package synthetic
 
 import (
@@ -20,7 +20,6 @@ import (
 	"github.com/marquee-dev/marquee/internal/app"
 	"github.com/marquee-dev/marquee/internal/catalog"
 	"github.com/marquee-dev/marquee/internal/catalog/demo"
-	"github.com/marquee-dev/marquee/internal/catalog/store"
 	"github.com/marquee-dev/marquee/internal/reviews"
 )
 
@@ -54,9 +53,15 @@ func Seed(ctx context.Context, a *app.App, log *slog.Logger, movies, reviewCount
 	}
 	log.Info("synthetic movies", "created", report.Created, "seconds", time.Since(started).Seconds())
 
-	ids, err := syntheticMovieIDs(ctx, cat, batchTag)
-	if err != nil || len(ids) == 0 || reviewCount == 0 {
-		return err
+	// the import says which movie each row became, in row order
+	ids := make([]string, 0, len(report.MovieIDs))
+	for _, r := range rows {
+		if id, ok := report.MovieIDs[r.Line]; ok {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 || reviewCount == 0 {
+		return nil
 	}
 	// Reviews favour some movies (popular titles get most ratings), and each
 	// author reviews a movie at most once (repeats are skipped by the import).
@@ -91,27 +96,6 @@ func Seed(ctx context.Context, a *app.App, log *slog.Logger, movies, reviewCount
 // syntheticUserID is a stable id per synthetic author number.
 func syntheticUserID(n int) string {
 	return uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "marquee-synthetic-user-%d", n)).String()
-}
-
-// syntheticMovieIDs lists the movies whose titles carry tag, with the
-// catalog's ListMovies operation (the catalog serves no list over HTTP; the
-// browse read model does, and it is not built while seeding offline).
-func syntheticMovieIDs(ctx context.Context, cat *catalog.Service, tag string) ([]string, error) {
-	var ids []string
-	q := store.MovieQuery{Text: tag, Sort: store.SortCreated, Limit: 100}
-	for {
-		page, err := cat.ListMovies(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range page {
-			ids = append(ids, m.ID)
-		}
-		if len(page) < q.Limit {
-			return ids, nil
-		}
-		q.After = store.MovieSortKey(q.Sort, q.Desc, page[len(page)-1])
-	}
 }
 
 var syntheticWords = []string{"Midnight", "Harbor", "Echo", "Velvet", "Frontier", "Orchard", "Signal", "Lantern", "Drift", "Meridian"}

@@ -25,6 +25,10 @@ export type AuthTokens = Schemas['AuthTokens'];
 export type Notification = Schemas['Notification'];
 export type NotificationSettings = Schemas['NotificationSettings'];
 export type MailFile = Schemas['Mail'];
+export type Video = Schemas['Video'];
+export type PlaybackSession = Schemas['PlaybackSession'];
+export type ActiveSession = Schemas['ActiveSession'];
+export type ContinueWatchingItem = Schemas['ContinueWatchingItem'];
 
 type SessionListener = (user: Me | null) => void;
 const listeners = new Set<SessionListener>();

@@ -363,6 +363,23 @@ export interface paths {
         patch: operations["updateMe"];
         trace?: never;
     };
+    "/api/me/continue-watching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Movies the caller stopped watching (between 1 minute and 95 %), newest first */
+        get: operations["continueWatching"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/entitlements": {
         parameters: {
             query?: never;
@@ -555,6 +572,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/movies/{id}/play": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start watching: a stream lease and a signed manifest URL */
+        post: operations["playMovie"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/movies/{id}/poster.svg": {
         parameters: {
             query?: never;
@@ -616,6 +653,49 @@ export interface paths {
          * @description One review per user and movie: a second one is a 409 (change the first with PUT /api/reviews/{id}). The movie must exist and not be deleted (404 otherwise).
          */
         post: operations["submitReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/movies/{id}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a resumable upload of a movie's video (tus 1.0 creation, admin)
+         * @description The tus 1.0 protocol (creation, termination, checksum extensions) served by tusd. Send `Tus-Resumable: 1.0.0`, `Upload-Length` (at most MARQUEE_UPLOAD_MAX_BYTES) and optionally `Upload-Metadata` (`filename <base64>`). A body may carry the first bytes (creation-with-upload) as `application/offset+octet-stream`. The answer's `Location` is the upload's URL (`/api/uploads/{upload_id}`).
+         */
+        post: operations["createUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/movies/{id}/video": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** A movie's video: state, transcode progress, renditions */
+        get: operations["getMovieVideo"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -851,6 +931,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/playback/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description playback session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Heartbeat: keep the stream lease, store the position */
+        put: operations["playbackHeartbeat"];
+        post?: never;
+        /** End a playback session (frees a stream slot) */
+        delete: operations["endPlayback"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reviews/{id}": {
         parameters: {
             query?: never;
@@ -985,6 +1086,31 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description upload id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Abandon an upload (tus termination, admin) */
+        delete: operations["abandonUpload"];
+        options?: never;
+        /** How much of an upload has arrived (tus, admin) */
+        head: operations["getUploadOffset"];
+        /**
+         * Append bytes to an upload (tus, admin)
+         * @description The body (`Content-Type: application/offset+octet-stream`) is appended at `Upload-Offset`, which must be the offset HEAD answers. When the last byte arrives the file is probed: a file that is not a playable video makes the video `failed` with the reason; otherwise it is stored and its transcode job queued.
+         */
+        patch: operations["appendUpload"];
         trace?: never;
     };
     "/api/users": {
@@ -1122,6 +1248,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/videos/{id}/poster.jpg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** A video's poster frame */
+        get: operations["getVideoPoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/videos/{id}/storyboard.jpg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** A video's storyboard sprite */
+        get: operations["getVideoStoryboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/videos/{id}/thumbnails.vtt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** A video's storyboard index (WebVTT, cues point into storyboard.jpg) */
+        get: operations["getVideoThumbnails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sandbox/checkout/{id}": {
         parameters: {
             query?: never;
@@ -1202,10 +1388,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stream/{token}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the stream token of manifest_url (base64url payload, a dot, base64url HMAC-SHA256) */
+                token: string;
+                /** @description master.m3u8, or a picture or WebVTT index of the video */
+                file: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A file at the top of a video: the master playlist (only the renditions within the plan's height) or the storyboard
+         * @description Authorised by the token alone (no access token, cookies ignored): its signature, its expiry, and that its session, subscription and user were not revoked. Ranges are answered (206).
+         */
+        get: operations["streamFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stream/{token}/{rendition}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the stream token of manifest_url (base64url payload, a dot, base64url HMAC-SHA256) */
+                token: string;
+                /** @description the rendition folder: its height and p (720p) */
+                rendition: string;
+                /** @description index.m3u8, init.mp4 or seg_NNNNN.m4s */
+                file: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A rendition's media playlist, init segment or segment
+         * @description Authorised by the token alone (no access token, cookies ignored): its signature, its expiry, and that its session, subscription and user were not revoked. Ranges are answered (206).
+         */
+        get: operations["streamRenditionFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActiveSession: {
+            /** Format: date-time */
+            last_seen_at: string;
+            movie_id: string;
+            session_id: string;
+            /** Format: date-time */
+            started_at: string;
+        };
         /** @description the answer of login and refresh */
         AuthTokens: {
             /** @description EdDSA JWT with iss, aud, sub (user id), role, iat, exp; send as Authorization: Bearer */
@@ -1357,6 +1603,22 @@ export interface components {
             checkout_url: string;
             order: components["schemas"]["Order"];
         };
+        ContinueWatchingItem: {
+            duration_seconds: number;
+            movie: components["schemas"]["ContinueWatchingMovie"];
+            position_seconds: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ContinueWatchingList: {
+            items: components["schemas"]["ContinueWatchingItem"][];
+            next_cursor: string | null;
+        };
+        ContinueWatchingMovie: {
+            id: string;
+            poster_url: string | null;
+            title: string;
+        };
         CrewCredit: {
             job: string;
             name: string;
@@ -1470,6 +1732,9 @@ export interface components {
             movie_count: number;
             name: string;
             slug: string;
+        };
+        HeartbeatInput: {
+            position_seconds: number;
         };
         /** @description an Ed25519 public key (RFC 8037) */
         JWK: {
@@ -1863,6 +2128,20 @@ export interface components {
         PlanList: {
             items: components["schemas"]["Plan"][];
         };
+        PlaybackHeartbeat: {
+            /** Format: date-time */
+            expires_at: string;
+            position_seconds: number;
+            session_id: string;
+        };
+        PlaybackSession: {
+            /** Format: date-time */
+            expires_at: string;
+            manifest_url: string;
+            max_height: number;
+            resume_position_seconds: number;
+            session_id: string;
+        };
         Price: {
             /** @description minor units (cents) */
             amount: number;
@@ -1911,6 +2190,14 @@ export interface components {
             email: string;
             /** @description 10-256 characters, not one of the most common passwords, not the e-mail address or name */
             password: string;
+        };
+        Rendition: {
+            /** @description bits per second, as BANDWIDTH in the master playlist */
+            bandwidth: number;
+            /** @description as CODECS in the master playlist */
+            codecs: string;
+            height: number;
+            width: number;
         };
         /** @description a review with its author's current display name */
         Review: {
@@ -1988,6 +2275,9 @@ export interface components {
             score: number;
             /** @description movies */
             title?: string;
+        };
+        StreamLimitProblem: components["schemas"]["Problem"] & {
+            active_sessions: components["schemas"]["ActiveSession"][];
         };
         Subscription: {
             cancel_at_period_end: boolean;
@@ -2111,6 +2401,29 @@ export interface components {
             items: components["schemas"]["Me"][];
             /** @description pass as ?cursor= for the next page; null on the last page */
             next_cursor: string | null;
+        };
+        /** @description the video a movie plays, or its newest upload while none is ready */
+        Video: {
+            duration_seconds: number | null;
+            /** @description why the video failed */
+            error: string | null;
+            id: string | null;
+            poster_url: string | null;
+            /** @description share of the transcode done; the video is ready (playable in 360p) before it reaches 1 */
+            progress: number;
+            renditions: components["schemas"]["Rendition"][];
+            replacement?: components["schemas"]["Video"];
+            source: components["schemas"]["VideoSource"] | null;
+            /** @enum {string} */
+            state: "none" | "uploaded" | "processing" | "ready" | "failed";
+            thumbnails_url: string | null;
+            /** Format: date-time */
+            updated_at: string | null;
+        };
+        VideoSource: {
+            codec: string;
+            height: number;
+            width: number;
         };
         WatchDecision: {
             /** @enum {string} */
@@ -3591,6 +3904,58 @@ export interface operations {
             };
         };
     };
+    continueWatching: {
+        parameters: {
+            query?: {
+                /** @description page size (default 20); outside 1..100 is a 400 naming limit */
+                limit?: components["parameters"]["Limit"];
+                /** @description opaque position from next_cursor of the previous page (same sort and order) */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the movies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContinueWatchingList"];
+                };
+            };
+            /** @description bad limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getEntitlements: {
         parameters: {
             query?: never;
@@ -4445,6 +4810,92 @@ export interface operations {
             };
         };
     };
+    playMovie: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the session */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackSession"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no subscription */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller's plan does not offer this movie */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such movie or no ready video */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description stream limit reached */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["StreamLimitProblem"];
+                };
+            };
+            /** @description billing cannot answer: playback refused */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getGeneratedPoster: {
         parameters: {
             query?: {
@@ -4696,6 +5147,146 @@ export interface operations {
             };
             /** @description invalid fields (named in errors): rating not an integer from 1 to 10, body too long */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the upload exists; PATCH its Location to send the bytes */
+            201: {
+                headers: {
+                    /** @description the upload's URL, …/api/uploads/{upload_id} */
+                    Location?: string;
+                    /** @description 1.0.0 */
+                    "Tus-Resumable"?: string;
+                    /** @description bytes received so far */
+                    "Upload-Offset"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing or bad tus headers */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such movie */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported tus version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Upload-Length above the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMovieVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description movie id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the video (state none when the movie has none) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Video"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such movie */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5583,6 +6174,153 @@ export interface operations {
             };
         };
     };
+    playbackHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description playback session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HeartbeatInput"];
+            };
+        };
+        responses: {
+            /** @description the lease, renewed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackHeartbeat"];
+                };
+            };
+            /** @description malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description another user's session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the session has ended (lease expired or ended) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description bad position */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endPlayback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description playback session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description another user's session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getReview: {
         parameters: {
             query?: never;
@@ -6036,6 +6774,214 @@ export interface operations {
             };
             /** @description a missing, tampered or foreign token (errors name token) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    abandonUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description upload id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description abandoned */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such upload */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUploadOffset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description upload id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the upload's offset and length */
+            200: {
+                headers: {
+                    /** @description 1.0.0 */
+                    "Tus-Resumable"?: string;
+                    /** @description the whole size */
+                    "Upload-Length"?: string;
+                    /** @description bytes received so far */
+                    "Upload-Offset"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such upload */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    appendUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description upload id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description appended */
+            204: {
+                headers: {
+                    /** @description 1.0.0 */
+                    "Tus-Resumable"?: string;
+                    /** @description bytes received so far */
+                    "Upload-Offset"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such upload */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Upload-Offset is not the upload's offset */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description more bytes than Upload-Length */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not application/offset+octet-stream */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6608,6 +7554,156 @@ export interface operations {
             };
         };
     };
+    getVideoPoster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such video or no poster yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getVideoStoryboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such video or no storyboard yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getVideoThumbnails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description WebVTT */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/vtt": string;
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such video or no storyboard yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     sandboxCheckoutPage: {
         parameters: {
             query?: never;
@@ -6750,6 +7846,146 @@ export interface operations {
                 content?: never;
             };
             /** @description no such checkout session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the stream token of manifest_url (base64url payload, a dot, base64url HMAC-SHA256) */
+                token: string;
+                /** @description master.m3u8, or a picture or WebVTT index of the video */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                    "image/jpeg": string;
+                    "text/vtt": string;
+                    "video/iso.segment": string;
+                    "video/mp4": string;
+                };
+            };
+            /** @description the requested range of the file */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                    "image/jpeg": string;
+                    "text/vtt": string;
+                    "video/iso.segment": string;
+                    "video/mp4": string;
+                };
+            };
+            /** @description a bad, tampered, expired or revoked token; a path outside the video or a rendition above the plan's height */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamRenditionFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the stream token of manifest_url (base64url payload, a dot, base64url HMAC-SHA256) */
+                token: string;
+                /** @description the rendition folder: its height and p (720p) */
+                rendition: string;
+                /** @description index.m3u8, init.mp4 or seg_NNNNN.m4s */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                    "image/jpeg": string;
+                    "text/vtt": string;
+                    "video/iso.segment": string;
+                    "video/mp4": string;
+                };
+            };
+            /** @description the requested range of the file */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                    "image/jpeg": string;
+                    "text/vtt": string;
+                    "video/iso.segment": string;
+                    "video/mp4": string;
+                };
+            };
+            /** @description a bad, tampered, expired or revoked token; a path outside the video or a rendition above the plan's height */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such file */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
 import { unwrap } from '../api/problem';
+import { useAuth } from '../auth/AuthContext';
 import { MovieCard } from '../components/MovieCard';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { useAsync } from '../hooks/useAsync';
@@ -24,6 +25,8 @@ export interface BrowseFilters {
   yearFrom: string;
   yearTo: string;
   ratingMin: string;
+  /** only movies the plan of the signed-in user's subscription offers (available=true) */
+  available: boolean;
   sort: Sort;
   order: 'asc' | 'desc' | '';
 }
@@ -38,6 +41,7 @@ export function readFilters(params: URLSearchParams): BrowseFilters {
     yearFrom: yearOf('year_from'),
     yearTo: yearOf('year_to'),
     ratingMin: /^(10|[1-9])$/.test(rating) ? rating : '',
+    available: params.get('available') === 'true',
     sort: sort && SORTS.some((s) => s.value === sort) ? sort : 'rating',
     order: order === 'asc' || order === 'desc' ? order : '',
   };
@@ -50,13 +54,17 @@ function heading(f: BrowseFilters, genreName: string | undefined): string {
   else if (f.yearFrom) s += ` since ${f.yearFrom}`;
   else if (f.yearTo) s += ` until ${f.yearTo}`;
   if (f.ratingMin) s += `, rated ${f.ratingMin}+`;
+  if (f.available) s += ', in my plan';
   return s;
 }
 
 /** Browse: every movie, filtered and sorted as the address says, more as you scroll. */
 export function Browse() {
   const [params, setParams] = useSearchParams();
-  const f = readFilters(params);
+  const { user } = useAuth();
+  // the plan filter is the signed-in user's: signed out, it is neither shown nor applied
+  const read = readFilters(params);
+  const f = { ...read, available: read.available && user != null };
   const genres = useAsync((signal) => unwrap(api.GET('/api/genres', { signal })), []);
   const genreName = genres.state.data?.items.find((g) => g.slug === f.genre || g.id === f.genre)?.name;
   const title = heading(f, genreName);
@@ -73,6 +81,7 @@ export function Browse() {
               year_from: f.yearFrom ? Number(f.yearFrom) : undefined,
               year_to: f.yearTo ? Number(f.yearTo) : undefined,
               rating_min: f.ratingMin ? Number(f.ratingMin) : undefined,
+              available: f.available || undefined,
               sort: f.sort,
               order: f.order || undefined,
               limit: PAGE,
@@ -160,6 +169,12 @@ export function Browse() {
             ))}
           </select>
         </label>
+        {user != null && (
+          <label className="filter-check">
+            <input type="checkbox" checked={f.available} onChange={(e) => set({ available: e.target.checked ? 'true' : '' })} />
+            Available in my plan
+          </label>
+        )}
         <label>
           Sort by
           <select value={f.sort} onChange={(e) => set({ sort: e.target.value, order: '' })}>

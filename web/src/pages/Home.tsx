@@ -5,6 +5,7 @@ import { unwrap } from '../api/problem';
 import { useAuth } from '../auth/AuthContext';
 import { MovieRow } from '../components/MovieRow';
 import { ErrorState } from '../components/States';
+import { ContinueWatching } from '../media/ContinueWatching';
 import { useAsync } from '../hooks/useAsync';
 import { useTitle } from '../hooks/useTitle';
 
@@ -49,6 +50,7 @@ export function Home() {
   return (
     <div className="page home">
       <h1 className="visually-hidden">Marquee</h1>
+      {user && <ContinueWatching key={`continue-${user.id}`} />}
       <MovieRow
         id="top-rated"
         testId="top-rated"

@@ -10,6 +10,7 @@ import { RatingHistogram } from '../components/RatingHistogram';
 import { ReviewEditor } from '../components/ReviewEditor';
 import { ReviewItem } from '../components/ReviewItem';
 import { WatchlistButton } from '../components/WatchlistButton';
+import { PlayButton } from '../media/PlayButton';
 import { ErrorState, Loading } from '../components/States';
 import { longDate, runtime, year } from '../format';
 import { useAsync } from '../hooks/useAsync';
@@ -85,7 +86,10 @@ export function MoviePage() {
               ))}
             </ul>
           )}
-          {user && <WatchlistButton movieId={movie.id} title={movie.title} />}
+          <div className="movie-actions">
+            <PlayButton movieId={movie.id} title={movie.title} />
+            {user && <WatchlistButton movieId={movie.id} title={movie.title} />}
+          </div>
           {movie.overview ? <p className="overview">{movie.overview}</p> : <p className="muted">No synopsis yet.</p>}
           <RatingHistogram summary={movie.rating_summary} />
         </div>

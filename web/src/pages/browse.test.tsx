@@ -57,8 +57,38 @@ describe('Browse', () => {
   });
 
   it('ignores filter values that are not valid', () => {
-    const f = readFilters(new URLSearchParams('year_from=19x0&rating_min=11&sort=nonsense&order=up'));
-    expect(f).toEqual({ genre: '', yearFrom: '', yearTo: '', ratingMin: '', sort: 'rating', order: '' });
+    const f = readFilters(new URLSearchParams('year_from=19x0&rating_min=11&available=yes&sort=nonsense&order=up'));
+    expect(f).toEqual({ genre: '', yearFrom: '', yearTo: '', ratingMin: '', available: false, sort: 'rating', order: '' });
+  });
+
+  it('offers "Available in my plan" when signed in, kept in the address and sent as available=true', async () => {
+    signIn();
+    const fake = fakeApi()
+      .on('GET /api/me', () => me())
+      .on('GET /api/genres', () => genres)
+      .on('GET /api/movies', (req) =>
+        page([movie({ id: new URL(req.url).searchParams.get('available') ? 'in-plan' : 'any', title: 'Some film' })]),
+      );
+    renderAt(<App />, { route: '/browse?genre=drama' });
+    const box = await screen.findByRole('checkbox', { name: 'Available in my plan' });
+    expect(box).not.toBeChecked();
+    await userEvent.click(box);
+    await waitFor(() => expect(fake.calls.some((c) => c.path === '/api/movies' && new URLSearchParams(c.search).get('available') === 'true')).toBe(true));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Drama, in my plan' })).toBeInTheDocument();
+    expect(screen.getByRole('checkbox', { name: 'Available in my plan' })).toBeChecked();
+    await userEvent.click(screen.getByRole('checkbox', { name: 'Available in my plan' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Drama' })).toBeInTheDocument();
+  });
+
+  it('signed out, neither shows nor applies the plan filter', async () => {
+    const fake = fakeApi()
+      .on('GET /api/genres', () => genres)
+      .on('GET /api/movies', () => page([movie({ id: 'm1', title: 'Alien' })]));
+    renderAt(<App />, { route: '/browse?available=true' });
+    await screen.findByTestId('browse-grid');
+    expect(screen.queryByRole('checkbox', { name: 'Available in my plan' })).toBeNull();
+    const call = fake.calls.find((c) => c.path === '/api/movies')!;
+    expect(new URLSearchParams(call.search).has('available')).toBe(false);
   });
 });
 

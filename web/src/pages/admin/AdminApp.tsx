@@ -7,6 +7,7 @@ import { NotFound } from '../NotFound';
 import { AdminMail } from './AdminMail';
 import { AdminMovies } from './AdminMovies';
 import { AdminPeople } from './AdminPeople';
+import { AdminVideo } from './AdminVideo';
 import { AdminMoviePlans, AdminPlans } from './AdminPlans';
 import { MovieForm } from './MovieForm';
 import { PersonForm } from './PersonForm';
@@ -44,6 +45,7 @@ export default function AdminApp() {
           <Route path="people" element={<AdminPeople />} />
           <Route path="plans" element={<AdminPlans />} />
           <Route path="movies/:id/plans" element={<AdminMoviePlans />} />
+          <Route path="movies/:id/video" element={<AdminVideo />} />
           <Route path="people/new" element={<PersonForm />} />
           <Route path="people/:id" element={<PersonForm />} />
           <Route path="mail" element={<AdminMail />} />

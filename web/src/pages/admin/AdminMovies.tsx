@@ -86,6 +86,9 @@ function MovieRowAdmin({ movie, onChange }: { movie: MovieSummary; onChange(): v
       <td>{year(movie.release_date)}</td>
       <td>{deleted ? <span className="badge badge-danger">Deleted</span> : <span className="badge">Live</span>}</td>
       <td className="row-actions">
+        <Link className="button button-quiet" to={`/admin/movies/${movie.id}/video`} aria-label={`Video of ${movie.title}`}>
+          Video
+        </Link>
         <DeleteRestore
           compact
           name={movie.title}

@@ -196,10 +196,17 @@ function MovieEditor({ movie, genres, genresState, onSaved, onReload }: EditorPr
     <>
       <div className="page-head">
         <h1>{movie ? `Edit “${movie.title}”` : 'Add a movie'}</h1>
-        {movie && !deleted && (
-          <Link className="button button-quiet" to={`/movies/${movie.id}`}>
-            View public page
-          </Link>
+        {movie && (
+          <span className="row-buttons">
+            <Link className="button" to={`/admin/movies/${movie.id}/video`}>
+              Video
+            </Link>
+            {!deleted && (
+              <Link className="button button-quiet" to={`/movies/${movie.id}`}>
+                View public page
+              </Link>
+            )}
+          </span>
         )}
       </div>
       {movie && (
