@@ -53,9 +53,9 @@ func TestScaleOutBehindNginx(t *testing.T) {
 	idA := c.node("identity-a", "identity")
 	idB := c.node("identity-b", "identity")
 	catalog := c.node("catalog", "catalog", "MARQUEE_IDENTITY_URL="+idA.url)
-	read := c.node("reviews+social+browse+billing+notify", "reviews,social,browse,billing,notify", "MARQUEE_IDENTITY_URL="+idB.url)
+	read := c.node("reviews+social+browse+billing+notify+media", "reviews,social,browse,billing,notify,media", "MARQUEE_IDENTITY_URL="+idB.url)
 	backends := []string{"MARQUEE_CATALOG_URL=" + catalog.url, "MARQUEE_REVIEWS_URL=" + read.url,
-		"MARQUEE_SOCIAL_URL=" + read.url, "MARQUEE_BROWSE_URL=" + read.url, "MARQUEE_BILLING_URL=" + read.url, "MARQUEE_NOTIFY_URL=" + read.url}
+		"MARQUEE_SOCIAL_URL=" + read.url, "MARQUEE_BROWSE_URL=" + read.url, "MARQUEE_BILLING_URL=" + read.url, "MARQUEE_NOTIFY_URL=" + read.url, "MARQUEE_MEDIA_URL=" + read.url}
 	gwA := c.node("gateway-a", "gateway", append(backends, "MARQUEE_IDENTITY_URL="+idA.url)...)
 	gwB := c.node("gateway-b", "gateway", append(backends, "MARQUEE_IDENTITY_URL="+idB.url)...)
 

@@ -34,7 +34,7 @@ import (
 )
 
 // services are the services the marquee binary knows (internal/app.Services).
-var services = []string{"identity", "catalog", "reviews", "social", "browse", "billing", "notify", "gateway"}
+var services = []string{"identity", "catalog", "reviews", "social", "browse", "billing", "notify", "media", "gateway"}
 
 func TestComposeFileDescribesTheScaledOutShape(t *testing.T) {
 	ctx := context.Background()
@@ -218,7 +218,7 @@ func TestHelmChartRendersADeploymentPerGroup(t *testing.T) {
 		kinds[kind][name] = d
 	}
 	groups := map[string]string{"identity": "identity", "catalog": "catalog", "reviews": "reviews-social",
-		"social": "reviews-social", "browse": "browse", "billing": "billing-notify", "notify": "billing-notify", "gateway": "gateway"}
+		"social": "reviews-social", "browse": "browse", "billing": "billing-notify", "notify": "billing-notify", "media": "media", "gateway": "gateway"}
 	for _, g := range groups {
 		name := "m-marquee-" + g
 		d := kinds["Deployment"][name]
