@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -184,9 +185,16 @@ func (c *Consumer) consume(ctx context.Context) error {
 		// event given up on leaves a dead-letter row (the server would drop it silently)
 		MaxDeliver: -1,
 	}
-	if filters := names.Subjects(c.cfg.FilterSubjects); len(filters) == 1 {
+	// matchHere is set when the server cannot filter on several subjects
+	// (NATS before 2.10, Debian's 2.9 among them): the consumer then takes
+	// the whole stream and skips what the filters would have left out.
+	var matchHere []string
+	switch filters := names.Subjects(c.cfg.FilterSubjects); {
+	case len(filters) == 1:
 		cfg.FilterSubject = filters[0]
-	} else {
+	case len(filters) > 1 && !serverFiltersMany(c.bus.nc.ConnectedServerVersion()):
+		matchHere = filters
+	default:
 		cfg.FilterSubjects = filters
 	}
 	cons, err := c.bus.js.CreateOrUpdateConsumer(ctx, names.Stream(c.cfg.Stream), cfg)
@@ -220,6 +228,10 @@ func (c *Consumer) consume(ctx context.Context) error {
 			if err != nil {
 				readErr <- err
 				return
+			}
+			if matchHere != nil && !matchesAny(msg.Subject(), matchHere) {
+				_ = msg.Ack() // not this consumer's: nothing to apply, nothing to redeliver
+				continue
 			}
 			held.add(msg)
 			arrived <- msg
@@ -544,4 +556,23 @@ func DeadLetters(ctx context.Context, q sqldb.Querier, limit int) ([]DeadLetter,
 		return nil, fmt.Errorf("list dead letters: %w", err)
 	}
 	return out, nil
+}
+
+func matchesAny(subject string, filters []string) bool {
+	for _, f := range filters {
+		if server.SubjectMatchesFilter(subject, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// serverFiltersMany tells whether a NATS server of this version takes
+// several filter subjects on one consumer (2.10 and later).
+func serverFiltersMany(version string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		return true // unknown: assume a current server
+	}
+	return major > 2 || major == 2 && minor >= 10
 }
