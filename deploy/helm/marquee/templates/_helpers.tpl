@@ -1,5 +1,5 @@
 {{/* The services this binary knows (internal/app.Services). */}}
-{{- define "marquee.services" -}}identity catalog reviews social browse billing notify gateway{{- end -}}
+{{- define "marquee.services" -}}identity catalog reviews social browse billing notify media gateway{{- end -}}
 
 {{- define "marquee.fullname" -}}
 {{- if contains .Chart.Name .Release.Name -}}
