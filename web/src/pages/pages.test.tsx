@@ -232,7 +232,7 @@ describe('App', () => {
     await userEvent.type(screen.getByLabelText('E-mail address'), 'me@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'password123');
     await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
-    expect(await screen.findByLabelText('Password')).toHaveAccessibleDescription(/is too common/);
+    await waitFor(() => expect(screen.getByLabelText('Password')).toHaveAccessibleDescription(/is too common/));
     expect(screen.getByLabelText('Display name')).toHaveAccessibleDescription(/is required/);
   });
 

@@ -58,7 +58,7 @@ describe('movie form', () => {
     await userEvent.click(await screen.findByLabelText('Horror'));
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
 
-    expect(await screen.findByLabelText('Title')).toHaveAccessibleDescription('is required');
+    await waitFor(() => expect(screen.getByLabelText('Title')).toHaveAccessibleDescription('is required'));
     expect(screen.getByLabelText('Release date')).toHaveAccessibleDescription(/must be a date as YYYY-MM-DD/);
     expect(screen.getByLabelText('Poster URL')).toHaveAccessibleDescription('must be an absolute http or https URL');
     expect(screen.getByRole('group', { name: 'Genres' })).toHaveAccessibleDescription('Genre 1: is not a known genre');
@@ -83,7 +83,7 @@ describe('movie form', () => {
     await userEvent.type(screen.getByLabelText('Languages'), 'en, english!');
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
 
-    expect(await screen.findByLabelText('Title')).toHaveAccessibleDescription('is required');
+    await waitFor(() => expect(screen.getByLabelText('Title')).toHaveAccessibleDescription('is required'));
     expect(screen.getByLabelText('Runtime (minutes)')).toHaveAccessibleDescription(/whole number/);
     expect(screen.getByLabelText('Languages')).toHaveAccessibleDescription(/Language 2: is not a language code/);
     const sent = fake.calls.find((c) => c.method === 'POST')!;
@@ -100,7 +100,7 @@ describe('movie form', () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Add Tom Skerritt (1933)' }));
     await userEvent.type(screen.getByLabelText('Character played by Tom Skerritt'), 'Dallas');
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
-    expect(await screen.findByLabelText('Character played by Tom Skerritt')).toHaveAccessibleDescription('Cast member 1, person: is not a known person');
+    await waitFor(() => expect(screen.getByLabelText('Character played by Tom Skerritt')).toHaveAccessibleDescription('Cast member 1, person: is not a known person'));
   });
 
   it('creates, then deletes and restores a movie', async () => {
