@@ -121,7 +121,9 @@ func (s *Service) followCreated(ctx context.Context, tx *sqldb.Tx, env events.En
 	if u, err := s.store.GetUser(ctx, tx, f.FollowerID); err == nil && u.DisplayName != "" {
 		name = u.DisplayName
 	}
-	return s.deliverTo(ctx, tx, f.FolloweeID, message{Key: env.ID, Kind: notifyapi.KindNewFollower,
+	// keyed by the follower, not the event: following, unfollowing and
+	// following again tells the followee once, not once a round
+	return s.deliverTo(ctx, tx, f.FolloweeID, message{Key: "follower:" + f.FollowerID, Kind: notifyapi.KindNewFollower,
 		Title: name + " follows you", Body: name + " started following you.", Link: "/users/" + f.FollowerID})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/marquee-dev/marquee/internal/notify/notifyapi"
 	"github.com/marquee-dev/marquee/internal/notify/store"
@@ -22,6 +23,7 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("POST /api/notifications/read-all", auth.Signed, s.handleReadAll)
 	rt.Handle("GET /api/me/notification-settings", auth.Signed, s.handleGetSettings)
 	rt.Handle("PUT /api/me/notification-settings", auth.Signed, s.handlePutSettings)
+	rt.Handle("GET /api/unsubscribe", auth.Anyone, s.handleUnsubscribePage)
 	rt.Handle("POST /api/unsubscribe", auth.Anyone, s.handleUnsubscribe)
 	rt.Handle("GET /api/admin/mail", auth.Admin, s.handleMailList)
 	rt.Handle("GET /api/admin/mail/{id}", auth.Admin, s.handleMailFile)
@@ -216,6 +218,15 @@ func (s *Service) handleUnsubscribe(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// handleUnsubscribePage answers the List-Unsubscribe link opened in a
+// browser (mail programs without one-click support do that): RFC 8058 forbids
+// unsubscribing on a GET, which link scanners also send, so it only leads to
+// the web app's page, whose button makes the POST.
+func (s *Service) handleUnsubscribePage(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/unsubscribe?token="+url.QueryEscape(r.URL.Query().Get("token")), http.StatusSeeOther)
 	return nil
 }
 
