@@ -118,7 +118,7 @@ func (s *Service) handleWatchlist(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	limit, after, err := readPage(r)
+	limit, after, err := httpx.ReadNewestFirst(r)
 	if err != nil {
 		return err
 	}
@@ -126,8 +126,8 @@ func (s *Service) handleWatchlist(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	page, err := httpx.NewPage(items, limit, func(last socialapi.WatchlistItem) any {
-		return listCursor{At: sqldb.FormatTime(last.AddedAt), ID: last.Movie.ID}
+	page, err := httpx.NewestFirstPage(items, limit, func(last socialapi.WatchlistItem) sqldb.Position {
+		return sqldb.Position{At: last.AddedAt, ID: last.Movie.ID}
 	})
 	if err != nil {
 		return err
