@@ -150,19 +150,14 @@ func New(ctx context.Context, db *sqldb.DB, outbox *events.Outbox, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := kit.Options(options{now: time.Now}, opts)
 	if o.now == nil {
 		o.now = time.Now
 	}
 	if o.seed == 0 {
 		o.seed = uint64(time.Now().UnixNano())
 	}
-	if log == nil {
-		log = slog.Default()
-	}
+	log = kit.Logger(log)
 	if cfg.SandboxMaxDelay <= 0 {
 		cfg.SandboxMaxDelay = DefaultSandboxMaxDelay
 	}

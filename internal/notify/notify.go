@@ -211,13 +211,8 @@ func New(ctx context.Context, db *sqldb.DB, cfg Config, log *slog.Logger, opts .
 	if err != nil {
 		return nil, err
 	}
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if log == nil {
-		log = slog.Default()
-	}
+	o := kit.Options(options{now: time.Now}, opts)
+	log = kit.Logger(log)
 	s := &Service{db: db, store: st, log: log, cfg: cfg, opts: o,
 		fanoutWake: make(chan struct{}, 1), mailWake: make(chan struct{}, 1)}
 	if cfg.SMTPURL != "" {
