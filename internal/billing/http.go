@@ -171,22 +171,9 @@ func (s *Service) handleOrders(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, after, err := httpx.ReadNewestFirst(r)
-	if err != nil {
-		return err
-	}
-	items, err := s.Orders(r.Context(), caller.UserID, after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewestFirstPage(items, limit, func(last billingapi.Order) sqldb.Position {
-		return sqldb.Position{At: last.CreatedAt, ID: last.ID}
-	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, billingapi.OrderPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]billingapi.Order, error) {
+		return s.Orders(r.Context(), caller.UserID, after, limit)
+	}, func(last billingapi.Order) sqldb.Position { return sqldb.Position{At: last.CreatedAt, ID: last.ID} })
 }
 
 func (s *Service) handleOrder(w http.ResponseWriter, r *http.Request) error {

@@ -32,10 +32,6 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, after, err := httpx.ReadNewestFirst(r)
-	if err != nil {
-		return err
-	}
 	unread := false
 	switch v := r.URL.Query().Get("unread"); v {
 	case "", "false":
@@ -44,18 +40,11 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return httpx.Invalid(http.StatusBadRequest, "unread", "must be true or false")
 	}
-	items, err := s.store.Notifications(r.Context(), s.db, caller.UserID, unread, after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewestFirstPage(items, limit, func(last notifyapi.Notification) sqldb.Position {
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]notifyapi.Notification, error) {
+		return s.store.Notifications(r.Context(), s.db, caller.UserID, unread, after, limit)
+	}, func(last notifyapi.Notification) sqldb.Position {
 		return sqldb.Position{At: last.CreatedAt, ID: last.ID}
 	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, notifyapi.NotificationPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
 }
 
 func (s *Service) handleUnreadCount(w http.ResponseWriter, r *http.Request) error {

@@ -119,37 +119,18 @@ func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func writePage(w http.ResponseWriter, items []reviewsapi.Review, limit int) error {
-	page, err := httpx.NewestFirstPage(items, limit, func(last reviewsapi.Review) sqldb.Position {
-		return sqldb.Position{At: last.CreatedAt, ID: last.ID}
-	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, reviewsapi.ReviewPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
+func reviewPosition(last reviewsapi.Review) sqldb.Position {
+	return sqldb.Position{At: last.CreatedAt, ID: last.ID}
 }
 
 func (s *Service) handleListByMovie(w http.ResponseWriter, r *http.Request) error {
-	limit, after, err := httpx.ReadNewestFirst(r)
-	if err != nil {
-		return err
-	}
-	items, err := s.ListByMovie(r.Context(), r.PathValue("id"), after, limit+1)
-	if err != nil {
-		return err
-	}
-	return writePage(w, items, limit)
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]reviewsapi.Review, error) {
+		return s.ListByMovie(r.Context(), r.PathValue("id"), after, limit)
+	}, reviewPosition)
 }
 
 func (s *Service) handleListByUser(w http.ResponseWriter, r *http.Request) error {
-	limit, after, err := httpx.ReadNewestFirst(r)
-	if err != nil {
-		return err
-	}
-	items, err := s.ListByAuthor(r.Context(), r.PathValue("id"), after, limit+1)
-	if err != nil {
-		return err
-	}
-	return writePage(w, items, limit)
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]reviewsapi.Review, error) {
+		return s.ListByAuthor(r.Context(), r.PathValue("id"), after, limit)
+	}, reviewPosition)
 }

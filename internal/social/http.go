@@ -60,22 +60,9 @@ func (s *Service) handleFollowing(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Service) followList(w http.ResponseWriter, r *http.Request,
 	list func(ctx context.Context, userID string, after *store.Position, limit int) ([]socialapi.Follow, error)) error {
-	limit, after, err := httpx.ReadNewestFirst(r)
-	if err != nil {
-		return err
-	}
-	items, err := list(r.Context(), r.PathValue("id"), after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewestFirstPage(items, limit, func(last socialapi.Follow) sqldb.Position {
-		return sqldb.Position{At: last.FollowedAt, ID: last.ID}
-	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, socialapi.FollowPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]socialapi.Follow, error) {
+		return list(r.Context(), r.PathValue("id"), after, limit)
+	}, func(last socialapi.Follow) sqldb.Position { return sqldb.Position{At: last.FollowedAt, ID: last.ID} })
 }
 
 func (s *Service) handleFeed(w http.ResponseWriter, r *http.Request) error {
@@ -83,20 +70,7 @@ func (s *Service) handleFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, after, err := httpx.ReadNewestFirst(r)
-	if err != nil {
-		return err
-	}
-	items, err := s.Feed(r.Context(), caller.UserID, after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewestFirstPage(items, limit, func(last socialapi.FeedItem) sqldb.Position {
-		return sqldb.Position{At: last.CreatedAt, ID: last.ID}
-	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, socialapi.FeedPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]socialapi.FeedItem, error) {
+		return s.Feed(r.Context(), caller.UserID, after, limit)
+	}, func(last socialapi.FeedItem) sqldb.Position { return sqldb.Position{At: last.CreatedAt, ID: last.ID} })
 }

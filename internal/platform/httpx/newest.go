@@ -38,3 +38,23 @@ func NewestFirstPage[T any](items []T, limit int, positionOf func(last T) sqldb.
 		return newestCursor{At: sqldb.FormatTime(p.At), ID: p.ID}
 	})
 }
+
+// ServeNewestFirst answers a newest-first list: it reads ?limit= and
+// ?cursor=, asks list for up to limit+1 items after the position, and writes
+// the page.
+func ServeNewestFirst[T any](w http.ResponseWriter, r *http.Request, list func(after *sqldb.Position, limit int) ([]T, error), positionOf func(last T) sqldb.Position) error {
+	limit, after, err := ReadNewestFirst(r)
+	if err != nil {
+		return err
+	}
+	items, err := list(after, limit+1)
+	if err != nil {
+		return err
+	}
+	page, err := NewestFirstPage(items, limit, positionOf)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, page)
+	return nil
+}
