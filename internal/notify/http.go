@@ -29,18 +29,8 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("GET /api/admin/mail/{id}", auth.Admin, s.handleMailFile)
 }
 
-// listCursor is the position in a newest-first list, opaque to clients.
-type listCursor struct {
-	At string `json:"t"`
-	ID string `json:"i"`
-}
-
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
 	caller, err := httpx.Caller(r)
-	if err != nil {
-		return err
-	}
-	limit, err := httpx.ParseLimit(r)
 	if err != nil {
 		return err
 	}
@@ -52,29 +42,11 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return httpx.Invalid(http.StatusBadRequest, "unread", "must be true or false")
 	}
-	var after *store.Position
-	var c listCursor
-	if ok, err := httpx.DecodeCursor(r, &c); err != nil {
-		return err
-	} else if ok {
-		t, perr := sqldb.ParseTime(c.At)
-		if perr != nil || c.ID == "" {
-			return httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
-		}
-		after = &store.Position{At: t, ID: c.ID}
-	}
-	items, err := s.store.Notifications(r.Context(), s.db, caller.UserID, unread, after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewPage(items, limit, func(last notifyapi.Notification) any {
-		return listCursor{At: sqldb.FormatTime(last.CreatedAt), ID: last.ID}
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]notifyapi.Notification, error) {
+		return s.store.Notifications(r.Context(), s.db, caller.UserID, unread, after, limit)
+	}, func(last notifyapi.Notification) sqldb.Position {
+		return sqldb.Position{At: last.CreatedAt, ID: last.ID}
 	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, notifyapi.NotificationPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
 }
 
 func (s *Service) handleUnreadCount(w http.ResponseWriter, r *http.Request) error {
