@@ -101,6 +101,17 @@ describe('Notifications', () => {
     expect(await screen.findByText(/no more e-mails about new movies/)).toBeInTheDocument();
     expect(fake.calls.find((c) => c.method === 'POST')?.search).toBe('?token=abc.def');
   });
+
+  it('says why a tampered unsubscribe link is refused', async () => {
+    fakeApi()
+      .on('GET /api/me', () => problem(401, 'no token'))
+      .on('POST /api/unsubscribe', () =>
+        problem(400, 'The request is malformed.', [{ field: 'token', reason: 'is not a valid unsubscribe token (tampered or from another site)' }]),
+      );
+    renderAt(<App />, { route: '/unsubscribe?token=abc.tampered' });
+    await userEvent.click(await screen.findByRole('button', { name: 'Unsubscribe' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('This unsubscribe link is not a valid unsubscribe token (tampered or from another site).');
+  });
 });
 
 describe('Header', () => {

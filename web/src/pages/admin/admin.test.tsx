@@ -58,7 +58,8 @@ describe('movie form', () => {
     await userEvent.click(await screen.findByLabelText('Horror'));
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
 
-    expect(await screen.findByLabelText('Title')).toHaveAccessibleDescription('is required');
+    // the field is there before the server answers: wait for its error
+    await waitFor(() => expect(screen.getByLabelText('Title')).toHaveAccessibleDescription('is required'));
     expect(screen.getByLabelText('Release date')).toHaveAccessibleDescription(/must be a date as YYYY-MM-DD/);
     expect(screen.getByLabelText('Poster URL')).toHaveAccessibleDescription('must be an absolute http or https URL');
     expect(screen.getByRole('group', { name: 'Genres' })).toHaveAccessibleDescription('Genre 1: is not a known genre');
@@ -68,7 +69,7 @@ describe('movie form', () => {
     const sent = fake.calls.find((c) => c.method === 'POST')!;
     expect(sent.headers.get('X-CSRF-Token')).toBe('csrf-123');
     expect(sent.body).toMatchObject({ title: '', release_date: '1979-13-01', genre_ids: ['g1'], poster_url: 'ftp://x' });
-  });
+  }, 15_000); // typing into four fields takes seconds on a busy machine
 
   it('shows its own errors and the server’s at once, with readable names', async () => {
     const fake = admin().on('POST /api/movies', () =>
@@ -83,7 +84,7 @@ describe('movie form', () => {
     await userEvent.type(screen.getByLabelText('Languages'), 'en, english!');
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
 
-    expect(await screen.findByLabelText('Title')).toHaveAccessibleDescription('is required');
+    await waitFor(() => expect(screen.getByLabelText('Title')).toHaveAccessibleDescription('is required'));
     expect(screen.getByLabelText('Runtime (minutes)')).toHaveAccessibleDescription(/whole number/);
     expect(screen.getByLabelText('Languages')).toHaveAccessibleDescription(/Language 2: is not a language code/);
     const sent = fake.calls.find((c) => c.method === 'POST')!;
