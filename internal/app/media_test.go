@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -245,4 +246,100 @@ func TestDemoVideoIsSharedAndAttachedOnce(t *testing.T) {
 	logs := p.logs.String()
 	require.Equal(t, 2, strings.Count(logs, `"msg":"demo video attached"`), logs)
 	require.Equal(t, 1, strings.Count(logs, `"movies":3`), logs)
+}
+
+// An upload's PATCH through the whole HTTP stack and tusd, with a read
+// timeout of 1 s: bytes that trickle in for several seconds are all taken;
+// a PATCH that stalls is cut about a read timeout later, the server keeps
+// what arrived, and the upload resumes from there.
+func TestASlowUploadKeepsGoingAndAStalledOneResumes(t *testing.T) {
+	t.Parallel()
+	const readTimeout = time.Second
+	p := start(t, map[string]string{"MARQUEE_HTTP_READ_TIMEOUT": readTimeout.String()})
+	admin := p.admin(t)
+	movieID := p.newMovie(t, admin, "Slow link")
+	const piece, total = 1000, 30_000
+	req, err := http.NewRequest("POST", p.url+"/api/movies/"+movieID+"/uploads", nil)
+	require.NoError(t, err)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Upload-Length", strconv.Itoa(total))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 201, resp.StatusCode)
+	loc := resp.Header.Get("Location")
+	uploadURL := p.url + loc[strings.Index(loc, "/api/uploads/"):]
+
+	// patch sends pieces from offset with gap between them; after stallAfter
+	// pieces it sends nothing more until the answer comes. It returns the
+	// status (0: the connection was cut) and how long the PATCH took.
+	patch := func(offset, pieces, stallAfter int, gap time.Duration) (int, time.Duration) {
+		pr, pw := io.Pipe()
+		req, err := http.NewRequest("PATCH", uploadURL, pr)
+		require.NoError(t, err)
+		req.ContentLength = int64(pieces * piece)
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Upload-Offset", strconv.Itoa(offset))
+		req.Header.Set("Content-Type", "application/offset+octet-stream")
+		answered := make(chan struct{})
+		go func() {
+			defer pw.Close()
+			for i := range pieces {
+				if i == stallAfter {
+					<-answered
+					return
+				}
+				if _, err := pw.Write(bytes.Repeat([]byte{'x'}, piece)); err != nil {
+					return
+				}
+				time.Sleep(gap)
+			}
+		}()
+		start := time.Now()
+		resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+		took := time.Since(start)
+		close(answered)
+		if err != nil {
+			return 0, took
+		}
+		resp.Body.Close()
+		return resp.StatusCode, took
+	}
+	offset := func() int {
+		req, err := http.NewRequest("HEAD", uploadURL, nil)
+		require.NoError(t, err)
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Authorization", "Bearer "+admin)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode)
+		n, err := strconv.Atoi(resp.Header.Get("Upload-Offset"))
+		require.NoError(t, err)
+		return n
+	}
+
+	// 10 pieces, 300 ms apart: 3 s of one PATCH, three read timeouts
+	status, took := patch(0, 10, -1, 300*time.Millisecond)
+	require.Equal(t, 204, status)
+	require.Greater(t, took, 2*readTimeout)
+	require.Equal(t, 10*piece, offset())
+
+	// 5 pieces, then silence: cut about one read timeout after the last byte
+	status, took = patch(10*piece, 10, 5, 50*time.Millisecond)
+	require.NotEqual(t, 204, status)
+	require.Less(t, took, 5*50*time.Millisecond+3*readTimeout, "the stalled PATCH was not cut in time")
+	kept := offset()
+	require.Equal(t, 15*piece, kept, "what arrived before the stall is kept")
+	t.Logf("stalled PATCH cut after %v (status %d); the upload resumes at %d", took.Round(time.Millisecond), status, kept)
+
+	// the upload resumes from there and completes
+	status, _ = patch(kept, (total-kept)/piece, -1, 0)
+	require.Equal(t, 204, status)
+	// all of it arrived and was probed (as x's, not a video: failed with the reason)
+	v := p.video(t, movieID)
+	require.Equal(t, mediaapi.StateFailed, v.State)
+	require.NotNil(t, v.Error)
 }

@@ -66,6 +66,9 @@ func newUploadHandler(s *Service) (*tusd.UnroutedHandler, *tusd.StoreComposer, e
 		PreUploadCreateCallback:    s.beforeUpload,
 		PreFinishResponseCallback:  s.uploadReceived,
 		PreUploadTerminateCallback: s.beforeAbandon,
+		// a PATCH lasts as long as its bytes keep coming: each read within
+		// the server's read timeout (0: tusd's 60 s, the server's default too)
+		NetworkTimeout: s.cfg.HTTPReadTimeout,
 	})
 	return h, composer, err
 }

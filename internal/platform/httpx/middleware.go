@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
@@ -256,10 +257,16 @@ func Recover(next http.Handler) http.Handler {
 	})
 }
 
-// Timeout bounds how long a handler's context lives.
+// Timeout bounds how long a handler's context lives. An upload's PATCH is
+// bounded by its progress instead (see UploadProgress): a film on a slow
+// link takes hours.
 func Timeout(d time.Duration) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isUploadChunk(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			next.ServeHTTP(w, r.WithContext(ctx))
@@ -277,7 +284,7 @@ const tusChunk = "application/offset+octet-stream"
 func LimitBody(n int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodPatch && r.Header.Get("Content-Type") == tusChunk {
+			if isUploadChunk(r) {
 				next.ServeHTTP(w, r)
 				return
 			}
@@ -291,12 +298,68 @@ func LimitBody(n int64) Middleware {
 	}
 }
 
-// NewServer returns an http.Server with timeouts that stop slow clients holding connections.
-func NewServer(addr string, h http.Handler) *http.Server {
+// isUploadChunk reports whether r is a tus PATCH carrying an upload's bytes.
+func isUploadChunk(r *http.Request) bool {
+	return r.Method == http.MethodPatch && r.Header.Get("Content-Type") == tusChunk
+}
+
+// UploadProgress lets an upload's PATCH last as long as its bytes keep
+// coming, in place of the server's read timeout for the whole request: each
+// read of the body must arrive within idle, and the answer may be written
+// until 2×idle after the last one (what tusd does with its NetworkTimeout in
+// the process that stores the bytes; a gateway that only passes them on
+// needs the same). A client that stalls for idle is cut, and its upload
+// resumes from the offset the server kept. Other requests keep the server's
+// timeouts. It must see the server's ResponseWriter (or wrappers with Unwrap).
+func UploadProgress(idle time.Duration) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isUploadChunk(r) && r.Body != nil && r.Body != http.NoBody {
+				b := &progressBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: idle}
+				b.extend()
+				r.Body = b
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// progressBody moves the connection's deadlines on with every read that brings bytes.
+type progressBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (b *progressBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.extend()
+	}
+	return n, err
+}
+
+func (b *progressBody) extend() {
+	now := time.Now()
+	// ErrNotSupported (a writer that cannot reach the connection) leaves the server's timeouts
+	_ = b.rc.SetReadDeadline(now.Add(b.idle))
+	_ = b.rc.SetWriteDeadline(now.Add(2 * b.idle))
+}
+
+// DefaultReadTimeout is the server's read timeout when none is configured.
+const DefaultReadTimeout = 60 * time.Second
+
+// NewServer returns an http.Server with timeouts that stop slow clients
+// holding connections; readTimeout (0: DefaultReadTimeout) is the time a
+// client has to send a whole request.
+func NewServer(addr string, h http.Handler, readTimeout time.Duration) *http.Server {
+	if readTimeout <= 0 {
+		readTimeout = DefaultReadTimeout
+	}
 	return &http.Server{
 		Addr: addr, Handler: h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       60 * time.Second,
+		ReadHeaderTimeout: min(5*time.Second, readTimeout),
+		ReadTimeout:       readTimeout,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    ServerMaxHeaderBytes, // Harden answers past MaxHeaderBytes with a problem
