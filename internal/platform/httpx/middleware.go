@@ -53,6 +53,19 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// ReadFrom keeps the server's own ReadFrom in reach: http.ServeContent copies
+// a file with io.Copy, which on the server's writer is sendfile, and through
+// a wrapper without ReadFrom a copy through user space (3× the CPU time per
+// 1 MiB segment, see docs/BENCHMARKS.md).
+func (s *statusRecorder) ReadFrom(r io.Reader) (int64, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := io.Copy(s.ResponseWriter, r)
+	s.bytes += int(n)
+	return n, err
+}
+
 // SlowRequest is the duration from which a request is logged as a warning.
 const SlowRequest = time.Second
 

@@ -1,10 +1,16 @@
 package httpx_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,4 +98,36 @@ func TestUploadProgressOutlastsTheReadTimeout(t *testing.T) {
 		status, body, _ := send(http.MethodPost, "application/json", 12, 150*time.Millisecond, -1)
 		require.NotEqual(t, 200, status, body)
 	})
+}
+
+// Observe's writer keeps the server's ReadFrom (http.ServeContent's sendfile
+// path) and still counts what went through it.
+func TestObserveKeepsTheServersReadFrom(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "segment.m4s")
+	content := strings.Repeat("segment bytes ", 10_000)
+	require.NoError(t, os.WriteFile(file, []byte(content), 0o644))
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := httptest.NewServer(httpx.Observe(log, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, ok := w.(io.ReaderFrom)
+		require.True(t, ok, "a writer without ReadFrom turns sendfile into copies through user space")
+		http.ServeFile(w, r, file)
+	})))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/segment.m4s")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, content, string(body))
+	srv.Close() // the access-log line is written once the handler returns
+	var line struct {
+		Status int `json:"status"`
+		Bytes  int `json:"bytes"`
+	}
+	require.NoError(t, json.Unmarshal(logs.Bytes(), &line), logs.String())
+	require.Equal(t, 200, line.Status)
+	require.Equal(t, len(content), line.Bytes)
 }
