@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -85,7 +86,7 @@ func Observe(log *slog.Logger, m *obs.Metrics) Middleware {
 			}
 			w.Header().Set(RequestIDHeader, id)
 			tr := continueTrace(r.Header.Get(TraceparentHeader))
-			reqLog := log.With("request_id", id, "trace_id", tr.traceID)
+			reqLog := &requestLogger{base: log, id: id, traceID: tr.traceID}
 			route := new(string)
 			ctx := context.WithValue(r.Context(), loggerKey{}, reqLog)
 			ctx = context.WithValue(ctx, requestKey{}, requestInfo{id: id, trace: tr})
@@ -113,12 +114,30 @@ func Observe(log *slog.Logger, m *obs.Metrics) Middleware {
 			case rec.status >= 400:
 				level = slog.LevelInfo
 			}
-			reqLog.LogAttrs(r.Context(), level, "request",
+			if !log.Enabled(r.Context(), level) {
+				return
+			}
+			reqLog.get().LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", *route),
 				slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("remote", r.RemoteAddr), slog.String("client", ClientIP(r).String()))
 		})
 	}
+}
+
+// requestLogger is a request's logger, with its id and trace, made on first
+// use: most requests log nothing (a segment served is a debug line), and
+// making it costs a few µs of the budget of a /stream request.
+type requestLogger struct {
+	once        sync.Once
+	base        *slog.Logger
+	id, traceID string
+	log         *slog.Logger
+}
+
+func (l *requestLogger) get() *slog.Logger {
+	l.once.Do(func() { l.log = l.base.With("request_id", l.id, "trace_id", l.traceID) })
+	return l.log
 }
 
 type routeKey struct{}
