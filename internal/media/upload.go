@@ -151,6 +151,10 @@ func (s *Service) beforeAbandon(hook tusd.HookEvent) (tusd.HTTPResponse, error) 
 
 // uploadReceived runs when the last byte has arrived, before the PATCH is answered.
 func (s *Service) uploadReceived(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
+	// probing and storing a film takes longer than a read timeout; tusd
+	// has just moved the connection's deadlines on, which would cancel
+	// the request (and this work) when they pass
+	httpx.UploadReceived(hook.Context)
 	path := hook.Upload.Storage["Path"]
 	if err := s.completeUpload(hook.Context, hook.Upload.ID, path); err != nil {
 		s.log.Error("upload received but not processed; a HEAD retries", "upload_id", hook.Upload.ID, "err", err)
