@@ -50,6 +50,9 @@ export async function startMailpit() {
   child.stderr.on('data', keep);
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
+  // not left behind when this process ends without stop() (a crash, process.exit)
+  const reap = () => exited || child.kill('SIGKILL');
+  process.on('exit', reap);
   const started = Date.now();
   for (;;) {
     if (exited) throw new Error(`mailpit exited (${JSON.stringify(exited)}) before it was ready:\n${output}`);
@@ -78,6 +81,7 @@ export async function startMailpit() {
     /** Its headers as {Name: [values]}. */
     headers: (id) => get(`/api/v1/message/${encodeURIComponent(id)}/headers`),
     async stop() {
+      process.off('exit', reap);
       if (!exited) {
         child.kill('SIGTERM');
         const deadline = Date.now() + 5000;
