@@ -844,18 +844,6 @@ test(
     await page.waitForLoadState('networkidle');
     await page.screenshot({ path: path.join(LAYOUT_SHOTS, 'home-continue-1280.png') });
 
-    // its link resumes near the stored position
-    const again = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/movies/${movie.id}/play`));
-    await card.click();
-    const res = await again;
-    assert(res.status() === 201, `Play from the row answers 201 (${res.status()})`);
-    const resumed = (await res.json()).resume_position_seconds;
-    assert(Math.abs(resumed - stoppedAt) < 1.5, `the stored position ${resumed} is where playback stopped (${stoppedAt.toFixed(2)})`);
-    await page.waitForFunction((r) => Math.abs((document.querySelector('video')?.currentTime ?? -9) - r) < 2 && document.querySelector('video').readyState >= 2, resumed, {
-      timeout: 20_000,
-    });
-    log(`continue watching: stopped at ${stoppedAt.toFixed(1)} s of ${duration.toFixed(0)} s; the row's link starts the player at ${(await video.evaluate((v) => v.currentTime)).toFixed(1)} s`);
-
     // the row at phone width
     const phone = await newPage(ctx, { viewport: { width: 390, height: 844 } });
     await logInThroughUI(phone, u);
@@ -866,6 +854,18 @@ test(
     assert(scroll <= client, `home with the row at 390 px: the page is ${scroll} px wide in a ${client} px window`);
     await phone.screenshot({ path: path.join(LAYOUT_SHOTS, 'home-continue-390.png') });
     log(`continue watching screenshots: ${LAYOUT_SHOTS}/home-continue-{1280,390}.png`);
+
+    // the card's link resumes near the stored position
+    const again = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/movies/${movie.id}/play`));
+    await card.click();
+    const res = await again;
+    assert(res.status() === 201, `Play from the row answers 201 (${res.status()})`);
+    const resumed = (await res.json()).resume_position_seconds;
+    assert(Math.abs(resumed - stoppedAt) < 1.5, `the stored position ${resumed} is where playback stopped (${stoppedAt.toFixed(2)})`);
+    await page.waitForFunction((r) => Math.abs((document.querySelector('video')?.currentTime ?? -9) - r) < 2 && document.querySelector('video').readyState >= 2, resumed, {
+      timeout: 20_000,
+    });
+    log(`continue watching: stopped at ${stoppedAt.toFixed(1)} s of ${duration.toFixed(0)} s; the row's link starts the player at ${(await video.evaluate((v) => v.currentTime)).toFixed(1)} s`);
   },
   { timeout: 420_000 }, // with E2E_ONLY it may wait for the demo's transcode
 );
