@@ -1075,7 +1075,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Open an unsubscribe link in a browser
+         * @description Mail programs without one-click support open the List-Unsubscribe link with GET. RFC 8058 forbids unsubscribing on a GET, so this changes nothing and sends the browser to the web app's unsubscribe page, whose button makes the POST.
+         */
+        get: operations["unsubscribePage"];
         put?: never;
         /**
          * One-click unsubscribe (RFC 8058)
@@ -6751,6 +6755,47 @@ export interface operations {
             };
             /** @description the subscription has ended */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribePage: {
+        parameters: {
+            query: {
+                /** @description the signed token of the mail's link */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the web app's page /unsubscribe?token=… */
+            303: {
+                headers: {
+                    /** @description /unsubscribe?token=<the same token> */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a missing, tampered or foreign token (errors name token) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
