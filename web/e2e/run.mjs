@@ -252,6 +252,39 @@ test(
   },
 );
 
+test(
+  'a stale session (the server started over: new keys, no sessions) does not lock the browser out',
+  ['POST /api/auth/login', 'POST /api/auth/refresh', 'GET /api/me', 'GET /api/movies/top-rated'],
+  async (ctx) => {
+    const page = await newPage(ctx);
+    const u = { name: 'Stale Session', email: `stale-${run}@e2e.example`, password: 'stale long passphrase 3' };
+    await registerAndLogin(ctx.api, u);
+    await logInThroughUI(page, u);
+    // the cookies a browser keeps across the restart: an access token signed
+    // by a key the server no longer has, a refresh token it never issued
+    const kept = await page.context().cookies();
+    const dead = kept
+      .filter((c) => c.name === 'marquee_access' || c.name === 'marquee_refresh')
+      .map((c) => ({ ...c, value: c.name === 'marquee_access' ? `${c.value.slice(0, c.value.lastIndexOf('.'))}.AAAA` : 'never-issued' }));
+    assert(dead.length === 2, `the session cookies are there (${kept.map((c) => c.name).join(', ')})`);
+    await page.context().addCookies(dead);
+    ctx.expectedFailures.push([/\/api\/me$/, 401], [/\/api\/auth\/refresh$/, 401]);
+    const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/auth/refresh'));
+    await page.goto('/');
+    assert((await refreshed).status() === 401, 'the dead refresh token is refused');
+    // signed out, and the public pages load
+    await page.getByRole('link', { name: 'Log in', exact: true }).waitFor();
+    await page.locator('[data-testid=top-rated] .row-list li, [data-testid=top-rated] .state-empty').first().waitFor();
+    const left = (await page.context().cookies()).filter((c) => c.name.startsWith('marquee_'));
+    assert(left.length === 0, `the refresh's 401 expires the session cookies (left: ${left.map((c) => c.name).join(', ')})`);
+    // and signing in works, even beside the dead cookies (a browser that kept a copy)
+    await page.context().addCookies(dead);
+    await logInThroughUI(page, u);
+    const access = (await page.context().cookies()).find((c) => c.name === 'marquee_access');
+    assert(access && !dead.some((d) => d.value === access.value), 'a fresh access cookie');
+  },
+);
+
 test('home page: first render of the top-rated list, screenshot', ['GET /api/movies/top-rated', 'GET /api/genres'], async (ctx) => {
   const page = await newPage(ctx);
   // Record when the top-rated row first shows its content, from inside the page.
