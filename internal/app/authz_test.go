@@ -155,6 +155,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET", "/api/me/notification-settings", nil, false, [4]int{401, 200, 200, 200}},
 		{"PUT", "/api/me/notification-settings", func() any { return map[string]any{"email_billing": true} }, false, [4]int{401, 200, 200, 200}},
 		{"POST", "/api/unsubscribe?token=not-a-token", nil, false, [4]int{400, 400, 400, 400}},
+		{"GET", "/api/unsubscribe", nil, false, [4]int{400, 400, 400, 400}}, // no token: nothing to lead to
 		{"GET", "/api/admin/mail", nil, false, [4]int{401, 403, 403, 200}},
 		{"GET", "/api/admin/mail/20260101T000000.000000Z-none.eml", nil, false, [4]int{401, 403, 403, 404}},
 
