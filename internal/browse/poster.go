@@ -205,7 +205,9 @@ func wrapTitle(title string) ([]string, int) {
 	}
 	sizes := []int{46, 40, 34, 28, 24, 20}
 	for si, size := range sizes {
-		perLine := 252 * 100 / (size * 66) // bold serif: ~0.66 em per character in 252 px
+		// ~0.76 em per character in 252 px: DejaVu Serif Bold, the serif most
+		// Linux browsers fall back to, is that wide (Georgia is narrower).
+		perLine := 252 * 100 / (size * 76)
 		if si < len(sizes)-1 && longestWord(words) > perLine {
 			continue // a smaller size before cutting a word
 		}

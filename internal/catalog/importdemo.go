@@ -156,6 +156,7 @@ func prepareImport(r demo.Row, now time.Time) (importItem, error) {
 	it := importItem{line: r.Line}
 	w := catalogapi.MovieWrite{
 		Title:          r.Title,
+		Overview:       r.Synopsis(),
 		ReleaseDate:    r.ReleaseDate,
 		MaturityRating: importRating(r.MaturityRating),
 	}
@@ -204,8 +205,8 @@ func importRating(s string) string {
 
 // importOne stores one row in tx (or finds it stored already). The event
 // documents are built from what was written rather than read back: an
-// imported movie has only its title, date, rating, runtime, one genre and
-// its director.
+// imported movie has only its title, overview, date, rating, runtime, one
+// genre and its director.
 func (s *Service) importOne(ctx context.Context, tx *sqldb.Tx, it importItem, t *importTally) error {
 	if t.ids == nil {
 		t.ids = map[int]string{}
@@ -256,7 +257,7 @@ func (s *Service) importOne(ctx context.Context, tx *sqldb.Tx, it importItem, t 
 		return err
 	}
 	doc := catalogapi.Movie{
-		ID: id, Title: w.Title, ReleaseDate: optString(w.ReleaseDate), RuntimeMinutes: w.RuntimeMinutes,
+		ID: id, Title: w.Title, Overview: w.Overview, ReleaseDate: optString(w.ReleaseDate), RuntimeMinutes: w.RuntimeMinutes,
 		MaturityRating: w.MaturityRating, Languages: []string{}, Genres: []catalogapi.Genre{},
 		Cast: []catalogapi.CastCredit{}, Crew: crew, RatingSummary: catalogapi.EmptyRatingSummary(),
 		Version: 1, CreatedAt: now, UpdatedAt: now,

@@ -63,6 +63,11 @@ type Row struct {
 	Director       string  // or "" if unknown
 	IMDBRating     float64 // 1..10, 0 = unknown
 	IMDBVotes      int     // 0 = unknown
+	Distributor    string  // or "" if unknown
+	Source         string  // what the story comes from ("Based on Book/Short Story"), or ""
+	CreativeType   string  // "Science Fiction", "Factual", ..., or ""
+	BudgetUSD      int     // production budget in dollars, 0 = unknown
+	GrossUSD       int     // worldwide gross in dollars, 0 = unknown
 }
 
 // Reject is one input line that cannot be a film.
@@ -104,6 +109,11 @@ const (
 	fieldDirector = "Director"
 	fieldIMDB     = "IMDB Rating"
 	fieldVotes    = "IMDB Votes"
+	fieldDistrib  = "Distributor"
+	fieldSource   = "Source"
+	fieldCreative = "Creative Type"
+	fieldBudget   = "Production Budget"
+	fieldGross    = "Worldwide Gross"
 )
 
 // maxLine bounds one input line; the compact file's longest line is ~300 bytes.
@@ -229,6 +239,11 @@ func parseLine(n int, line []byte, seen map[string]int) (Row, *Reject) {
 		Director:       cleanText(textValue(obj[fieldDirector])),
 		IMDBRating:     parseIMDBRating(obj[fieldIMDB]),
 		IMDBVotes:      parseVotes(obj[fieldVotes]),
+		Distributor:    cleanText(textValue(obj[fieldDistrib])),
+		Source:         cleanText(textValue(obj[fieldSource])),
+		CreativeType:   cleanText(textValue(obj[fieldCreative])),
+		BudgetUSD:      parseDollars(obj[fieldBudget]),
+		GrossUSD:       parseDollars(obj[fieldGross]),
 	}, nil
 }
 
@@ -523,6 +538,16 @@ func parseVotes(raw json.RawMessage) int {
 		return 0
 	}
 	return int(f)
+}
+
+// parseDollars returns a whole, positive dollar amount, else 0 (the source
+// writes 0 for many unknown grosses).
+func parseDollars(raw json.RawMessage) int {
+	f, ok := parseFloat(textOrNumber(raw))
+	if !ok || f < 1 || f > 1e12 {
+		return 0
+	}
+	return int(math.Round(f))
 }
 
 // clearTitleJoinedIMDB sets IMDBRating and IMDBVotes to unknown on films

@@ -51,7 +51,10 @@ func TestParseRow(t *testing.T) {
 		want demo.Row
 	}{
 		{"all fields clean", line(`"The Land Girls"`, full), base},
-		{"all fields, extra fields ignored", line(`"The Land Girls"`, full, `"US Gross":146083,"Distributor":"Gramercy"`), base},
+		{"all fields, extra fields ignored", line(`"The Land Girls"`, full, `"US Gross":146083,"Rotten Tomatoes Rating":null`), base},
+		{"the facts behind the synopsis", line(`"X"`, `"Distributor":" Gramercy ","Source":"Remake","Creative Type":"Fantasy","Production Budget":8e6,"Worldwide Gross":"146083"`),
+			demo.Row{Line: 1, Title: "X", Distributor: "Gramercy", Source: "Remake", CreativeType: "Fantasy", BudgetUSD: 8_000_000, GrossUSD: 146_083}},
+		{"unknown sums", line(`"X"`, `"Production Budget":0,"Worldwide Gross":-5`), demo.Row{Line: 1, Title: "X"}},
 		{"only a title", line(`"Heat"`), demo.Row{Line: 1, Title: "Heat"}},
 		{"nulls everywhere but the title", line(`"Heat"`, `"Release Date":null,"MPAA Rating":null,"Running Time min":null,"Major Genre":null,"Director":null,"IMDB Rating":null,"IMDB Votes":null`), demo.Row{Line: 1, Title: "Heat"}},
 
@@ -524,7 +527,8 @@ func TestEmbeddedMatchesSource(t *testing.T) {
 	embedded := gunzipEmbedded(t)
 	lines := bytes.Split(bytes.TrimSuffix(embedded, []byte("\n")), []byte("\n"))
 	require.Len(t, lines, len(films))
-	kept := []string{"Title", "Release Date", "MPAA Rating", "Running Time min", "Major Genre", "Director", "IMDB Rating", "IMDB Votes"}
+	kept := []string{"Title", "Release Date", "MPAA Rating", "Running Time min", "Major Genre", "Director", "IMDB Rating", "IMDB Votes",
+		"Distributor", "Source", "Creative Type", "Production Budget", "Worldwide Gross"}
 	for i, film := range films {
 		var got map[string]any
 		require.NoError(t, json.Unmarshal(lines[i], &got), "line %d", i+1)

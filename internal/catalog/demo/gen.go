@@ -42,6 +42,11 @@ var fields = []string{
 	"Director",
 	"IMDB Rating",
 	"IMDB Votes",
+	"Distributor",
+	"Source",
+	"Creative Type",
+	"Production Budget",
+	"Worldwide Gross",
 }
 
 func main() {

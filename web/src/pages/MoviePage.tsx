@@ -101,14 +101,17 @@ export function MoviePage() {
   );
 }
 
+// Credits lists cast and crew, leaving out a section with nobody in it (the
+// demo films credit only their director).
 function Credits({ movie }: { movie: Movie }) {
+  if (movie.cast.length === 0 && movie.crew.length === 0) {
+    return <p className="muted credits">No credits listed.</p>;
+  }
   return (
     <div className="credits">
-      <section aria-labelledby="cast-title">
-        <h2 id="cast-title">Cast</h2>
-        {movie.cast.length === 0 ? (
-          <p className="muted">No cast listed.</p>
-        ) : (
+      {movie.cast.length > 0 && (
+        <section aria-labelledby="cast-title">
+          <h2 id="cast-title">Cast</h2>
           <ul className="credit-list">
             {movie.cast.map((c) => (
               <li key={`${c.person_id}-${c.order}`}>
@@ -117,13 +120,11 @@ function Credits({ movie }: { movie: Movie }) {
               </li>
             ))}
           </ul>
-        )}
-      </section>
-      <section aria-labelledby="crew-title">
-        <h2 id="crew-title">Crew</h2>
-        {movie.crew.length === 0 ? (
-          <p className="muted">No crew listed.</p>
-        ) : (
+        </section>
+      )}
+      {movie.crew.length > 0 && (
+        <section aria-labelledby="crew-title">
+          <h2 id="crew-title">Crew</h2>
           <ul className="credit-list">
             {movie.crew.map((c) => (
               <li key={`${c.person_id}-${c.job}`}>
@@ -132,8 +133,8 @@ function Credits({ movie }: { movie: Movie }) {
               </li>
             ))}
           </ul>
-        )}
-      </section>
+        </section>
+      )}
     </div>
   );
 }
