@@ -231,15 +231,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		var seeding sync.WaitGroup
 		if *demoFlag {
 			seeding.Go(func() {
-				if err := a.SeedDemoAll(seedCtx); err != nil {
+				videoMovies, err := a.SeedDemo(seedCtx)
+				if err != nil {
 					if seedCtx.Err() == nil {
 						log.Error("demo seeding failed", "error", err.Error())
 					}
 					return
 				}
 				// measured from the start of the process (docs/BENCHMARKS.md)
-				if err := a.WaitSettled(seedCtx); err == nil {
-					fmt.Fprintf(logOut, "Demo in place after %.1f s (every event published and applied)\n", time.Since(started).Seconds())
+				if err := a.WaitSettled(seedCtx); err != nil {
+					return
+				}
+				fmt.Fprintf(logOut, "Demo in place after %.1f s, %s (every event published and applied)\n",
+					time.Since(started).Seconds(), cpuUsed())
+				// only now: ffmpeg making the clip would take the cores the events need
+				if err := a.AttachDemoVideo(seedCtx, videoMovies); err != nil && seedCtx.Err() == nil {
+					log.Error("demo video failed", "error", err.Error())
 				}
 			})
 		}

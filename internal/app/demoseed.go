@@ -13,9 +13,29 @@ import (
 )
 
 // SeedDemoAll imports the demo catalog and the demo community (accounts,
-// reviews, follows) through the services running in this process;
-// idempotent. See package demo.
+// reviews, follows) through the services running in this process, then
+// gives the demo movies the demo video; idempotent. See package demo.
 func (a *App) SeedDemoAll(ctx context.Context) error {
+	videoMovies, err := a.SeedDemo(ctx)
+	if err != nil {
+		return err
+	}
+	return a.AttachDemoVideo(ctx, videoMovies)
+}
+
+// SeedDemo is SeedDemoAll without the video: it answers the movies that
+// play it, for AttachDemoVideo.
+func (a *App) SeedDemo(ctx context.Context) (videoMovies []string, err error) {
+	return demo.Seed(ctx, a.demoServices(), a.log)
+}
+
+// AttachDemoVideo makes the demo video (the first time) and has the given
+// movies play it, when media runs here with its transcode workers.
+func (a *App) AttachDemoVideo(ctx context.Context, movieIDs []string) error {
+	return demo.AttachVideo(ctx, a.demoServices(), movieIDs)
+}
+
+func (a *App) demoServices() demo.Services {
 	var s demo.Services
 	// only services that run here: a nil *Service in an interface is not nil
 	if c, ok := Lookup[*catalog.Service](a); ok {
@@ -34,7 +54,7 @@ func (a *App) SeedDemoAll(ctx context.Context) error {
 	if m, ok := Lookup[*media.Service](a); ok && a.bus != nil {
 		s.Media = m
 	}
-	return demo.Seed(ctx, s, a.log)
+	return s
 }
 
 // WaitSettled returns once every event written here is published and every

@@ -53,19 +53,22 @@ type Services struct {
 
 // Seed imports the demo catalog embedded in the binary, then the community.
 // Both are idempotent. Rows the catalog cannot take are logged by the import
-// that skipped them (the one that created movies), not on every start.
-func Seed(ctx context.Context, s Services, log *slog.Logger) error {
+// that skipped them (the one that created movies), not on every start. It
+// answers the movies that play the demo video, for AttachVideo: making the
+// clip takes a while and two cores of ffmpeg, so a serving process makes it
+// once the rest of the demo is in place.
+func Seed(ctx context.Context, s Services, log *slog.Logger) (videoMovieIDs []string, err error) {
 	if s.Catalog == nil {
-		return fmt.Errorf("seeding the demo catalog needs the catalog service in this process")
+		return nil, fmt.Errorf("seeding the demo catalog needs the catalog service in this process")
 	}
 	started := time.Now()
 	rows, rejects, err := catalogdemo.Embedded()
 	if err != nil {
-		return fmt.Errorf("read the demo catalog: %w", err)
+		return nil, fmt.Errorf("read the demo catalog: %w", err)
 	}
 	report, err := s.Catalog.ImportDemo(ctx, rows)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if report.Created > 0 {
 		for _, r := range rejects {
@@ -76,19 +79,10 @@ func Seed(ctx context.Context, s Services, log *slog.Logger) error {
 	} else {
 		log.Debug("demo catalog already imported", "rows", len(rows), "rejected", len(rejects))
 	}
-	// the video last: making the clip takes a while
-	video := func() error {
-		if s.Media == nil {
-			return nil
-		}
-		if err := s.Media.AttachDemoVideo(ctx, VideoMovies(rows, report.MovieIDs)); err != nil {
-			return fmt.Errorf("demo video: %w", err)
-		}
-		return nil
-	}
+	videoMovieIDs = VideoMovies(rows, report.MovieIDs)
 	if s.Identity == nil || s.Reviews == nil || s.Social == nil {
 		log.Info("demo community left out: it needs the identity, reviews and social services in this process")
-		return video()
+		return videoMovieIDs, nil
 	}
 	c := Build(rows, report.MovieIDs)
 	// three services, three databases, no order between them (reviews keep
@@ -117,7 +111,7 @@ func Seed(ctx context.Context, s Services, log *slog.Logger) error {
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return err
+		return nil, err
 	}
 	level := slog.LevelInfo
 	if users == 0 && follows == 0 && res.Imported == 0 {
@@ -125,7 +119,20 @@ func Seed(ctx context.Context, s Services, log *slog.Logger) error {
 	}
 	log.Log(ctx, level, "demo community written", "users", users, "follows", follows, "reviews", res.Imported,
 		"seconds", time.Since(started).Seconds())
-	return video()
+	return videoMovieIDs, nil
+}
+
+// AttachVideo gives movieIDs (from Seed) the demo video when media runs
+// here: the first time it makes the clip, then queues its transcode.
+// Idempotent.
+func AttachVideo(ctx context.Context, s Services, movieIDs []string) error {
+	if s.Media == nil {
+		return nil
+	}
+	if err := s.Media.AttachDemoVideo(ctx, movieIDs); err != nil {
+		return fmt.Errorf("demo video: %w", err)
+	}
+	return nil
 }
 
 // videoMovies is how many demo movies play the demo video.

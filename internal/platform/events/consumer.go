@@ -55,11 +55,14 @@ type ConsumerConfig struct {
 	// AckWait is how long the server waits for an ack before redelivering
 	// (DefaultAckWait); events held longer are reported in progress.
 	AckWait time.Duration
-	// Prefetch is how many messages are buffered in the client (default 64).
+	// Prefetch is how many messages are buffered in the client (default 256).
 	Prefetch int
 	// MaxBatch is how many already-arrived events are applied in one
-	// transaction (default 64; 1 applies each alone). A backlog or a burst
-	// then costs one commit per batch instead of one per event.
+	// transaction (default 256; 1 applies each alone). A backlog or a burst
+	// then costs one commit per batch instead of one per event; on SQLite
+	// each commit writes every page it changed, so larger batches write
+	// shared pages (indexes, the inbox's) fewer times: a fifth fewer writes
+	// for the demo fill than with 64.
 	MaxBatch int
 	// Trace, if set, restores the producer's trace context for the handler.
 	Trace TracePropagator
@@ -85,10 +88,10 @@ func (c *ConsumerConfig) applyDefaults() error {
 		c.AckWait = DefaultAckWait
 	}
 	if c.MaxBatch <= 0 {
-		c.MaxBatch = 64
+		c.MaxBatch = 256
 	}
 	if c.Prefetch <= 0 {
-		c.Prefetch = 64
+		c.Prefetch = 256
 	}
 	return nil
 }
@@ -238,12 +241,15 @@ func (c *Consumer) consume(ctx context.Context) error {
 		}
 	}()
 	batch := make([]jetstream.Msg, 0, c.cfg.MaxBatch)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
 		msg, ok := <-arrived
 		if !ok {
 			return <-readErr
 		}
 		batch = append(batch[:0], msg)
+		var lingerUntil time.Time
 	more:
 		for len(batch) < c.cfg.MaxBatch {
 			select {
@@ -252,13 +258,49 @@ func (c *Consumer) consume(ctx context.Context) error {
 					break more
 				}
 				batch = append(batch, m)
+				continue
 			default:
+			}
+			// Nothing more here yet. If the server holds more events for this
+			// consumer (a backlog, a burst), they are on their way: waiting
+			// briefly for them makes one transaction of what would be several.
+			// Without a backlog the batch goes at once.
+			if !backlogBehind(batch[len(batch)-1]) {
+				break more
+			}
+			if lingerUntil.IsZero() {
+				lingerUntil = time.Now().Add(batchLinger)
+			}
+			wait := time.Until(lingerUntil)
+			if wait <= 0 {
+				break more
+			}
+			linger.Reset(wait)
+			select {
+			case m, ok := <-arrived:
+				linger.Stop()
+				if !ok {
+					break more
+				}
+				batch = append(batch, m)
+			case <-linger.C:
 				break more
 			}
 		}
 		c.processBatch(ctx, batch)
 		held.remove(batch)
 	}
+}
+
+// batchLinger is how long a batch may wait for events the server said were
+// pending behind its last one.
+const batchLinger = 20 * time.Millisecond
+
+// backlogBehind reports whether the server had more events for the consumer
+// when it delivered msg.
+func backlogBehind(msg jetstream.Msg) bool {
+	md, err := msg.Metadata()
+	return err == nil && md.NumPending > 0
 }
 
 // pending is a decoded message waiting to be applied.
