@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,7 +119,23 @@ func (s *Service) uploadRoutes(rt *httpx.Router) {
 			// tusd's unrouted handler takes the upload id as the whole path
 			r2 := r.Clone(r.Context())
 			r2.URL.Path = u.ID
-			h.ServeHTTP(w, r2)
+			if r.Method != http.MethodHead {
+				h.ServeHTTP(w, r2)
+				return nil
+			}
+			// a HEAD racing the completion may find tusd's files gone (they
+			// go once the upload is recorded complete): ask the row again
+			rec := &headRecorder{header: http.Header{}}
+			h.ServeHTTP(rec, r2)
+			if rec.status == http.StatusNotFound {
+				if u, err := s.store.Upload(r.Context(), s.db, u.ID); err == nil && (u.State == store.UploadCompleting || u.State == store.UploadCompleted) {
+					return answerReceived(w, r, u)
+				}
+			}
+			for k, v := range rec.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(cmp.Or(rec.status, http.StatusOK))
 			return nil
 		}
 	}
@@ -330,6 +347,27 @@ func answerReceived(w http.ResponseWriter, r *http.Request, u store.Upload) erro
 		return apperr.Conflict("the upload is complete")
 	}
 	return nil
+}
+
+// headRecorder keeps tusd's answer to a HEAD (headers only) until it is known to stand.
+type headRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headRecorder) Header() http.Header { return h.header }
+
+func (h *headRecorder) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return len(b), nil // a HEAD answer has no body
+}
+
+func (h *headRecorder) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
 }
 
 // touchUpload records that a PATCH is bringing bytes.
