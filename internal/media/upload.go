@@ -209,8 +209,19 @@ func (s *Service) finishIfComplete(ctx context.Context, id string) (complete boo
 	if err != nil || info.SizeIsDeferred || info.Offset != info.Size {
 		return false
 	}
-	if err := s.completeUpload(ctx, id, info.Storage["Path"]); err != nil {
-		s.log.Error("complete a received upload", "upload_id", id, "err", err)
+	// the completion outlives the request (a large source takes a while
+	// into S3): the HEAD waits for it as long as it may, then answers
+	// from the upload's state
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := s.completeUpload(context.WithoutCancel(ctx), id, info.Storage["Path"]); err != nil {
+			s.log.Error("complete a received upload", "upload_id", id, "err", err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
 	return true
 }
