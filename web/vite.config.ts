@@ -35,5 +35,7 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // CI shares 2 cores with Go builds and Chromium: the default 5 s is too tight under load.
+    testTimeout: 20_000,
   },
 });

@@ -226,7 +226,8 @@ func TestCatalogEndToEndThroughTheGateway(t *testing.T) {
 	require.Equal(t, 200, p.call(t, "GET", "/api/admin/catalog/movies/"+m.ID, admin, nil, nil), "the catalog's own read, for admins")
 
 	var bad problem
-	require.Equal(t, 422, p.call(t, "POST", "/api/movies", admin, map[string]any{"title": "", "genre_ids": []string{uuid.NewString()}}, &bad))
+	// a blank title and an unknown genre pass the document: the catalog names both
+	require.Equal(t, 422, p.call(t, "POST", "/api/movies", admin, map[string]any{"title": "   ", "genre_ids": []string{uuid.NewString()}}, &bad))
 	fields := map[string]bool{}
 	for _, e := range bad.Errors {
 		fields[e.Field] = true

@@ -145,3 +145,43 @@ func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// A well-formed body breaking the document's limits is refused before the
+// handler runs: one 422 names every field it breaks, and nothing is written.
+func TestALimitBreakingBodyIsRefusedBeforeTheHandler(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil)
+	admin, user := p.admin(t), p.user(t)
+	reasons := func(pr problem) map[string]string {
+		out := map[string]string{}
+		for _, e := range pr.Errors {
+			out[e.Field] = e.Reason
+		}
+		return out
+	}
+
+	resp, bad := p.send(t, "POST", "/api/movies", admin, "application/json", `{"title":"","runtime_minutes":-5,"cast":[{"person_id":"nobody"}]}`)
+	require.Equal(t, 422, resp.StatusCode)
+	require.Equal(t, map[string]string{"title": "is required", "runtime_minutes": "must be an integer from 1 to 1000 or null",
+		"cast[0].person_id": "must be a UUID"}, reasons(bad))
+	var movies struct {
+		Items []any `json:"items"`
+	}
+	require.Equal(t, 200, p.call(t, "GET", "/api/admin/catalog/movies", admin, nil, &movies))
+	require.Empty(t, movies.Items, "no movie was created")
+
+	var m movie
+	require.Equal(t, 201, p.call(t, "POST", "/api/movies", admin, map[string]any{"title": "Heat"}, &m))
+	var reviews struct {
+		Items []any `json:"items"`
+	}
+	p.eventually(t, 200, "GET", "/api/movies/"+m.ID+"/reviews", "", nil, &reviews) // the reviews service knows the movie
+	resp, bad = p.send(t, "POST", "/api/movies/"+m.ID+"/reviews", user, "application/json",
+		`{"rating":11,"body":"`+strings.Repeat("x", 10_001)+`"}`)
+	require.Equal(t, 422, resp.StatusCode)
+	require.Equal(t, map[string]string{"rating": "must be an integer from 1 to 10", "body": "must be at most 10000 characters"}, reasons(bad))
+	require.Equal(t, 200, p.call(t, "GET", "/api/movies/"+m.ID+"/reviews", "", nil, &reviews))
+	require.Empty(t, reviews.Items, "no review was written")
+	// the same user may still review it: nothing of the refused write remains
+	require.Equal(t, 201, p.call(t, "POST", "/api/movies/"+m.ID+"/reviews", user, map[string]any{"rating": 10}, nil))
+}

@@ -45,17 +45,6 @@ var OpenAPI []byte
 // Migrations is the billing schema, one folder per engine.
 var Migrations fs.FS = store.Migrations
 
-// Migrate applies the event tables and the billing schema to db.
-func Migrate(ctx context.Context, db *sqldb.DB) error {
-	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
-		return fmt.Errorf("billing: %w", err)
-	}
-	if err := sqldb.Migrate(ctx, db, "billing", Migrations); err != nil {
-		return fmt.Errorf("billing: %w", err)
-	}
-	return nil
-}
-
 // Module is the billing service for the composition root (internal/app/modules.go).
 var Module = kit.Define("billing", OpenAPI, Migrations, func(ctx context.Context, env kit.Env) (kit.Parts, error) {
 	c := env.Config
@@ -161,19 +150,14 @@ func New(ctx context.Context, db *sqldb.DB, outbox *events.Outbox, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := kit.Options(options{now: time.Now}, opts)
 	if o.now == nil {
 		o.now = time.Now
 	}
 	if o.seed == 0 {
 		o.seed = uint64(time.Now().UnixNano())
 	}
-	if log == nil {
-		log = slog.Default()
-	}
+	log = kit.Logger(log)
 	if cfg.SandboxMaxDelay <= 0 {
 		cfg.SandboxMaxDelay = DefaultSandboxMaxDelay
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -102,7 +103,7 @@ func (e *env) start(opts ...envOption) {
 	db, err := sqldb.Open(e.ctx, "billing", e.dbURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
-	require.NoError(t, billing.Migrate(e.ctx, db))
+	require.NoError(t, kit.Migrate(e.ctx, db, billing.Module))
 	var bopts []billing.Option
 	for _, o := range opts {
 		o(&e.cfg, &bopts)

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/marquee-dev/marquee/internal/billing/billingapi"
-	"github.com/marquee-dev/marquee/internal/billing/store"
 	"github.com/marquee-dev/marquee/internal/platform/auth"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -167,46 +166,14 @@ func (s *Service) handleCreateOrder(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// listCursor is the position in a newest-first list, opaque to clients.
-type listCursor struct {
-	At string `json:"t"`
-	ID string `json:"i"`
-}
-
 func (s *Service) handleOrders(w http.ResponseWriter, r *http.Request) error {
 	caller, err := httpx.Caller(r)
 	if err != nil {
 		return err
 	}
-	limit, err := httpx.ParseLimit(r)
-	if err != nil {
-		return err
-	}
-	var after *store.Position
-	var c listCursor
-	ok, err := httpx.DecodeCursor(r, &c)
-	if err != nil {
-		return err
-	}
-	if ok {
-		t, perr := sqldb.ParseTime(c.At)
-		if perr != nil || c.ID == "" {
-			return httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
-		}
-		after = &store.Position{At: t, ID: c.ID}
-	}
-	items, err := s.Orders(r.Context(), caller.UserID, after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewPage(items, limit, func(last billingapi.Order) any {
-		return listCursor{At: sqldb.FormatTime(last.CreatedAt), ID: last.ID}
-	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, billingapi.OrderPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]billingapi.Order, error) {
+		return s.Orders(r.Context(), caller.UserID, after, limit)
+	}, func(last billingapi.Order) sqldb.Position { return sqldb.Position{At: last.CreatedAt, ID: last.ID} })
 }
 
 func (s *Service) handleOrder(w http.ResponseWriter, r *http.Request) error {

@@ -258,18 +258,10 @@ const ConsumerMovies = "billing-movies"
 // CATALOG, catalog.movie.>), which learns which movies exist and adds each
 // new movie to every plan that includes new titles.
 func (s *Service) Subscriptions() []events.Subscription {
-	stream, _ := events.StreamFor(catalogapi.Source)
-	return []events.Subscription{{
-		Config: events.ConsumerConfig{Name: ConsumerMovies, Stream: stream, FilterSubjects: []string{"catalog.movie.>"}},
-		Handler: events.Handle(events.On(s.applyMovie,
-			catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored)),
-	}}
+	return []events.Subscription{catalogapi.MovieSubscription(ConsumerMovies, s.applyMovie)}
 }
 
 func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
-	if err := events.Versioned(env, m.ID, m.Version); err != nil {
-		return err
-	}
 	applied, isNew, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Deleted: m.DeletedAt != nil, Version: m.Version})
 	if err != nil || !applied || !isNew {
 		return err

@@ -109,9 +109,7 @@ func New(db *sqldb.DB, log *slog.Logger, cfg Config) *Service {
 	if err != nil {
 		panic("browse.New: " + err.Error()) // sqldb only opens engines the store implements
 	}
-	if log == nil {
-		log = slog.Default()
-	}
+	log = kit.Logger(log)
 	cfg = cfg.withDefaults()
 	return &Service{db: db, store: st, cache: cache.NewResponses(cfg.CacheTTL, cfg.CacheMaxBytes),
 		top: cache.NewResponses(cfg.CacheTTL, 8<<20), log: log, cfg: cfg, reweigh: make(chan struct{}, 1)}

@@ -66,16 +66,9 @@ func newEnvOn(t testing.TB, db *sqldb.DB, cfgs ...browse.Config) *env {
 		cfg = cfgs[0]
 	}
 	svc := browse.New(db, quietLog(), cfg)
-	minter := authtest.New(t)
-	rt := httpx.NewRouter(minter.Verifier())
-	svc.Routes(rt)
-	require.NoError(t, rt.ValidateRequests(browse.OpenAPI))
-	srv := httptest.NewServer(rt)
-	t.Cleanup(srv.Close)
-	ch, err := checker()
-	require.NoError(t, err)
-	return &env{t: t, ctx: ctx, db: db, svc: svc, srv: srv, router: rt, client: ch.Client(t),
-		admin: minter.Admin(t), user: minter.User(t), now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC), minter: minter}
+	s := servicetest.Serve(t, browse.OpenAPI, checker, svc.Routes)
+	return &env{t: t, ctx: ctx, db: db, svc: svc, srv: s.Server, router: s.Router, client: s.Client,
+		admin: s.Minter.Admin(t), user: s.Minter.User(t), now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC), minter: s.Minter}
 }
 
 // apply runs the subscription handler on env in a transaction with the

@@ -41,7 +41,7 @@ func (s *Service) Routes(rt *httpx.Router) {
 // Header values shared by every answer from the cache (never mutated).
 var jsonContentType = []string{"application/json"}
 
-const maxQueryLen = 200
+const maxQueryLen = catalogapi.MaxQueryLen
 
 func notFound(what string) error {
 	return apperr.NotFound(what).WithCause(ErrNotFound)
@@ -102,16 +102,10 @@ func listError(err error) error {
 	return err
 }
 
-// movieSorts maps ?sort= to the store's sort and its default order.
-var movieSorts = map[string]struct {
-	sort store.MovieSort
-	desc bool
-}{
-	"title":      {store.SortTitle, false},
-	"year":       {store.SortYear, true},
-	"rating":     {store.SortRating, true},
-	"popularity": {store.SortPopularity, true},
-	"created":    {store.SortCreated, true},
+// movieSorts maps ?sort= (catalogapi.MovieSorts) to the store's sort.
+var movieSorts = map[string]store.MovieSort{
+	"title": store.SortTitle, "year": store.SortYear, "rating": store.SortRating,
+	"popularity": store.SortPopularity, "created": store.SortCreated,
 }
 
 func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error {
@@ -119,66 +113,28 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	qv := r.URL.Query()
 	v := httpx.Validator{Status: http.StatusBadRequest}
-	mq := store.MovieQuery{Limit: limit + 1}
-
-	mq.Text = strings.TrimSpace(qv.Get("q"))
-	if utf8.RuneCountInString(mq.Text) > maxQueryLen {
-		v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
-	}
-	genre := strings.TrimSpace(qv.Get("genre"))
-	if utf8.RuneCountInString(genre) > maxQueryLen {
+	p := catalogapi.ReadMovieList(r, &v)
+	if utf8.RuneCountInString(p.Genre) > maxQueryLen {
 		v.Add("genre", fmt.Sprintf("must be at most %d characters", maxQueryLen))
 	}
-	mq.YearFrom = httpx.ParseYear(&v, qv, "year_from")
-	mq.YearTo = httpx.ParseYear(&v, qv, "year_to")
-	if mq.YearFrom != 0 && mq.YearTo != 0 && mq.YearTo < mq.YearFrom {
-		v.Add("year_to", "must not be before year_from")
-	}
-	if p := strings.TrimSpace(qv.Get("person")); p != "" {
-		if !httpx.IsUUID(p) {
-			v.Add("person", "must be a person id")
-		}
-		mq.PersonID = p
-	}
-	if rm := qv.Get("rating_min"); rm != "" {
-		f, err := strconv.ParseFloat(rm, 64)
-		if err != nil || !(f >= 0 && f <= 10) { // NaN fails both comparisons
-			v.Add("rating_min", "must be a number from 0 to 10")
-		}
-		mq.RatingMin = f
-	}
-	if av := qv.Get("available"); av != "" {
-		b, err := strconv.ParseBool(av)
-		if err != nil {
-			v.Add("available", "must be true or false")
-		} else if b {
-			// what the caller's plan offers; anonymous callers see what any plan offers
-			if caller, ok := auth.FromContext(r.Context()); ok {
-				plan, err := s.store.UserPlan(r.Context(), s.db, caller.UserID)
-				if err != nil {
-					return err
-				}
-				mq.PlanID, mq.Nothing = plan, plan == ""
-			} else {
-				mq.AnyPlan = true
-			}
-		}
-	}
-	sortName := qv.Get("sort")
-	if sortName == "" {
-		sortName = "title"
-	}
-	sortDef, ok := movieSorts[sortName]
-	if !ok {
-		v.Add("sort", "must be one of title, year, rating, popularity, created")
-	}
-	mq.Sort = sortDef.sort
-	var orderName string
-	mq.Desc, orderName = httpx.ParseOrder(&v, qv.Get("order"), sortDef.desc)
 	if err := v.Err(); err != nil {
 		return err
+	}
+	sortName, orderName, genre := p.Sort, p.Order, p.Genre
+	mq := store.MovieQuery{Text: p.Q, YearFrom: p.YearFrom, YearTo: p.YearTo, PersonID: p.Person, RatingMin: p.RatingMin,
+		Sort: movieSorts[sortName], Desc: orderName == "desc", Limit: limit + 1}
+	if p.Available != nil && *p.Available {
+		// what the caller's plan offers; anonymous callers see what any plan offers
+		if caller, ok := auth.FromContext(r.Context()); ok {
+			plan, err := s.store.UserPlan(r.Context(), s.db, caller.UserID)
+			if err != nil {
+				return err
+			}
+			mq.PlanID, mq.Nothing = plan, plan == ""
+		} else {
+			mq.AnyPlan = true
+		}
 	}
 	if mq.After, err = httpx.ReadSortedCursor(r, sortName, orderName); err != nil {
 		return err

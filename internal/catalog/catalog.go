@@ -85,10 +85,7 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	if err != nil {
 		panic("catalog.New: " + err.Error()) // sqldb only opens engines the store implements
 	}
-	o := options{cacheTTL: 30 * time.Second, importBatch: 200, now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := kit.Options(options{cacheTTL: 30 * time.Second, importBatch: 200, now: time.Now}, opts)
 	if o.cacheTTL <= 0 {
 		o.cacheTTL = 30 * time.Second
 	}
@@ -98,9 +95,7 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	if o.now == nil {
 		o.now = time.Now
 	}
-	if log == nil {
-		log = slog.Default()
-	}
+	log = kit.Logger(log)
 	return &Service{db: db, store: st, outbox: outbox, cache: cache.NewResponses(o.cacheTTL, cacheMaxBytes), log: log, opts: o}
 }
 

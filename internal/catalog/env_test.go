@@ -62,16 +62,9 @@ func newEnv(t testing.TB, engine sqldb.Engine, opts ...catalog.Option) *env {
 	// the way the composition root migrates
 	require.NoError(t, kit.Migrate(ctx, db, catalog.Module))
 	svc := catalog.New(db, events.NewOutbox(db), slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
-	minter := authtest.New(t)
-	rt := httpx.NewRouter(minter.Verifier())
-	svc.Routes(rt)
-	require.NoError(t, rt.ValidateRequests(catalog.OpenAPI))
-	srv := httptest.NewServer(rt)
-	t.Cleanup(srv.Close)
-	ch, err := checker()
-	require.NoError(t, err)
-	return &env{t: t, ctx: ctx, db: db, svc: svc, srv: srv, client: ch.Client(t), router: rt, minter: minter,
-		admin: minter.Admin(t), user: minter.User(t)}
+	s := servicetest.Serve(t, catalog.OpenAPI, checker, svc.Routes)
+	return &env{t: t, ctx: ctx, db: db, svc: svc, srv: s.Server, client: s.Client, router: s.Router, minter: s.Minter,
+		admin: s.Minter.Admin(t), user: s.Minter.User(t)}
 }
 
 // call sends a request (body is JSON-encoded unless it is a string) and

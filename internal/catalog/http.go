@@ -79,76 +79,30 @@ func listError(err error) error {
 	return err
 }
 
-// movieSorts maps ?sort= to the store's sort and its default order.
-var movieSorts = map[string]struct {
-	sort store.MovieSort
-	desc bool
-}{
-	"title":      {store.SortTitle, false},
-	"year":       {store.SortYear, true},
-	"rating":     {store.SortRating, true},
-	"popularity": {store.SortPopularity, true},
-	"created":    {store.SortCreated, true},
+// movieSorts maps ?sort= (catalogapi.MovieSorts) to the store's sort.
+var movieSorts = map[string]store.MovieSort{
+	"title": store.SortTitle, "year": store.SortYear, "rating": store.SortRating,
+	"popularity": store.SortPopularity, "created": store.SortCreated,
 }
 
-const maxQueryLen = 200
+const maxQueryLen = catalogapi.MaxQueryLen
 
 func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error {
 	limit, err := httpx.ParseLimit(r)
 	if err != nil {
 		return err
 	}
-	qv := r.URL.Query()
 	v := httpx.Validator{Status: http.StatusBadRequest}
-	mq := store.MovieQuery{Limit: limit + 1}
-
-	mq.Text = strings.TrimSpace(qv.Get("q"))
-	if utf8.RuneCountInString(mq.Text) > maxQueryLen {
-		v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
-	}
-	mq.Genre = strings.TrimSpace(qv.Get("genre"))
-	mq.YearFrom = httpx.ParseYear(&v, qv, "year_from")
-	mq.YearTo = httpx.ParseYear(&v, qv, "year_to")
-	if mq.YearFrom != 0 && mq.YearTo != 0 && mq.YearTo < mq.YearFrom {
-		v.Add("year_to", "must not be before year_from")
-	}
-	if p := strings.TrimSpace(qv.Get("person")); p != "" {
-		if !httpx.IsUUID(p) {
-			v.Add("person", "must be a person id")
-		}
-		mq.PersonID = p
-	}
-	if rm := qv.Get("rating_min"); rm != "" {
-		f, err := strconv.ParseFloat(rm, 64)
-		if err != nil || !(f >= 0 && f <= 10) { // NaN fails both comparisons
-			v.Add("rating_min", "must be a number from 0 to 10")
-		} else if f > 0 {
-			mq.MatchNothing = true // the catalog has no ratings: no movie has one above 0
-		}
-	}
-	if av := qv.Get("available"); av != "" {
-		b, err := strconv.ParseBool(av)
-		if err != nil {
-			v.Add("available", "must be true or false")
-		} else if b {
-			mq.MatchNothing = true // the catalog has no videos: no movie is available to play
-		}
-	}
-	sortName := qv.Get("sort")
-	if sortName == "" {
-		sortName = "title"
-	}
-	sortDef, ok := movieSorts[sortName]
-	if !ok {
-		v.Add("sort", "must be one of title, year, rating, popularity, created")
-	}
-	mq.Sort = sortDef.sort
-	var orderName string
-	mq.Desc, orderName = httpx.ParseOrder(&v, qv.Get("order"), sortDef.desc)
-	mq.IncludeDeleted = httpx.IncludeDeleted(r, &v)
+	p := catalogapi.ReadMovieList(r, &v)
+	includeDeleted := httpx.IncludeDeleted(r, &v)
 	if err := v.Err(); err != nil {
 		return err
 	}
+	sortName, orderName := p.Sort, p.Order
+	mq := store.MovieQuery{Text: p.Q, Genre: p.Genre, YearFrom: p.YearFrom, YearTo: p.YearTo, PersonID: p.Person,
+		IncludeDeleted: includeDeleted, Sort: movieSorts[sortName], Desc: orderName == "desc", Limit: limit + 1,
+		// the catalog has no ratings and no videos: no movie has a rating above 0 or is available to play
+		MatchNothing: p.RatingMin > 0 || (p.Available != nil && *p.Available)}
 	if mq.After, err = httpx.ReadSortedCursor(r, sortName, orderName); err != nil {
 		return err
 	}

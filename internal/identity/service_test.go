@@ -144,8 +144,9 @@ func TestRegisterValidation(t *testing.T) {
 		fields []string
 	}{
 		"not json":             {`{"email":`, 400, []string{"body"}},
-		"wrong type":           {`{"email": 3}`, 400, []string{"email"}},
-		"everything missing":   {identityapi.RegisterRequest{}, 422, []string{"email", "display_name", "password"}},
+		"wrong type":           {`{"email": 3}`, 422, []string{"email", "display_name", "password"}},
+		"everything missing":   {`{}`, 422, []string{"email", "display_name", "password"}},
+		"everything empty":     {identityapi.RegisterRequest{Password: goodPass}, 422, []string{"email", "display_name"}},
 		"bad e-mail":           {identityapi.RegisterRequest{Email: "not-an-address", Password: goodPass, DisplayName: "X"}, 422, []string{"email"}},
 		"e-mail with name":     {identityapi.RegisterRequest{Email: "Ann <ann@example.com>", Password: goodPass, DisplayName: "X"}, 422, []string{"email"}},
 		"name too long":        {identityapi.RegisterRequest{Email: uniqueEmail("v"), Password: goodPass, DisplayName: strings.Repeat("é", 51)}, 422, []string{"display_name"}},

@@ -16,18 +16,10 @@ const ConsumerMovies = "media-movies"
 // service: media-movies (stream CATALOG, catalog.movie.>) keeps the newest
 // version of each movie (title, poster, deleted).
 func (s *Service) Subscriptions() []events.Subscription {
-	catalogStream, _ := events.StreamFor(catalogapi.Source)
-	return []events.Subscription{{
-		Config: events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{"catalog.movie.>"}},
-		Handler: events.Handle(events.On(s.applyMovie,
-			catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored)),
-	}}
+	return []events.Subscription{catalogapi.MovieSubscription(ConsumerMovies, s.applyMovie)}
 }
 
 func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
-	if err := events.Versioned(env, m.ID, m.Version); err != nil {
-		return err
-	}
 	_, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Title: m.Title, PosterURL: m.PosterURL, Deleted: m.DeletedAt != nil, Version: m.Version})
 	return err
 }

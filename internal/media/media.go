@@ -69,13 +69,8 @@ func New(db *sqldb.DB, outbox *events.Outbox, bus *events.Bus, files storage.Sto
 	if err != nil {
 		return nil, err
 	}
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if log == nil {
-		log = slog.Default()
-	}
+	o := kit.Options(options{now: time.Now}, opts)
+	log = kit.Logger(log)
 	s := &Service{db: db, store: st, outbox: outbox, bus: bus, storage: files, cfg: cfg, log: log, opts: o}
 	if s.uploads, s.tusStore, err = newUploadHandler(s); err != nil {
 		return nil, err

@@ -383,46 +383,30 @@ type continueItem struct {
 	UpdatedAt       time.Time `json:"updated_at"`
 }
 
-type continueCursor struct {
-	UpdatedAt time.Time `json:"u"`
-	MovieID   string    `json:"m"`
-}
-
 func (s *Service) handleContinueWatching(w http.ResponseWriter, r *http.Request) error {
 	caller, err := httpx.Caller(r)
 	if err != nil {
 		return err
 	}
-	limit, err := httpx.ParseLimit(r)
+	limit, after, err := httpx.ReadNewestFirst(r)
 	if err != nil {
 		return err
-	}
-	var cur continueCursor
-	var after *store.WatchPosition
-	if ok, err := httpx.DecodeCursor(r, &cur); err != nil {
-		return err
-	} else if ok {
-		after = &store.WatchPosition{UpdatedAt: cur.UpdatedAt, MovieID: cur.MovieID}
 	}
 	rows, err := s.store.ContinueWatching(r.Context(), s.db, caller.UserID, continueMinPosition, continueMaxShare, after, limit+1)
 	if err != nil {
 		return err
 	}
-	var next *string
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		c, err := httpx.EncodeCursor(continueCursor{UpdatedAt: last.UpdatedAt, MovieID: last.MovieID})
-		if err != nil {
-			return err
-		}
-		next = &c
+	page, err := httpx.NewestFirstPage(rows, limit, func(last store.WatchPosition) sqldb.Position {
+		return sqldb.Position{At: last.UpdatedAt, ID: last.MovieID}
+	})
+	if err != nil {
+		return err
 	}
-	items := make([]continueItem, len(rows))
-	for i, row := range rows {
+	items := make([]continueItem, len(page.Items))
+	for i, row := range page.Items {
 		items[i].Movie.ID, items[i].Movie.Title, items[i].Movie.PosterURL = row.MovieID, row.Title, row.PosterURL
 		items[i].PositionSeconds, items[i].DurationSeconds, items[i].UpdatedAt = row.PositionSeconds, row.DurationSeconds, row.UpdatedAt
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	httpx.WriteJSON(w, http.StatusOK, httpx.Page[continueItem]{Items: items, NextCursor: page.NextCursor})
 	return nil
 }

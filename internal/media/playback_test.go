@@ -144,7 +144,7 @@ func TestWatchPositions(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, page, 2)
 		require.Equal(t, []string{b, c}, []string{page[0].MovieID, page[1].MovieID})
-		rest, err := s.store.ContinueWatching(ctx, db, user, continueMinPosition, continueMaxShare, &page[1], 2)
+		rest, err := s.store.ContinueWatching(ctx, db, user, continueMinPosition, continueMaxShare, &sqldb.Position{At: page[1].UpdatedAt, ID: page[1].MovieID}, 2)
 		require.NoError(t, err)
 		require.Len(t, rest, 1)
 		require.Equal(t, a, rest[0].MovieID)

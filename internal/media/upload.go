@@ -188,6 +188,10 @@ func (s *Service) beforeAbandon(hook tusd.HookEvent) (tusd.HTTPResponse, error) 
 // answered. The completion goes on if the client leaves meanwhile: its
 // HEAD then finds the upload complete, or being completed.
 func (s *Service) uploadReceived(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
+	// probing and storing a film takes longer than a read timeout; tusd
+	// has just moved the connection's deadlines on, which would cancel
+	// the request (and this work) when they pass
+	httpx.UploadReceived(hook.Context)
 	path := hook.Upload.Storage["Path"]
 	if err := s.completeUpload(context.WithoutCancel(hook.Context), hook.Upload.ID, path); err != nil {
 		s.log.Error("upload received but not processed; a HEAD retries", "upload_id", hook.Upload.ID, "err", err)

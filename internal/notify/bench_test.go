@@ -12,6 +12,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/notify"
 	"github.com/marquee-dev/marquee/internal/notify/store"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
@@ -51,7 +52,7 @@ func BenchmarkNewMovieFanout100k(b *testing.B) {
 	db, err := sqldb.Open(ctx, "notify", "sqlite://"+filepath.Join(b.TempDir(), "notify.db"))
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = db.Close() })
-	require.NoError(b, notify.Migrate(ctx, db))
+	require.NoError(b, kit.Migrate(ctx, db, notify.Module))
 	seedUsers(b, db, users, false)
 	e := newEnvOn(b, db, notify.Config{})
 	e.run()
@@ -80,7 +81,7 @@ func BenchmarkMailDelivery(b *testing.B) {
 	db, err := sqldb.Open(ctx, "notify", "sqlite://"+filepath.Join(b.TempDir(), "notify.db"))
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = db.Close() })
-	require.NoError(b, notify.Migrate(ctx, db))
+	require.NoError(b, kit.Migrate(ctx, db, notify.Module))
 	seedUsers(b, db, users, true)
 	e := newEnvOn(b, db, notify.Config{SMTPURL: srv.url(), MailBatch: 200})
 	e.run()

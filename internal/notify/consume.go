@@ -43,16 +43,11 @@ const expiringNotice = 72 * time.Hour
 // Each handler writes at most one notification and one mail per (event,
 // user): the unique rows make a redelivered event change nothing.
 func (s *Service) Subscriptions() []events.Subscription {
-	identityStream, _ := events.StreamFor(identityapi.Source)
 	catalogStream, _ := events.StreamFor(catalogapi.Source)
 	socialStream, _ := events.StreamFor(socialapi.Source)
 	billingStream, _ := events.StreamFor(notifyapi.BillingSource)
 	return []events.Subscription{
-		{
-			Config: events.ConsumerConfig{Name: ConsumerUsers, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
-			Handler: events.Handle(events.On(s.applyUser,
-				identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted)),
-		},
+		identityapi.UserSubscription(ConsumerUsers, s.applyUser),
 		{
 			Config:  events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{catalogapi.MovieCreated}},
 			Handler: events.Handle(events.On(s.movieCreated, catalogapi.MovieCreated)),
@@ -75,9 +70,6 @@ func (s *Service) Subscriptions() []events.Subscription {
 }
 
 func (s *Service) applyUser(ctx context.Context, tx *sqldb.Tx, env events.Envelope, u identityapi.UserEvent) error {
-	if err := events.Versioned(env, u.ID, u.Version); err != nil {
-		return err
-	}
 	if strings.HasSuffix(u.Email, "@"+identityapi.DemoEmailDomain) {
 		return nil // the demo community cannot sign in: nobody would read what it is sent
 	}
@@ -121,7 +113,9 @@ func (s *Service) followCreated(ctx context.Context, tx *sqldb.Tx, env events.En
 	if u, err := s.store.GetUser(ctx, tx, f.FollowerID); err == nil && u.DisplayName != "" {
 		name = u.DisplayName
 	}
-	return s.deliverTo(ctx, tx, f.FolloweeID, message{Key: env.ID, Kind: notifyapi.KindNewFollower,
+	// keyed by the follower, not the event: following, unfollowing and
+	// following again tells the followee once, not once a round
+	return s.deliverTo(ctx, tx, f.FolloweeID, message{Key: "follower:" + f.FollowerID, Kind: notifyapi.KindNewFollower,
 		Title: name + " follows you", Body: name + " started following you.", Link: "/users/" + f.FollowerID})
 }
 

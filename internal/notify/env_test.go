@@ -20,6 +20,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -50,7 +51,7 @@ type env struct {
 func newEnv(t testing.TB, engine sqldb.Engine, cfg notify.Config, opts ...notify.Option) *env {
 	t.Helper()
 	db := sqldbtest.Open(t, engine)
-	require.NoError(t, notify.Migrate(context.Background(), db))
+	require.NoError(t, kit.Migrate(context.Background(), db, notify.Module))
 	return newEnvOn(t, db, cfg, opts...)
 }
 

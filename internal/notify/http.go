@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/marquee-dev/marquee/internal/notify/notifyapi"
 	"github.com/marquee-dev/marquee/internal/notify/store"
@@ -22,23 +23,14 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("POST /api/notifications/read-all", auth.Signed, s.handleReadAll)
 	rt.Handle("GET /api/me/notification-settings", auth.Signed, s.handleGetSettings)
 	rt.Handle("PUT /api/me/notification-settings", auth.Signed, s.handlePutSettings)
+	rt.Handle("GET /api/unsubscribe", auth.Anyone, s.handleUnsubscribePage)
 	rt.Handle("POST /api/unsubscribe", auth.Anyone, s.handleUnsubscribe)
 	rt.Handle("GET /api/admin/mail", auth.Admin, s.handleMailList)
 	rt.Handle("GET /api/admin/mail/{id}", auth.Admin, s.handleMailFile)
 }
 
-// listCursor is the position in a newest-first list, opaque to clients.
-type listCursor struct {
-	At string `json:"t"`
-	ID string `json:"i"`
-}
-
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
 	caller, err := httpx.Caller(r)
-	if err != nil {
-		return err
-	}
-	limit, err := httpx.ParseLimit(r)
 	if err != nil {
 		return err
 	}
@@ -50,29 +42,11 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return httpx.Invalid(http.StatusBadRequest, "unread", "must be true or false")
 	}
-	var after *store.Position
-	var c listCursor
-	if ok, err := httpx.DecodeCursor(r, &c); err != nil {
-		return err
-	} else if ok {
-		t, perr := sqldb.ParseTime(c.At)
-		if perr != nil || c.ID == "" {
-			return httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
-		}
-		after = &store.Position{At: t, ID: c.ID}
-	}
-	items, err := s.store.Notifications(r.Context(), s.db, caller.UserID, unread, after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewPage(items, limit, func(last notifyapi.Notification) any {
-		return listCursor{At: sqldb.FormatTime(last.CreatedAt), ID: last.ID}
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]notifyapi.Notification, error) {
+		return s.store.Notifications(r.Context(), s.db, caller.UserID, unread, after, limit)
+	}, func(last notifyapi.Notification) sqldb.Position {
+		return sqldb.Position{At: last.CreatedAt, ID: last.ID}
 	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, notifyapi.NotificationPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
 }
 
 func (s *Service) handleUnreadCount(w http.ResponseWriter, r *http.Request) error {
@@ -216,6 +190,15 @@ func (s *Service) handleUnsubscribe(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// handleUnsubscribePage answers the List-Unsubscribe link opened in a
+// browser (mail programs without one-click support do that): RFC 8058 forbids
+// unsubscribing on a GET, which link scanners also send, so it only leads to
+// the web app's page, whose button makes the POST.
+func (s *Service) handleUnsubscribePage(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/unsubscribe?token="+url.QueryEscape(r.URL.Query().Get("token")), http.StatusSeeOther)
 	return nil
 }
 

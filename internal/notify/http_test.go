@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -32,6 +33,7 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 		"POST /api/notifications/read-all":    auth.Signed,
 		"GET /api/me/notification-settings":   auth.Signed,
 		"PUT /api/me/notification-settings":   auth.Signed,
+		"GET /api/unsubscribe":                auth.Anyone,
 		"POST /api/unsubscribe":               auth.Anyone,
 		"GET /api/admin/mail":                 auth.Admin,
 		"GET /api/admin/mail/{id}":            auth.Admin,
@@ -166,6 +168,15 @@ func TestUnsubscribeTokens(t *testing.T) {
 		require.Equal(t, []string{"token"}, r.Fields(t))
 	}
 	require.True(t, e.settings(ann, nil).EmailNewMovies, "a bad token changes nothing")
+
+	// the link opened in a browser: to the web app's page, nothing changed yet
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	opened, err := noFollow.Get(e.srv.URL + "/api/unsubscribe?token=" + url.QueryEscape(token))
+	require.NoError(t, err)
+	require.NoError(t, opened.Body.Close())
+	require.Equal(t, http.StatusSeeOther, opened.StatusCode)
+	require.Equal(t, "/unsubscribe?token="+url.QueryEscape(token), opened.Header.Get("Location"))
+	require.True(t, e.settings(ann, nil).EmailNewMovies, "a GET unsubscribes nobody (RFC 8058)")
 
 	r = e.call(http.MethodPost, "/api/unsubscribe?token="+token, "", "List-Unsubscribe=One-Click")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)

@@ -28,7 +28,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/marquee-dev/marquee/internal/notify/store"
-	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/kit"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
@@ -40,21 +39,9 @@ import (
 //go:embed openapi.json
 var OpenAPI []byte
 
-// Migrations is the notify schema, one folder per engine, for
-// sqldb.Migrate(ctx, db, "notify", notify.Migrations). The event tables
-// (events.Migrations) must be applied to the same database.
+// Migrations is the notify schema, one folder per engine
+// (kit.Migrate(ctx, db, notify.Module) applies it with the event tables).
 var Migrations fs.FS = store.Migrations
-
-// Migrate applies the event tables and the notify schema to db.
-func Migrate(ctx context.Context, db *sqldb.DB) error {
-	if err := sqldb.Migrate(ctx, db, "events", events.Migrations); err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	if err := sqldb.Migrate(ctx, db, "notify", Migrations); err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	return nil
-}
 
 // Config is what the composition root tells the service. Zero values take
 // the defaults noted.
@@ -224,13 +211,8 @@ func New(ctx context.Context, db *sqldb.DB, cfg Config, log *slog.Logger, opts .
 	if err != nil {
 		return nil, err
 	}
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if log == nil {
-		log = slog.Default()
-	}
+	o := kit.Options(options{now: time.Now}, opts)
+	log = kit.Logger(log)
 	s := &Service{db: db, store: st, log: log, cfg: cfg, opts: o,
 		fanoutWake: make(chan struct{}, 1), mailWake: make(chan struct{}, 1)}
 	if cfg.SMTPURL != "" {

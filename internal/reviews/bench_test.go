@@ -48,7 +48,8 @@ func (e *env) addMovies(n int) []string {
 
 // BenchmarkSubmitReview measures POST /api/movies/{id}/reviews with 8
 // concurrent clients: the token check with the verified-token cache, the
-// usual middleware, and one transaction (read movie and author, insert the
+// usual middleware, the request checked against the OpenAPI document, and
+// one transaction (read movie and author, insert the
 // review, update the summary, two outbox rows). "http" goes over real
 // loopback connections (the clients' CPU is on the same machine); "handler"
 // calls the handler chain directly, without sockets:
@@ -71,6 +72,7 @@ func benchSubmit(b *testing.B, engine sqldb.Engine, overHTTP bool) {
 	// the verifier as the composition root builds it: verified tokens are cached
 	rt := httpx.NewRouter(auth.NewVerifier(e.minter.Keys, authtest.Issuer, authtest.Audience, auth.WithTokenCache(auth.NewTokenCache(0))))
 	e.svc.Routes(rt)
+	require.NoError(b, rt.ValidateRequests(reviews.OpenAPI)) // as in production: every request checked against the document
 	h := httpx.Chain(rt, httpx.Observe(slog.New(slog.NewJSONHandler(io.Discard, nil)), obs.NewMetrics()),
 		httpx.Recover, httpx.Timeout(30*time.Second), httpx.LimitBody(httpx.MaxBodyBytes))
 	srv := httptest.NewServer(h)

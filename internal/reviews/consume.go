@@ -30,34 +30,18 @@ const (
 // Both keep the highest version per id and ignore older events, so
 // redelivered and out-of-order events leave the newest state.
 func (s *Service) Subscriptions() []events.Subscription {
-	catalogStream, _ := events.StreamFor(catalogapi.Source)
-	identityStream, _ := events.StreamFor(identityapi.Source)
 	return []events.Subscription{
-		{
-			Config: events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{"catalog.movie.>"}},
-			Handler: events.Handle(events.On(s.applyMovie,
-				catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored)),
-		},
-		{
-			Config: events.ConsumerConfig{Name: ConsumerAuthors, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
-			Handler: events.Handle(events.On(s.applyUser,
-				identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted)),
-		},
+		catalogapi.MovieSubscription(ConsumerMovies, s.applyMovie),
+		identityapi.UserSubscription(ConsumerAuthors, s.applyUser),
 	}
 }
 
 func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
-	if err := events.Versioned(env, m.ID, m.Version); err != nil {
-		return err
-	}
 	_, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Title: m.Title, Deleted: m.DeletedAt != nil, Version: m.Version})
 	return err
 }
 
 func (s *Service) applyUser(ctx context.Context, tx *sqldb.Tx, env events.Envelope, u identityapi.UserEvent) error {
-	if err := events.Versioned(env, u.ID, u.Version); err != nil {
-		return err
-	}
 	deleted := u.DeletedAt != nil
 	applied, err := s.store.ApplyAuthor(ctx, tx, store.Author{ID: u.ID, DisplayName: u.DisplayName, Deleted: deleted, Version: u.Version})
 	if err != nil || !applied || !deleted {

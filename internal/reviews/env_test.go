@@ -57,15 +57,8 @@ func newEnv(t testing.TB, engine sqldb.Engine, opts ...reviews.Option) *env {
 	opts = append([]reviews.Option{reviews.WithClock(clk.Now)}, opts...)
 	outbox := events.NewOutbox(db)
 	svc := reviews.New(db, outbox, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
-	minter := authtest.New(t)
-	rt := httpx.NewRouter(minter.Verifier())
-	svc.Routes(rt)
-	require.NoError(t, rt.ValidateRequests(reviews.OpenAPI))
-	srv := httptest.NewServer(rt)
-	t.Cleanup(srv.Close)
-	c, err := checker()
-	require.NoError(t, err)
-	return &env{t: t, ctx: ctx, db: db, svc: svc, evOutbox: outbox, router: rt, srv: srv, client: c.Client(t), minter: minter,
+	s := servicetest.Serve(t, reviews.OpenAPI, checker, svc.Routes)
+	return &env{t: t, ctx: ctx, db: db, svc: svc, evOutbox: outbox, router: s.Router, srv: s.Server, client: s.Client, minter: s.Minter,
 		handlers: servicetest.HandlersByConsumer(svc.Subscriptions()), clock: clk}
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/idempotency"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
-	"github.com/marquee-dev/marquee/internal/reviews/store"
 )
 
 // Routes registers the reviews HTTP API on rt. Reads are open to anyone;
@@ -120,60 +119,18 @@ func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listCursor is the position in a newest-first list, opaque to clients.
-type listCursor struct {
-	CreatedAt string `json:"t"`
-	ID        string `json:"i"`
-}
-
-// readPage reads ?limit= and ?cursor=.
-func readPage(r *http.Request) (limit int, after *store.Position, err error) {
-	if limit, err = httpx.ParseLimit(r); err != nil {
-		return 0, nil, err
-	}
-	var c listCursor
-	ok, err := httpx.DecodeCursor(r, &c)
-	if err != nil || !ok {
-		return limit, nil, err
-	}
-	t, perr := sqldb.ParseTime(c.CreatedAt)
-	if perr != nil || c.ID == "" {
-		return 0, nil, httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
-	}
-	return limit, &store.Position{CreatedAt: t, ID: c.ID}, nil
-}
-
-func writePage(w http.ResponseWriter, items []reviewsapi.Review, limit int) error {
-	page, err := httpx.NewPage(items, limit, func(last reviewsapi.Review) any {
-		return listCursor{CreatedAt: sqldb.FormatTime(last.CreatedAt), ID: last.ID}
-	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, reviewsapi.ReviewPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
+func reviewPosition(last reviewsapi.Review) sqldb.Position {
+	return sqldb.Position{At: last.CreatedAt, ID: last.ID}
 }
 
 func (s *Service) handleListByMovie(w http.ResponseWriter, r *http.Request) error {
-	limit, after, err := readPage(r)
-	if err != nil {
-		return err
-	}
-	items, err := s.ListByMovie(r.Context(), r.PathValue("id"), after, limit+1)
-	if err != nil {
-		return err
-	}
-	return writePage(w, items, limit)
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]reviewsapi.Review, error) {
+		return s.ListByMovie(r.Context(), r.PathValue("id"), after, limit)
+	}, reviewPosition)
 }
 
 func (s *Service) handleListByUser(w http.ResponseWriter, r *http.Request) error {
-	limit, after, err := readPage(r)
-	if err != nil {
-		return err
-	}
-	items, err := s.ListByAuthor(r.Context(), r.PathValue("id"), after, limit+1)
-	if err != nil {
-		return err
-	}
-	return writePage(w, items, limit)
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]reviewsapi.Review, error) {
+		return s.ListByAuthor(r.Context(), r.PathValue("id"), after, limit)
+	}, reviewPosition)
 }

@@ -122,7 +122,7 @@ func TestReviewValidation(t *testing.T) {
 		"body too long":    {`{"rating":5,"body":"` + long + `x"}`, 422, []string{"body"}},
 		"body not text":    {`{"rating":5,"body":12}`, 422, []string{"body"}},
 		"body control":     {`{"rating":5,"body":"a\u0007b"}`, 422, []string{"body"}},
-		"both":             {`{"rating":0.5,"body":["x"]}`, 422, []string{"rating", "body"}},
+		"both":             {`{"rating":0.5,"body":["x"]}`, 422, []string{"body", "rating"}},
 		"malformed":        {`{"rating":`, 400, []string{"body"}},
 		"not an object":    {`[1]`, 400, []string{"body"}},
 		"longest body":     {`{"rating":1,"body":"` + long + `"}`, 201, nil},

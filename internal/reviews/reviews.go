@@ -81,19 +81,14 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	if err != nil {
 		panic("reviews.New: " + err.Error()) // sqldb only opens engines the store implements
 	}
-	o := options{importBatch: 2000, now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := kit.Options(options{importBatch: 2000, now: time.Now}, opts)
 	if o.importBatch <= 0 {
 		o.importBatch = 2000
 	}
 	if o.now == nil {
 		o.now = time.Now
 	}
-	if log == nil {
-		log = slog.Default()
-	}
+	log = kit.Logger(log)
 	return &Service{db: db, store: st, outbox: outbox, log: log, opts: o}
 }
 

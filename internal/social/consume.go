@@ -34,32 +34,19 @@ const (
 // Each keeps the highest version per id and ignores older events, so
 // redelivered and out-of-order events leave the newest state.
 func (s *Service) Subscriptions() []events.Subscription {
-	identityStream, _ := events.StreamFor(identityapi.Source)
 	reviewsStream, _ := events.StreamFor(reviewsapi.Source)
-	catalogStream, _ := events.StreamFor(catalogapi.Source)
 	return []events.Subscription{
-		{
-			Config: events.ConsumerConfig{Name: ConsumerUsers, Stream: identityStream, FilterSubjects: []string{"identity.user.>"}},
-			Handler: events.Handle(events.On(s.applyUser,
-				identityapi.UserRegistered, identityapi.UserUpdated, identityapi.UserDeleted)),
-		},
+		identityapi.UserSubscription(ConsumerUsers, s.applyUser),
 		{
 			Config: events.ConsumerConfig{Name: ConsumerReviews, Stream: reviewsStream, FilterSubjects: []string{"reviews.review.>"}},
 			Handler: events.Handle(events.On(s.applyReview,
 				reviewsapi.ReviewSubmitted, reviewsapi.ReviewUpdated, reviewsapi.ReviewDeleted)),
 		},
-		{
-			Config: events.ConsumerConfig{Name: ConsumerMovies, Stream: catalogStream, FilterSubjects: []string{"catalog.movie.>"}},
-			Handler: events.Handle(events.On(s.applyMovie,
-				catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored)),
-		},
+		catalogapi.MovieSubscription(ConsumerMovies, s.applyMovie),
 	}
 }
 
 func (s *Service) applyUser(ctx context.Context, tx *sqldb.Tx, env events.Envelope, u identityapi.UserEvent) error {
-	if err := events.Versioned(env, u.ID, u.Version); err != nil {
-		return err
-	}
 	deleted := u.DeletedAt != nil
 	applied, err := s.store.ApplyUser(ctx, tx, store.User{ID: u.ID, DisplayName: u.DisplayName, Deleted: deleted, Version: u.Version})
 	if err != nil || !applied || !deleted {
@@ -104,9 +91,6 @@ func (s *Service) applyReview(ctx context.Context, tx *sqldb.Tx, env events.Enve
 }
 
 func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
-	if err := events.Versioned(env, m.ID, m.Version); err != nil {
-		return err
-	}
 	_, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Title: m.Title, Deleted: m.DeletedAt != nil, Version: m.Version})
 	return err
 }

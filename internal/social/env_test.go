@@ -56,15 +56,8 @@ func newEnv(t testing.TB, engine sqldb.Engine) *env {
 	clk := servicetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	outbox := events.NewOutbox(db)
 	svc := social.New(db, outbox, slog.New(slog.NewTextHandler(io.Discard, nil)), social.WithClock(clk.Now))
-	minter := authtest.New(t)
-	rt := httpx.NewRouter(minter.Verifier())
-	svc.Routes(rt)
-	require.NoError(t, rt.ValidateRequests(social.OpenAPI))
-	srv := httptest.NewServer(rt)
-	t.Cleanup(srv.Close)
-	c, err := checker()
-	require.NoError(t, err)
-	return &env{t: t, ctx: ctx, db: db, svc: svc, evOutbox: outbox, router: rt, srv: srv, client: c.Client(t), minter: minter,
+	s := servicetest.Serve(t, social.OpenAPI, checker, svc.Routes)
+	return &env{t: t, ctx: ctx, db: db, svc: svc, evOutbox: outbox, router: s.Router, srv: s.Server, client: s.Client, minter: s.Minter,
 		handlers: servicetest.HandlersByConsumer(svc.Subscriptions())}
 }
 

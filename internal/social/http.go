@@ -50,29 +50,6 @@ func (s *Service) handleUnfollow(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listCursor is the position in a newest-first list, opaque to clients.
-type listCursor struct {
-	At string `json:"t"`
-	ID string `json:"i"`
-}
-
-// readPage reads ?limit= and ?cursor=.
-func readPage(r *http.Request) (limit int, after *store.Position, err error) {
-	if limit, err = httpx.ParseLimit(r); err != nil {
-		return 0, nil, err
-	}
-	var c listCursor
-	ok, err := httpx.DecodeCursor(r, &c)
-	if err != nil || !ok {
-		return limit, nil, err
-	}
-	t, perr := sqldb.ParseTime(c.At)
-	if perr != nil || c.ID == "" {
-		return 0, nil, httpx.Invalid(http.StatusBadRequest, "cursor", "is not a cursor this list gave out")
-	}
-	return limit, &store.Position{At: t, ID: c.ID}, nil
-}
-
 func (s *Service) handleFollowers(w http.ResponseWriter, r *http.Request) error {
 	return s.followList(w, r, s.Followers)
 }
@@ -83,22 +60,9 @@ func (s *Service) handleFollowing(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Service) followList(w http.ResponseWriter, r *http.Request,
 	list func(ctx context.Context, userID string, after *store.Position, limit int) ([]socialapi.Follow, error)) error {
-	limit, after, err := readPage(r)
-	if err != nil {
-		return err
-	}
-	items, err := list(r.Context(), r.PathValue("id"), after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewPage(items, limit, func(last socialapi.Follow) any {
-		return listCursor{At: sqldb.FormatTime(last.FollowedAt), ID: last.ID}
-	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, socialapi.FollowPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]socialapi.Follow, error) {
+		return list(r.Context(), r.PathValue("id"), after, limit)
+	}, func(last socialapi.Follow) sqldb.Position { return sqldb.Position{At: last.FollowedAt, ID: last.ID} })
 }
 
 func (s *Service) handleFeed(w http.ResponseWriter, r *http.Request) error {
@@ -106,20 +70,7 @@ func (s *Service) handleFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, after, err := readPage(r)
-	if err != nil {
-		return err
-	}
-	items, err := s.Feed(r.Context(), caller.UserID, after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewPage(items, limit, func(last socialapi.FeedItem) any {
-		return listCursor{At: sqldb.FormatTime(last.CreatedAt), ID: last.ID}
-	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, socialapi.FeedPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]socialapi.FeedItem, error) {
+		return s.Feed(r.Context(), caller.UserID, after, limit)
+	}, func(last socialapi.FeedItem) sqldb.Position { return sqldb.Position{At: last.CreatedAt, ID: last.ID} })
 }

@@ -70,16 +70,11 @@ func New(db *sqldb.DB, outbox *events.Outbox, log *slog.Logger, opts ...Option) 
 	if err != nil {
 		panic("social.New: " + err.Error())
 	}
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := kit.Options(options{now: time.Now}, opts)
 	if o.now == nil {
 		o.now = time.Now
 	}
-	if log == nil {
-		log = slog.Default()
-	}
+	log = kit.Logger(log)
 	return &Service{db: db, store: st, outbox: outbox, log: log, opts: o}
 }
 

@@ -118,20 +118,9 @@ func (s *Service) handleWatchlist(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	limit, after, err := readPage(r)
-	if err != nil {
-		return err
-	}
-	items, err := s.Watchlist(r.Context(), caller.UserID, after, limit+1)
-	if err != nil {
-		return err
-	}
-	page, err := httpx.NewPage(items, limit, func(last socialapi.WatchlistItem) any {
-		return listCursor{At: sqldb.FormatTime(last.AddedAt), ID: last.Movie.ID}
+	return httpx.ServeNewestFirst(w, r, func(after *sqldb.Position, limit int) ([]socialapi.WatchlistItem, error) {
+		return s.Watchlist(r.Context(), caller.UserID, after, limit)
+	}, func(last socialapi.WatchlistItem) sqldb.Position {
+		return sqldb.Position{At: last.AddedAt, ID: last.Movie.ID}
 	})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, socialapi.WatchlistPage{Items: page.Items, NextCursor: page.NextCursor})
-	return nil
 }

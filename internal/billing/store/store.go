@@ -142,10 +142,7 @@ type SandboxRefund struct {
 }
 
 // Position is a keyset position in a newest-first list.
-type Position struct {
-	At time.Time
-	ID string
-}
+type Position = sqldb.Position
 
 // Store is the billing service's persistence.
 type Store interface {

@@ -133,13 +133,13 @@ func (s *Store) Position(ctx context.Context, q sqldb.Querier, userID, movieID s
 
 // ContinueWatching is up to limit of the user's positions between minPosition
 // and maxShare of the duration, of movies not deleted, newest first, after
-// the cursor (updated_at, movie id) when given.
-func (s *Store) ContinueWatching(ctx context.Context, q sqldb.Querier, userID string, minPosition, maxShare float64, after *WatchPosition, limit int) ([]WatchPosition, error) {
+// the position (updated_at, movie id) when given.
+func (s *Store) ContinueWatching(ctx context.Context, q sqldb.Querier, userID string, minPosition, maxShare float64, after *sqldb.Position, limit int) ([]WatchPosition, error) {
 	where, args := "", []any{userID, minPosition, maxShare}
 	if after != nil {
-		t := s.Engine().TimeArg(after.UpdatedAt)
+		t := s.Engine().TimeArg(after.At)
 		where = ` AND (w.updated_at < ? OR (w.updated_at = ? AND w.movie_id < ?))`
-		args = append(args, t, t, after.MovieID)
+		args = append(args, t, t, after.ID)
 	}
 	args = append(args, limit)
 	return sqldb.QueryAll(ctx, q, func(row sqldb.Row) (WatchPosition, error) {

@@ -128,10 +128,7 @@ type Work struct {
 }
 
 // Position is a keyset position in a newest-first list.
-type Position struct {
-	At time.Time
-	ID string
-}
+type Position = sqldb.Position
 
 // Store is the notify service's persistence.
 type Store interface {

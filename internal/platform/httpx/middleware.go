@@ -350,6 +350,7 @@ func UploadProgress(idle time.Duration) Middleware {
 				b := &progressBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: idle}
 				b.extend()
 				r.Body = b
+				r = r.WithContext(context.WithValue(r.Context(), progressKey{}, b))
 			}
 			next.ServeHTTP(w, r)
 		})
@@ -365,10 +366,33 @@ type progressBody struct {
 
 func (b *progressBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if n > 0 {
+	if err == io.EOF {
+		b.received()
+	} else if n > 0 {
 		b.extend()
 	}
 	return n, err
+}
+
+// received lifts the deadlines once every byte has arrived: the answer may
+// take a while (the upload is checked and stored before it), and net/http,
+// reading ahead for the next request meanwhile, would cancel this request's
+// context when a read deadline passed. The answer is a few headers.
+func (b *progressBody) received() {
+	_ = b.rc.SetReadDeadline(time.Time{})
+	_ = b.rc.SetWriteDeadline(time.Time{})
+}
+
+type progressKey struct{}
+
+// UploadReceived tells the connection of an upload's PATCH (see
+// UploadProgress) that its bytes have all arrived, as reading the body to
+// its end does; for handlers that set deadlines of their own after that
+// (tusd moves them on after its last read too).
+func UploadReceived(ctx context.Context) {
+	if b, ok := ctx.Value(progressKey{}).(*progressBody); ok {
+		b.received()
+	}
 }
 
 func (b *progressBody) extend() {

@@ -68,19 +68,13 @@ func (rt *Router) Handle(pattern string, access auth.Access, h HandlerFunc) {
 			Error(w, r, err)
 			return
 		}
-		var limits []FieldError
 		if e.op != nil {
-			var err error
-			if limits, err = e.op.check(w, r); err != nil {
+			if err := e.op.check(w, r); err != nil {
 				Error(w, r, err)
 				return
 			}
 		}
-		err := h(w, r)
-		if limits != nil {
-			err = confirm(r, limits, err)
-		}
-		if err != nil {
+		if err := h(w, r); err != nil {
 			Error(w, r, err)
 		}
 	}))

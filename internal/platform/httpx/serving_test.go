@@ -100,6 +100,50 @@ func TestUploadProgressOutlastsTheReadTimeout(t *testing.T) {
 	})
 }
 
+// Once an upload's bytes have all arrived, its answer may take longer than
+// the read timeout (the file is checked and stored) without its request
+// being cancelled, also when the handler moved the deadlines on after its
+// last read (as tusd does) and then says the bytes are in.
+func TestUploadAnswerMayTakeLongerThanTheReadTimeout(t *testing.T) {
+	t.Parallel()
+	const idle = 300 * time.Millisecond
+	for _, rearm := range []bool{false, true} {
+		t.Run("deadlines moved on by the handler: "+strconv.FormatBool(rearm), func(t *testing.T) {
+			t.Parallel()
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if _, err := io.Copy(io.Discard, r.Body); err != nil {
+					http.Error(w, err.Error(), http.StatusRequestTimeout)
+					return
+				}
+				if rearm {
+					_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(idle))
+					httpx.UploadReceived(r.Context())
+				}
+				select {
+				case <-time.After(4 * idle): // checking and storing the file
+					_, _ = fmt.Fprint(w, "stored")
+				case <-r.Context().Done():
+					http.Error(w, "cancelled", http.StatusServiceUnavailable)
+				}
+			})
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			srv := httpx.NewServer(ln.Addr().String(), httpx.Chain(h, httpx.UploadProgress(idle)), idle)
+			go func() { _ = srv.Serve(ln) }()
+			t.Cleanup(func() { _ = srv.Close() })
+			req, err := http.NewRequest(http.MethodPatch, "http://"+ln.Addr().String()+"/", strings.NewReader("the last bytes"))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/offset+octet-stream")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.Equal(t, 200, resp.StatusCode, string(body))
+			require.Equal(t, "stored", string(body))
+		})
+	}
+}
+
 // Observe's writer keeps the server's ReadFrom (http.ServeContent's sendfile
 // path) and still counts what went through it.
 func TestObserveKeepsTheServersReadFrom(t *testing.T) {

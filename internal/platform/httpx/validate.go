@@ -17,8 +17,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-
-	"github.com/marquee-dev/marquee/internal/platform/apperr"
 )
 
 // ValidateRequests checks every request of the router's routes against the
@@ -26,20 +24,18 @@ import (
 // check, so anonymous callers learn nothing about the shape of a request):
 // query, path and header parameters, and the JSON body.
 //
-// A malformed request never reaches the handler: a parameter whose value
-// breaks its schema, a body that is not JSON (or not UTF-8), a field the
-// schema does not know are 400 problems naming the field, and a body whose
-// Content-Type is not application/json a 415. (Query parameters the
-// operation does not declare are ignored, and so is a body sent to an
-// operation that takes none.)
-//
-// A well-formed body whose fields break the document's limits (length,
-// range, type, required, enum, format) is refused too, but the handler still
-// runs first: it checks the same limits (tests compare them) and what only
-// it can know (an unknown genre, a date in the future), and its 422 names
-// every invalid field at once, the document's findings included. Should a
-// handler accept what the document refuses, the disagreement is logged as
-// an error.
+// A request the document refuses never reaches the handler, so it can
+// change nothing. A parameter whose value breaks its schema, a body that is
+// not JSON (or not UTF-8), a field the schema does not know are 400 problems
+// naming the field, and a body whose Content-Type is not application/json a
+// 415. A well-formed body whose fields break the document's limits (type,
+// length, range, required, enum, format, pattern) is a 422 naming every
+// field the document refuses, all at once. (Query parameters the operation
+// does not declare are ignored, and so is a body sent to an operation that
+// takes none.) The handler then checks only what the document cannot say
+// (an unknown genre, a date in the future); its own checks of the same
+// limits stay, since its operations are called without HTTP too, and tests
+// compare its constants with the document.
 //
 // Every route must be in the document and every operation of the document
 // must be a route, and request schemas must not accept unknown fields, so
@@ -248,10 +244,9 @@ func (uuidFormat) Validate(s string) error {
 var paramOptions = &openapi3filter.Options{SkipSettingDefaults: true, MultiError: true,
 	SchemaValidationOptions: []openapi3.SchemaValidationOption{formats}}
 
-// check validates r; the body it read is put back for the handler. err
-// refuses the request; limits lists the document's findings the handler's
-// own validation must confirm.
-func (o *operation) check(w http.ResponseWriter, r *http.Request) (limits []FieldError, err error) {
+// check validates r; the body it read is put back for the handler. An error
+// refuses the request before the handler runs.
+func (o *operation) check(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.RawQuery == "" && len(o.always) == 0 && !o.headers {
 		// The common read: nothing in the query, no parameter to check.
 		return o.checkBody(w, r)
@@ -261,7 +256,7 @@ func (o *operation) check(w http.ResponseWriter, r *http.Request) (limits []Fiel
 	if r.URL.RawQuery != "" {
 		query, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
-			return nil, Invalid(http.StatusBadRequest, "query", "is not a valid query string")
+			return Invalid(http.StatusBadRequest, "query", "is not a valid query string")
 		}
 		// Parameters the operation does not declare are ignored, as they
 		// always were: proxies and analytics add their own (utm_*, _=), and
@@ -288,7 +283,7 @@ func (o *operation) check(w http.ResponseWriter, r *http.Request) (limits []Fiel
 		}
 	}
 	if len(v.errs) > 0 {
-		return nil, &ValidationError{Status: http.StatusBadRequest, Errors: v.errs}
+		return &ValidationError{Status: http.StatusBadRequest, Errors: v.errs}
 	}
 	return o.checkBody(w, r)
 }
@@ -321,37 +316,37 @@ func (o *operation) pathParams(r *http.Request) map[string]string {
 	return m
 }
 
-func (o *operation) checkBody(w http.ResponseWriter, r *http.Request) ([]FieldError, error) {
+func (o *operation) checkBody(w http.ResponseWriter, r *http.Request) error {
 	if o.body == nil {
-		return nil, nil // the handler reads no body: whatever came is ignored
+		return nil // the handler reads no body: whatever came is ignored
 	}
 	var data []byte
 	if r.Body != nil && r.Body != http.NoBody {
 		var err error
 		if data, err = readBody(w, r); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if len(data) == 0 {
 		if o.body.Required {
-			return nil, Invalid(http.StatusBadRequest, "body", "is empty; a JSON object is required")
+			return Invalid(http.StatusBadRequest, "body", "is empty; a JSON object is required")
 		}
-		return nil, nil
+		return nil
 	}
 	if err := requireJSON(r); err != nil {
-		return nil, err
+		return err
 	}
 	value, err := decodeStrict(data)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if o.schema == nil {
-		return nil, nil
+		return nil
 	}
 	if err := o.schema.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors(), formats); err != nil {
 		return bodyErrors(err)
 	}
-	return nil, nil
+	return nil
 }
 
 // readBody reads the whole body (bounded by MaxBodyBytes) and puts it back
@@ -402,10 +397,11 @@ func addParameterError(v *Validator, p *openapi3.Parameter, err error) {
 	}
 }
 
-// bodyErrors sorts the schema's findings: an unknown field (or a body that
-// is not an object at all) makes the request malformed, a 400 at once;
-// broken limits are returned for the handler to confirm.
-func bodyErrors(err error) ([]FieldError, error) {
+// bodyErrors names every field the schema refuses, once each (a rating of
+// 0.5 breaks both its type and its minimum: one reason says both). An
+// unknown field (or a body that is not an object at all) makes the request
+// malformed, a 400; otherwise the body is well-formed and breaks limits, a 422.
+func bodyErrors(err error) error {
 	var list []error
 	var me openapi3.MultiError
 	if errors.As(err, &me) {
@@ -414,72 +410,37 @@ func bodyErrors(err error) ([]FieldError, error) {
 		list = []error{err}
 	}
 	var malformed, limits Validator
+	named := map[string]bool{}
+	add := func(v *Validator, field, reason string) {
+		if !named[field] {
+			named[field] = true
+			v.Add(field, reason)
+		}
+	}
 	for _, e := range list {
 		var se *openapi3.SchemaError
 		if !errors.As(e, &se) {
-			malformed.Add("body", "does not match the operation's schema")
+			add(&malformed, "body", "does not match the operation's schema")
 			continue
 		}
 		path := se.JSONPointer()
 		switch {
 		case se.SchemaField == "properties":
 			if name, ok := unsupportedProperty(se.Reason); ok {
-				malformed.Add(fieldName("", append(path, name)), "is not a known field")
+				add(&malformed, fieldName("", append(path, name)), "is not a known field")
 			} else {
-				malformed.Add(fieldName("body", path), se.Reason)
+				add(&malformed, fieldName("body", path), se.Reason)
 			}
 		case len(path) == 0:
-			malformed.Add("body", reasonFor(se))
+			add(&malformed, "body", reasonFor(se))
 		default:
-			limits.Add(fieldName("body", path), reasonFor(se))
+			add(&limits, fieldName("body", path), reasonFor(se))
 		}
 	}
 	if len(malformed.errs) > 0 {
-		return nil, &ValidationError{Status: http.StatusBadRequest, Errors: append(malformed.errs, limits.errs...)}
+		return &ValidationError{Status: http.StatusBadRequest, Errors: append(malformed.errs, limits.errs...)}
 	}
-	return limits.errs, nil
-}
-
-// confirm merges the document's findings into the handler's answer: a 422
-// gains the fields it did not name itself (a 400 stays as it is: the
-// handler could not read the body, so it judged no field). A handler that
-// accepted what the document refuses is a disagreement between the two,
-// which tests are meant to prevent: it is logged.
-func confirm(r *http.Request, limits []FieldError, handlerErr error) error {
-	var (
-		ve *ValidationError
-		ae *apperr.Error
-	)
-	switch {
-	case errors.As(handlerErr, &ve) && ve.Status == http.StatusUnprocessableEntity:
-		merged := *ve
-		merged.Errors = mergeFields(ve.Errors, limits)
-		return &merged
-	case errors.As(handlerErr, &ae) && ae.Kind == apperr.ErrInvalid:
-		merged := *ae
-		merged.Fields = mergeFields(ae.Fields, limits)
-		return &merged
-	case handlerErr == nil:
-		LoggerFrom(r.Context()).Error("the handler accepted a request its OpenAPI document refuses; make the two agree",
-			"route", r.Pattern, "fields", limits)
-	}
-	return handlerErr
-}
-
-// mergeFields is own followed by the fields of more that own does not name.
-func mergeFields(own, more []FieldError) []FieldError {
-	out := append([]FieldError(nil), own...)
-	named := map[string]bool{}
-	for _, fe := range own {
-		named[fe.Field] = true
-	}
-	for _, fe := range more {
-		if !named[fe.Field] {
-			named[fe.Field] = true
-			out = append(out, fe)
-		}
-	}
-	return out
+	return &ValidationError{Status: http.StatusUnprocessableEntity, Errors: limits.errs}
 }
 
 func flatten(me openapi3.MultiError) []error {

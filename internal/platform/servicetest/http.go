@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/marquee-dev/marquee/internal/platform/auth/authtest"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
 )
 
 // Response is an answer read in full, so a test can look at it as often as
@@ -85,4 +88,29 @@ func Send(t testing.TB, client *http.Client, req *http.Request) Response {
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// Server is a service's routes behind a real HTTP server: the router checks
+// Minter's tokens and every request against the service's OpenAPI document,
+// and Client checks every answer against it.
+type Server struct {
+	*httptest.Server
+	Router *httpx.Router
+	Client *http.Client
+	Minter *authtest.Minter
+}
+
+// Serve starts a Server of the routes that routes registers, until the test
+// ends; checker is the package's (RunCheckingEveryOperation counts its answers).
+func Serve(t testing.TB, openAPI []byte, checker func() (*openapicheck.Checker, error), routes func(*httpx.Router)) Server {
+	t.Helper()
+	minter := authtest.New(t)
+	rt := httpx.NewRouter(minter.Verifier())
+	routes(rt)
+	require.NoError(t, rt.ValidateRequests(openAPI))
+	srv := httptest.NewServer(rt)
+	t.Cleanup(srv.Close)
+	c, err := checker()
+	require.NoError(t, err)
+	return Server{Server: srv, Router: rt, Client: c.Client(t), Minter: minter}
 }

@@ -33,3 +33,10 @@ func (e Engine) NullTimeArg(t *time.Time) any {
 	}
 	return e.TimeArg(*t)
 }
+
+// Position is a keyset position in a newest-first list (ordered by a time,
+// then an id, both descending): the time and id of the last item shown.
+type Position struct {
+	At time.Time
+	ID string
+}

@@ -329,7 +329,7 @@ func (s *sqlStore) list(ctx context.Context, q sqldb.Querier, cond string, arg a
 	args := []any{arg}
 	if after != nil {
 		query += ` AND (r.created_at, r.id) < (?, ?)`
-		args = append(args, s.Engine().TimeArg(after.CreatedAt), after.ID)
+		args = append(args, s.Engine().TimeArg(after.At), after.ID)
 	}
 	query += ` ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
 	args = append(args, limit)

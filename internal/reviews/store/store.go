@@ -94,10 +94,7 @@ func (r Review) Event(deletedAt *time.Time) reviewsapi.ReviewEvent {
 }
 
 // Position is a keyset position in a newest-first list: the last review shown.
-type Position struct {
-	CreatedAt time.Time
-	ID        string
-}
+type Position = sqldb.Position
 
 // RatingDelta is a change of a movie's rating summary: per-star count
 // changes (Counts[0] for 1 star … Counts[9] for 10) and the change of the sum.

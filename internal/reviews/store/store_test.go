@@ -225,7 +225,7 @@ func TestListsAreNewestFirstKeysetPages(t *testing.T) {
 					break
 				}
 				last := rs[len(rs)-1]
-				after = &store.Position{CreatedAt: last.CreatedAt, ID: last.ID}
+				after = &store.Position{At: last.CreatedAt, ID: last.ID}
 			}
 			require.Equal(t, want, got, "limit %d", limit)
 		}

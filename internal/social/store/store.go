@@ -100,10 +100,7 @@ func (r FeedReview) API() socialapi.FeedItem {
 
 // Position is a keyset position in a newest-first list: the time and id of
 // the last item shown.
-type Position struct {
-	At time.Time
-	ID string
-}
+type Position = sqldb.Position
 
 // Store is the social service's persistence.
 // It owns its transactions (InTx): a follow, the counts and the outbox

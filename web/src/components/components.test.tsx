@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router-dom';
 import { describe, expect, it, vi } from 'vitest';
@@ -125,7 +125,7 @@ describe('ReviewEditor', () => {
     render(<ReviewEditor movieId="m1" mine={null} onChange={() => {}} />);
     await userEvent.click(screen.getByLabelText('3'));
     await userEvent.click(screen.getByRole('button', { name: 'Post review' }));
-    expect(await screen.findByLabelText('Your review (optional)')).toHaveAccessibleDescription('must be at most 10000 characters');
+    await waitFor(() => expect(screen.getByLabelText('Your review (optional)')).toHaveAccessibleDescription('must be at most 10000 characters'));
   });
 
   it('edits and deletes your review', async () => {

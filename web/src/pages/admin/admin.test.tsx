@@ -53,12 +53,12 @@ describe('movie form', () => {
       ]),
     );
     renderAt(<App />, { route: '/admin/movies/new' });
-    await userEvent.type(await screen.findByLabelText('Release date', {}, { timeout: 3000 }), '1979-13-01');
+    await userEvent.type(await screen.findByLabelText('Release date'), '1979-13-01');
     await userEvent.type(screen.getByLabelText('Poster URL'), 'ftp://x');
     await userEvent.click(await screen.findByLabelText('Horror'));
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
 
-    expect(await screen.findByLabelText('Title')).toHaveAccessibleDescription('is required');
+    await waitFor(() => expect(screen.getByLabelText('Title')).toHaveAccessibleDescription('is required'));
     expect(screen.getByLabelText('Release date')).toHaveAccessibleDescription(/must be a date as YYYY-MM-DD/);
     expect(screen.getByLabelText('Poster URL')).toHaveAccessibleDescription('must be an absolute http or https URL');
     expect(screen.getByRole('group', { name: 'Genres' })).toHaveAccessibleDescription('Genre 1: is not a known genre');
@@ -79,11 +79,11 @@ describe('movie form', () => {
       ]),
     );
     renderAt(<App />, { route: '/admin/movies/new' });
-    await userEvent.type(await screen.findByLabelText('Runtime (minutes)', {}, { timeout: 3000 }), 'two hours');
+    await userEvent.type(await screen.findByLabelText('Runtime (minutes)'), 'two hours');
     await userEvent.type(screen.getByLabelText('Languages'), 'en, english!');
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
 
-    expect(await screen.findByLabelText('Title')).toHaveAccessibleDescription('is required');
+    await waitFor(() => expect(screen.getByLabelText('Title')).toHaveAccessibleDescription('is required'));
     expect(screen.getByLabelText('Runtime (minutes)')).toHaveAccessibleDescription(/whole number/);
     expect(screen.getByLabelText('Languages')).toHaveAccessibleDescription(/Language 2: is not a language code/);
     const sent = fake.calls.find((c) => c.method === 'POST')!;
@@ -95,12 +95,12 @@ describe('movie form', () => {
       .on('GET /api/admin/catalog/people', () => page([{ id: 'p9', name: 'Tom Skerritt', birth_date: '1933-08-25' }]))
       .on('POST /api/movies', () => problem(422, 'The request has invalid fields.', [{ field: 'cast[0].person_id', reason: 'is not a known person' }]));
     renderAt(<App />, { route: '/admin/movies/new' });
-    await userEvent.type(await screen.findByLabelText('Title', {}, { timeout: 3000 }), 'Alien');
+    await userEvent.type(await screen.findByLabelText('Title'), 'Alien');
     await userEvent.type(screen.getByLabelText('Add to the cast'), 'Tom');
     await userEvent.click(await screen.findByRole('button', { name: 'Add Tom Skerritt (1933)' }));
     await userEvent.type(screen.getByLabelText('Character played by Tom Skerritt'), 'Dallas');
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
-    expect(await screen.findByLabelText('Character played by Tom Skerritt')).toHaveAccessibleDescription('Cast member 1, person: is not a known person');
+    await waitFor(() => expect(screen.getByLabelText('Character played by Tom Skerritt')).toHaveAccessibleDescription('Cast member 1, person: is not a known person'));
   });
 
   it('creates, then deletes and restores a movie', async () => {
@@ -117,7 +117,7 @@ describe('movie form', () => {
         return movie({ id: 'new1', title: 'Brand New', genres: [], cast: [], crew: [] });
       });
     renderAt(<App />, { route: '/admin/movies/new' });
-    await userEvent.type(await screen.findByLabelText('Title', {}, { timeout: 3000 }), 'Brand New');
+    await userEvent.type(await screen.findByLabelText('Title'), 'Brand New');
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
     expect(await screen.findByText('The movie has been created.')).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: 'Edit “Brand New”' })).toBeInTheDocument();
@@ -140,7 +140,7 @@ describe('movie form', () => {
       return page([movie(), movie({ id: 'm2', title: 'Gone', deleted_at: '2026-01-01T00:00:00Z' })]);
     });
     renderAt(<App />, { route: '/admin/movies' });
-    const table = await screen.findByRole('table', {}, { timeout: 3000 });
+    const table = await screen.findByRole('table');
     const rows = within(table).getAllByRole('row');
     expect(rows[1]).toHaveTextContent('Live');
     expect(rows[2]).toHaveTextContent('Deleted');
@@ -157,7 +157,7 @@ describe('person form', () => {
       ]),
     );
     renderAt(<App />, { route: '/admin/people/new' });
-    await userEvent.type(await screen.findByLabelText('Birth date', {}, { timeout: 3000 }), '2999-01-01');
+    await userEvent.type(await screen.findByLabelText('Birth date'), '2999-01-01');
     await userEvent.click(screen.getByRole('button', { name: 'Add person' }));
     await waitFor(() => expect(screen.getByLabelText('Name')).toHaveAccessibleDescription('is required'));
     expect(screen.getByLabelText('Birth date')).toHaveAccessibleDescription(/must not be in the future/);

@@ -52,8 +52,8 @@ describe('the transcode state', () => {
     renderAt(<AdminVideo />, { route: '/admin/movies/m1/video', path: '/admin/movies/:id/video' });
     expect(await screen.findByRole('heading', { name: 'Video of “Alien”' })).toBeInTheDocument();
     expect(await screen.findByText('Transcoding')).toBeInTheDocument();
-    await screen.findByText('Playable now; the rest of the ladder is being made.', {}, { timeout: 3000 });
-    await waitFor(() => expect(screen.queryByTestId('transcode-percent')).toBeNull(), { timeout: 3000 });
+    await screen.findByText('Playable now; the rest of the ladder is being made.');
+    await waitFor(() => expect(screen.queryByTestId('transcode-percent')).toBeNull());
     expect(screen.getByTestId('video-state')).toHaveAttribute('data-state', 'ready');
     await new Promise((r) => setTimeout(r, 1500));
     expect(n).toBe(3); // stopped asking once settled

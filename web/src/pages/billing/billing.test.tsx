@@ -51,7 +51,7 @@ describe('OrderPage', () => {
       .on('GET /api/orders/o1', () => (++n < 2 ? order('pending') : order('cancelled', { failure_reason: 'payment declined' })));
     renderAt(<OrderPage />, { route: '/account/orders/o1', path: '/account/orders/:id' });
     expect(await screen.findByText('Waiting for payment')).toBeInTheDocument();
-    expect(await screen.findByText('Reason: payment declined', {}, { timeout: 4000 })).toBeInTheDocument();
+    expect(await screen.findByText('Reason: payment declined')).toBeInTheDocument();
     expect(screen.getByTestId('order-status')).toHaveAttribute('data-status', 'cancelled');
   });
 });
