@@ -527,7 +527,36 @@ func (s *Service) ExpireUploads(ctx context.Context) (int, error) {
 			swept++
 		}
 		if len(ids) < 100 || swept == 0 {
-			return expired, nil
+			break
 		}
 	}
+	return expired + s.removeOrphanedUploads(ctx, dir, cutoff), nil
+}
+
+// removeOrphanedUploads deletes the bytes in this process's uploads folder
+// that no unfinished upload owns any more and that nothing wrote since
+// cutoff: the row went on another process's sweep (uploads folders not
+// shared), or a completion could not remove them.
+func (s *Service) removeOrphanedUploads(ctx context.Context, dir string, cutoff time.Time) int {
+	infos, err := filepath.Glob(filepath.Join(dir, "*.info"))
+	if err != nil {
+		return 0
+	}
+	removed := 0
+	for _, info := range infos {
+		bytesFile := strings.TrimSuffix(info, ".info")
+		if st, err := os.Stat(bytesFile); err == nil && st.ModTime().After(cutoff) {
+			continue
+		}
+		u, err := s.store.Upload(ctx, s.db, filepath.Base(bytesFile))
+		if err == nil && (u.State == store.UploadReceiving || u.State == store.UploadCompleting) {
+			continue
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		s.removeReceived(bytesFile)
+		removed++
+	}
+	return removed
 }
