@@ -225,7 +225,7 @@ func TestUploadTranscodesToALadder(t *testing.T) {
 func TestDemoVideoIsSharedAndAttachedOnce(t *testing.T) {
 	t.Parallel()
 	dataDir := t.TempDir()
-	// a short clip in place of the minute-long one (the clip is made only when absent)
+	// a short clip in place of the 90 s one (the clip is made only when absent)
 	clip, err := os.ReadFile(testClip(t, 2*time.Second, 360))
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Join(dataDir, "demo"), 0o755))
