@@ -49,7 +49,11 @@ func upload(ctx context.Context, a uploadArgs, stdout, stderr io.Writer) error {
 	}
 
 	var bar *progressbar.ProgressBar
+	already := false // an earlier run sent every byte; only its answer was lost
 	c.Started = func(_ string, offset, size int64) {
+		if already = offset == size; already {
+			return
+		}
 		if offset > 0 {
 			fmt.Fprintf(stderr, "resuming: the server has %s of %s\n", humanize.IBytes(uint64(offset)), humanize.IBytes(uint64(size)))
 		}
@@ -72,6 +76,11 @@ func upload(ctx context.Context, a uploadArgs, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "\nupload interrupted: run the same command again to resume")
 		}
 		return fmt.Errorf("upload: %w", err)
+	}
+	if already {
+		fmt.Fprintf(stdout, "already uploaded: the server has all of %s for movie %s (%s); nothing sent. Transcoding: GET %s/api/movies/%s/video\n",
+			a.file, a.movie, uploadURL, server, a.movie)
+		return nil
 	}
 	_ = bar.Finish()
 	fmt.Fprintf(stdout, "uploaded %s to movie %s (%s); transcoding follows: GET %s/api/movies/%s/video\n",

@@ -1,10 +1,19 @@
 package main_test
 
 import (
+	"errors"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,4 +92,52 @@ func TestUploadCommand(t *testing.T) {
 	states, err := filepath.Glob(filepath.Join(strings.TrimPrefix(cache[0], "XDG_CACHE_HOME="), "marquee", "uploads", "*"))
 	require.NoError(t, err)
 	require.Empty(t, states, "a finished upload leaves no state file")
+
+	// The answer to the PATCH that brought the last bytes is lost (a proxy
+	// answers 502 instead): the command fails and says to run it again,
+	// which then sends nothing and says the file is already uploaded.
+	clipInfo, err := os.Stat(clip)
+	require.NoError(t, err)
+	size := strconv.FormatInt(clipInfo.Size(), 10)
+	target, err := url.Parse(p.url)
+	require.NoError(t, err)
+	var creations, patchedBytes atomic.Int64
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
+	proxy.ModifyResponse = func(res *http.Response) error {
+		switch {
+		case res.Request.Method == http.MethodPost && strings.HasSuffix(res.Request.URL.Path, "/uploads"):
+			creations.Add(1)
+		case res.Request.Method == http.MethodPatch:
+			patchedBytes.Add(res.Request.ContentLength)
+			if res.StatusCode == http.StatusNoContent && res.Header.Get("Upload-Offset") == size {
+				return errors.New("the answer is lost on the way")
+			}
+		}
+		return nil
+	}
+	lossy := httptest.NewServer(proxy)
+	t.Cleanup(lossy.Close)
+	again := func() (string, string, error) {
+		cmd := exec.Command(binary, "upload", "--server", lossy.URL, "--movie", movie.ID, "--email", email, "--password", password, clip)
+		cmd.Env = append(os.Environ(), cache...)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), stderr.String(), err
+	}
+	stdout, stderr, err = again()
+	require.Error(t, err, "stdout: %s\nstderr: %s", stdout, stderr)
+	require.Contains(t, stderr, "run again")
+	require.Equal(t, int64(1), creations.Load())
+	require.Equal(t, clipInfo.Size(), patchedBytes.Load())
+
+	stdout, stderr, err = again()
+	require.NoError(t, err, "stdout: %s\nstderr: %s", stdout, stderr)
+	require.Contains(t, stdout, "already uploaded")
+	require.Equal(t, int64(1), creations.Load(), "no new upload")
+	require.Equal(t, clipInfo.Size(), patchedBytes.Load(), "no byte sent again")
+	states, err = filepath.Glob(filepath.Join(strings.TrimPrefix(cache[0], "XDG_CACHE_HOME="), "marquee", "uploads", "*"))
+	require.NoError(t, err)
+	require.Empty(t, states, "the upload is done: its state file goes")
 }

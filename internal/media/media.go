@@ -41,6 +41,9 @@ type options struct {
 // Option tunes the service.
 type Option func(*options)
 
+// WithClock has the service read the time from now (tests).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
 // Service is the media service: its operations, HTTP handlers, event
 // handlers and transcode workers.
 type Service struct {
@@ -90,7 +93,7 @@ var Module = kit.Define("media", OpenAPI, Migrations, func(ctx context.Context, 
 	}
 	s.play.callBillingThrough(env.API)
 	return kit.Parts{Service: s, Routes: s.Routes, Subscriptions: s.Subscriptions(),
-		Feeds: s.play.gate.Feeds(), Workers: []func(context.Context) error{s.transcodeWorker, s.endStaleLeases}}, nil
+		Feeds: s.play.gate.Feeds(), Workers: []func(context.Context) error{s.transcodeWorker, s.endStaleLeases, s.expireUploadsWorker}}, nil
 })
 
 // now is the current time as the store keeps it.

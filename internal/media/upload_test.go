@@ -32,18 +32,20 @@ import (
 type env struct {
 	t        *testing.T
 	db       *sqldb.DB
+	svc      *media.Service
+	dataDir  string
 	srv      *httptest.Server
 	minter   *authtest.Minter
 	handlers map[string]events.Handler
 }
 
-func newEnv(t *testing.T, db *sqldb.DB) *env {
+func newEnv(t *testing.T, db *sqldb.DB, opts ...media.Option) *env {
 	ctx := context.Background()
 	require.NoError(t, kit.Migrate(ctx, db, media.Module))
-	cfg := config.Config{DataDir: t.TempDir(), UploadMaxBytes: 1 << 20, TranscodeConcurrency: 1}
+	cfg := config.Config{DataDir: t.TempDir(), UploadMaxBytes: 64 << 20, TranscodeConcurrency: 1}
 	files, err := storage.Open(context.Background(), "", cfg.DataDir)
 	require.NoError(t, err)
-	svc, err := media.New(db, events.NewOutbox(db), nil, files, cfg, servicetest.Logger(t))
+	svc, err := media.New(db, events.NewOutbox(db), nil, files, cfg, servicetest.Logger(t), opts...)
 	require.NoError(t, err)
 	minter := authtest.New(t)
 	rt := httpx.NewRouter(minter.Verifier())
@@ -52,7 +54,7 @@ func newEnv(t *testing.T, db *sqldb.DB) *env {
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	handlers := servicetest.HandlersByConsumer(svc.Subscriptions())
-	return &env{t: t, db: db, srv: srv, minter: minter, handlers: handlers}
+	return &env{t: t, db: db, svc: svc, dataDir: cfg.DataDir, srv: srv, minter: minter, handlers: handlers}
 }
 
 func (e *env) addMovie(id string) {
@@ -94,7 +96,7 @@ func TestUploadResumesAndANonVideoFailsWithItsReason(t *testing.T) {
 		require.Equal(t, 403, e.tus("POST", e.srv.URL+"/api/movies/"+movieID+"/uploads", e.minter.User(t), map[string]string{"Upload-Length": "10"}, nil).StatusCode)
 		require.Equal(t, 404, e.tus("POST", e.srv.URL+"/api/movies/"+uuid.NewString()+"/uploads", admin, map[string]string{"Upload-Length": "10"}, nil).StatusCode)
 		// over the size limit
-		require.Equal(t, 413, e.tus("POST", e.srv.URL+"/api/movies/"+movieID+"/uploads", admin, map[string]string{"Upload-Length": strconv.Itoa(2 << 20)}, nil).StatusCode)
+		require.Equal(t, 413, e.tus("POST", e.srv.URL+"/api/movies/"+movieID+"/uploads", admin, map[string]string{"Upload-Length": strconv.Itoa(65 << 20)}, nil).StatusCode)
 
 		created := e.tus("POST", e.srv.URL+"/api/movies/"+movieID+"/uploads", admin, map[string]string{
 			"Upload-Length":   strconv.Itoa(len(file)),

@@ -41,9 +41,10 @@ const (
 
 // Upload states.
 const (
-	UploadReceiving = "receiving"
-	UploadCompleted = "completed"
-	UploadAbandoned = "abandoned"
+	UploadReceiving  = "receiving"
+	UploadCompleting = "completing" // one request probes it and stores the source
+	UploadCompleted  = "completed"
+	UploadAbandoned  = "abandoned"
 )
 
 // Movie is what media knows of a catalog movie.

@@ -153,14 +153,79 @@ func (s *Store) Upload(ctx context.Context, q sqldb.Querier, id string) (Upload,
 	return u, notFound(err, "upload "+id)
 }
 
-// FinishUpload moves a receiving upload to state (completed with its video,
-// or abandoned); changed is false when it was no longer receiving (a
-// repeated completion).
-func (s *Store) FinishUpload(ctx context.Context, q sqldb.Querier, id, state, videoID string, now time.Time) (changed bool, err error) {
+// ClaimCompletion makes the caller the one completer of a fully received
+// upload (receiving → completing); a claim whose holder stopped keeping it
+// fresh before staleBefore (the process died) may be taken over. claimed
+// is false when another caller holds it or the upload is done.
+func (s *Store) ClaimCompletion(ctx context.Context, q sqldb.Querier, id string, now, staleBefore time.Time) (claimed bool, err error) {
+	e := s.Engine()
+	res, err := q.ExecContext(ctx, `UPDATE uploads SET state = ?, updated_at = ?
+		WHERE id = ? AND (state = ? OR (state = ? AND updated_at < ?))`,
+		UploadCompleting, e.TimeArg(now), id, UploadReceiving, UploadCompleting, e.TimeArg(staleBefore))
+	return affected(res, err, "claim the completion of upload "+id)
+}
+
+// KeepClaim tells that the completer of an upload is still at work.
+func (s *Store) KeepClaim(ctx context.Context, q sqldb.Querier, id string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE uploads SET updated_at = ? WHERE id = ? AND state = ?`,
+		s.Engine().TimeArg(now), id, UploadCompleting)
+	return err
+}
+
+// ReleaseClaim gives a completion that failed back (completing → receiving),
+// so the next HEAD tries again.
+func (s *Store) ReleaseClaim(ctx context.Context, q sqldb.Querier, id string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE uploads SET state = ?, updated_at = ? WHERE id = ? AND state = ?`,
+		UploadReceiving, s.Engine().TimeArg(now), id, UploadCompleting)
+	return err
+}
+
+// FinishUpload moves an upload from state from to state to (completing →
+// completed with its video, receiving → abandoned); changed is false when
+// it was no longer in from.
+func (s *Store) FinishUpload(ctx context.Context, q sqldb.Querier, id, from, to, videoID string, now time.Time) (changed bool, err error) {
 	res, err := q.ExecContext(ctx, `UPDATE uploads SET state = ?, video_id = ?, updated_at = ? WHERE id = ? AND state = ?`,
-		state, nullString(videoID), s.Engine().TimeArg(now), id, UploadReceiving)
+		to, nullString(videoID), s.Engine().TimeArg(now), id, from)
+	return affected(res, err, "finish upload "+id)
+}
+
+// TouchUpload records that bytes of a receiving upload are coming (the
+// expiry sweep leaves it alone for another while).
+func (s *Store) TouchUpload(ctx context.Context, q sqldb.Querier, id string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE uploads SET updated_at = ? WHERE id = ? AND state = ?`,
+		s.Engine().TimeArg(now), id, UploadReceiving)
+	return err
+}
+
+// StaleUploads returns up to limit receiving uploads not touched since before, oldest first.
+func (s *Store) StaleUploads(ctx context.Context, q sqldb.Querier, before time.Time, limit int) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM uploads WHERE state = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+		UploadReceiving, s.Engine().TimeArg(before), limit)
 	if err != nil {
-		return false, fmt.Errorf("finish upload %s: %w", id, err)
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// DeleteStaleUpload deletes a receiving upload still untouched since before.
+func (s *Store) DeleteStaleUpload(ctx context.Context, q sqldb.Querier, id string, before time.Time) (bool, error) {
+	res, err := q.ExecContext(ctx, `DELETE FROM uploads WHERE id = ? AND state = ? AND updated_at < ?`,
+		id, UploadReceiving, s.Engine().TimeArg(before))
+	return affected(res, err, "delete upload "+id)
+}
+
+func affected(res sql.Result, err error, what string) (bool, error) {
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err

@@ -71,6 +71,7 @@ type Config struct {
 
 	// Media.
 	UploadMaxBytes       int64         // MARQUEE_UPLOAD_MAX_BYTES: the largest upload accepted (default 20 GiB)
+	UploadExpiry         time.Duration // MARQUEE_UPLOAD_EXPIRY: an unfinished upload untouched this long is deleted (default 24h)
 	TranscodeConcurrency int           // MARQUEE_TRANSCODE_CONCURRENCY: transcode jobs one process runs at a time (default 1)
 	StreamKeys           [][]byte      // MARQUEE_STREAM_KEYS: stream-token HMAC keys, newest first; nil: media keeps one in its database
 	StreamTokenTTL       time.Duration // MARQUEE_STREAM_TOKEN_TTL: lifetime of a stream token (default 6h)

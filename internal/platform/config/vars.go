@@ -195,6 +195,11 @@ var Vars = []Var{
 			c.UploadMaxBytes = n
 			return nil
 		}},
+	{Name: "MARQUEE_UPLOAD_EXPIRY", Form: "duration", Default: "24h", UsedBy: []string{"media"},
+		Meaning: "an unfinished upload that received nothing for this long is deleted with its bytes (running the upload again then starts over)",
+		set: func(c *Config, _ input, v string) error {
+			return duration(&c.UploadExpiry, v, time.Minute, 0, "want a duration of at least 1m such as 24h")
+		}},
 	{Name: "MARQUEE_TRANSCODE_CONCURRENCY", Form: "1-64", Default: "1", UsedBy: []string{"media"},
 		Meaning: "how many transcode jobs one process runs at a time",
 		set:     func(c *Config, _ input, v string) error { return number(&c.TranscodeConcurrency, v, 1, 64) }},

@@ -6901,6 +6901,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the upload is complete: it can no longer be abandoned */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description unexpected error */
             default: {
                 headers: {
@@ -6931,7 +6940,7 @@ export interface operations {
                     "Tus-Resumable"?: string;
                     /** @description the whole size */
                     "Upload-Length"?: string;
-                    /** @description bytes received so far */
+                    /** @description bytes received so far; the whole length once every byte is there (being completed or completed) */
                     "Upload-Offset"?: string;
                     [name: string]: unknown;
                 };
@@ -6955,7 +6964,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description no such upload */
+            /** @description no such upload (an unfinished upload expires after MARQUEE_UPLOAD_EXPIRY without bytes) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7025,7 +7034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Upload-Offset is not the upload's offset */
+            /** @description Upload-Offset is not the upload's offset (a complete upload's is its length) */
             409: {
                 headers: {
                     [name: string]: unknown;
