@@ -637,3 +637,18 @@ func checkClosedRequestSchemas(doc *openapi3.T) error {
 	}
 	return nil
 }
+
+// Refusal is what the router tells a request whose field holds value under
+// schema s: "" when the schema accepts it. Tests put it beside the service's
+// own check of the same field, so the two say the same.
+func Refusal(s *openapi3.Schema, value any) string {
+	err := s.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors(), formats)
+	if err == nil {
+		return ""
+	}
+	var ve *ValidationError
+	if errors.As(bodyErrors(err), &ve) && len(ve.Errors) > 0 {
+		return ve.Errors[0].Reason
+	}
+	return err.Error()
+}
