@@ -54,27 +54,7 @@ func TestKillMidTranscodeTheJobFinishesAfterARestart(t *testing.T) {
 	require.Eventually(t, func() bool { return jsonCall(t, "GET", p.url+"/api/movies/"+m.ID+"/video", "", nil, nil) == 200 }, 30*time.Second, 20*time.Millisecond)
 
 	// the upload, in one PATCH larger than the 1 MiB JSON body limit (tus bytes are exempt)
-	req, err := http.NewRequest("POST", p.url+"/api/movies/"+m.ID+"/uploads", nil)
-	require.NoError(t, err)
-	req.Header.Set("Tus-Resumable", "1.0.0")
-	req.Header.Set("Authorization", "Bearer "+admin)
-	req.Header.Set("Upload-Length", strconv.Itoa(len(body)))
-	req.Header.Set("Upload-Metadata", "filename "+base64.StdEncoding.EncodeToString([]byte("clip.mp4")))
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, 201, resp.StatusCode)
-	loc := resp.Header.Get("Location")
-	req, err = http.NewRequest("PATCH", p.url+loc[strings.Index(loc, "/api/uploads/"):], bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Tus-Resumable", "1.0.0")
-	req.Header.Set("Authorization", "Bearer "+admin)
-	req.Header.Set("Upload-Offset", "0")
-	req.Header.Set("Content-Type", "application/offset+octet-stream")
-	resp, err = http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, 204, resp.StatusCode)
+	tusUpload(t, http.DefaultClient, p.url, admin, m.ID, body)
 
 	video := func(url string) mediaapi.Video {
 		var v mediaapi.Video
@@ -151,4 +131,30 @@ func videoEvents(t *testing.T, url, videoID string) []videoEvent {
 			out = append(out, videoEvent{strings.TrimPrefix(msg.Subject(), "media.video.") + " " + strconv.Itoa(len(v.Renditions)) + " " + strconv.FormatBool(v.Complete)})
 		}
 	}
+}
+
+// tusUpload uploads body as the movie's video in one PATCH, as an administrator.
+func tusUpload(t *testing.T, client *http.Client, base, admin, movieID string, body []byte) {
+	t.Helper()
+	req, err := http.NewRequest("POST", base+"/api/movies/"+movieID+"/uploads", nil)
+	require.NoError(t, err)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Upload-Length", strconv.Itoa(len(body)))
+	req.Header.Set("Upload-Metadata", "filename "+base64.StdEncoding.EncodeToString([]byte("clip.mp4")))
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 201, resp.StatusCode)
+	loc := resp.Header.Get("Location")
+	req, err = http.NewRequest("PATCH", base+loc[strings.Index(loc, "/api/uploads/"):], bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Upload-Offset", "0")
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	resp, err = client.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 204, resp.StatusCode)
 }

@@ -106,13 +106,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		args = nil
 	case "upload":
-		if err := fs.Parse(args); err != nil {
-			return err
+		// flags may come after FILE too (`marquee upload film.mp4 --movie ID`):
+		// the flag package stops at the first argument that is not a flag
+		var files []string
+		for rest := args; ; rest = fs.Args()[1:] {
+			if err := fs.Parse(rest); err != nil {
+				return err
+			}
+			if fs.NArg() == 0 {
+				break
+			}
+			files = append(files, fs.Arg(0))
 		}
-		if fs.NArg() != 1 {
-			return errors.New("usage: marquee upload --movie ID [--server URL] [--token T | --email E --password P] FILE")
+		if len(files) != 1 {
+			return fmt.Errorf("upload: one FILE expected, got %d\nusage: marquee upload --movie ID [--server URL] [--token T | --email E --password P] FILE", len(files))
 		}
-		return upload(ctx, uploadArgs{movie: *movie, server: *server, token: *token, email: *email, password: *password, file: fs.Arg(0)}, stdout, stderr)
+		return upload(ctx, uploadArgs{movie: *movie, server: *server, token: *token, email: *email, password: *password, file: files[0]}, stdout, stderr)
 	case "serve", "seed", "migrate", "admin create", "config":
 	default:
 		fmt.Fprint(stderr, usage)

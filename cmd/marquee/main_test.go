@@ -328,3 +328,24 @@ func TestSyntheticSeedAndRebuild(t *testing.T) {
 	require.Equal(t, before, ratingSummaries(t, p.url), "the rebuilt model has every movie with the same rating summary")
 	p.stop(t)
 }
+
+// TestUploadTakesFlagsAfterTheFile: `marquee upload FILE --movie ID` reads
+// the flags after the file, and a wrong number of files is named.
+func TestUploadTakesFlagsAfterTheFile(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"upload", "film.mp4", "--movie", "m1"}, "an administrator's --token"},
+		{[]string{"upload", "--movie", "m1", "film.mp4"}, "an administrator's --token"},
+		{[]string{"upload", "a.mp4", "--movie", "m1", "b.mp4"}, "one FILE expected, got 2"},
+		{[]string{"upload", "--movie", "m1"}, "one FILE expected, got 0"},
+	} {
+		cmd := exec.Command(binary, tc.args...)
+		cmd.Env = append(os.Environ(), "MARQUEE_TOKEN=")
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, "%v", tc.args)
+		require.Contains(t, string(out), tc.want, "%v", tc.args)
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/marquee-dev/marquee/internal/media/transcode"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
 )
@@ -38,14 +39,17 @@ import (
 //
 //	nginx (deploy/nginx/marquee.conf, TLS) ─┬─ gateway A ─┐   identity A, identity B
 //	                                        └─ gateway B ─┴─ catalog
-//	                                                         reviews+social+browse
+//	                                                         reviews+social+browse+billing+notify+media
+//	                                                         media B (streams only, same files)
 //
 // all on one PostgreSQL database (a schema per service), their own NATS
-// JetStream server and Redis. It runs the user's path through nginx, kills a
-// gateway with SIGKILL during reads (nginx passes every read to the other),
-// kills the read side with SIGKILL during writes (every accepted write shows
-// after its restart), follows one request id from nginx to a gateway's log
-// and checks that a demoted administrator is refused.
+// JetStream server and Redis. It runs the user's path through nginx, uploads
+// and plays a clip and ends the session (the other media process refuses its
+// stream within 10 s), kills a gateway with SIGKILL during reads (nginx
+// passes every read to the other), kills the read side with SIGKILL during
+// writes (every accepted write shows after its restart), follows one request
+// id from nginx to a gateway's log and checks that a demoted administrator is
+// refused.
 func TestScaleOutBehindNginx(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t)
@@ -53,7 +57,10 @@ func TestScaleOutBehindNginx(t *testing.T) {
 	idA := c.node("identity-a", "identity")
 	idB := c.node("identity-b", "identity")
 	catalog := c.node("catalog", "catalog", "MARQUEE_IDENTITY_URL="+idA.url)
-	read := c.node("reviews+social+browse+billing+notify+media", "reviews,social,browse,billing,notify,media", "MARQUEE_IDENTITY_URL="+idB.url)
+	// the media processes share their files (a shared volume, or S3 in production)
+	mediaFiles := "MARQUEE_DATA_DIR=" + t.TempDir()
+	read := c.node("reviews+social+browse+billing+notify+media", "reviews,social,browse,billing,notify,media", "MARQUEE_IDENTITY_URL="+idB.url, mediaFiles)
+	mediaB := c.node("media-b", "media", "MARQUEE_IDENTITY_URL="+idA.url, "MARQUEE_BILLING_URL="+read.url, mediaFiles)
 	backends := []string{"MARQUEE_CATALOG_URL=" + catalog.url, "MARQUEE_REVIEWS_URL=" + read.url,
 		"MARQUEE_SOCIAL_URL=" + read.url, "MARQUEE_BROWSE_URL=" + read.url, "MARQUEE_BILLING_URL=" + read.url, "MARQUEE_NOTIFY_URL=" + read.url, "MARQUEE_MEDIA_URL=" + read.url}
 	gwA := c.node("gateway-a", "gateway", append(backends, "MARQUEE_IDENTITY_URL="+idA.url)...)
@@ -64,7 +71,7 @@ func TestScaleOutBehindNginx(t *testing.T) {
 	c.command("migrate")
 	c.command("admin", "create", "--email", "root@example.com", "--password", "scaled out admin pass")
 	c.startAll(idA)
-	c.startAll(idB, catalog, read, gwA, gwB)
+	c.startAll(idB, catalog, read, mediaB, gwA, gwB)
 	edge := c.nginx(gwA, gwB)
 
 	// the user's path, every request through nginx
@@ -90,6 +97,55 @@ func TestScaleOutBehindNginx(t *testing.T) {
 		items, _ := feed["items"].([]any)
 		return len(items) == 1 && items[0].(map[string]any)["id"] == review["id"]
 	}, 10*time.Second, 50*time.Millisecond, "Bob's feed shows Ann's review")
+
+	t.Run("EndedSessionStopsStreamingOnEveryMediaProcess", func(t *testing.T) {
+		clip := filepath.Join(t.TempDir(), "clip.mp4")
+		require.NoError(t, transcode.MakeDemoClip(context.Background(), clip, 2*time.Second, 360))
+		body, err := os.ReadFile(clip)
+		require.NoError(t, err)
+		status, film := edge.do(t, "POST", "/api/movies", adminTok, map[string]any{"title": "Streamed twice"})
+		require.Equal(t, 201, status, "%v", film)
+		filmID := film["id"].(string)
+		require.Eventually(t, func() bool { s, _ := edge.do(t, "GET", "/api/movies/"+filmID+"/video", "", nil); return s == 200 },
+			10*time.Second, 20*time.Millisecond, "media learns of the movie")
+		tusUpload(t, edge.client, edge.url, adminTok, filmID, body) // through nginx's upload location
+		for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+			_, v := edge.do(t, "GET", "/api/movies/"+filmID+"/video", "", nil)
+			require.NotEqual(t, "failed", v["state"], "%v", v)
+			if v["state"] == "ready" {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "the clip was not transcoded within 2 min: %v", v)
+		}
+
+		edge.subscribe(t, annTok, "standard")
+		var play map[string]any
+		require.Eventually(t, func() bool { // the movie joins the plans by an event
+			status, play = edge.do(t, "POST", "/api/movies/"+filmID+"/play", annTok, nil)
+			return status == 201
+		}, 10*time.Second, 50*time.Millisecond, "play: %d %v", status, play)
+		manifest, session := play["manifest_url"].(string), play["session_id"].(string)
+		for _, n := range []*node{read, mediaB} {
+			status, _ := call(t, http.DefaultClient, "GET", n.url+manifest, "", nil)
+			require.Equal(t, 200, status, "%s serves the manifest", n.name)
+		}
+
+		status, _ = call(t, http.DefaultClient, "DELETE", read.url+"/api/playback/"+session, annTok, nil)
+		require.Equal(t, 204, status)
+		ended := time.Now()
+		status, _ = call(t, http.DefaultClient, "GET", read.url+manifest, "", nil)
+		require.Equal(t, 403, status, "the process that ended the session refuses its stream at once")
+		for {
+			status, _ := call(t, http.DefaultClient, "GET", mediaB.url+manifest, "", nil)
+			if status == 403 {
+				break
+			}
+			require.Equal(t, 200, status)
+			require.Less(t, time.Since(ended), 10*time.Second, "media B still streams an ended session")
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Logf("media B refused the ended session's stream %v after it ended", time.Since(ended).Round(time.Millisecond))
+	})
 
 	t.Run("OneRequestIdFromTheEdge", func(t *testing.T) {
 		id := "scaleout-" + uuid.NewString()
@@ -630,6 +686,32 @@ func (e *edge) movies(t *testing.T) map[string]int {
 		}
 		cursor = next
 	}
+}
+
+// subscribe makes the user a subscriber of the plan (by its slug) through
+// the sandbox's checkout page, and waits until the subscription shows.
+func (e *edge) subscribe(t *testing.T, token, planSlug string) {
+	t.Helper()
+	status, plans := e.do(t, "GET", "/api/plans", "", nil)
+	require.Equal(t, 200, status, "%v", plans)
+	planID := ""
+	for _, it := range plans["items"].([]any) {
+		if p := it.(map[string]any); p["slug"] == planSlug {
+			planID = p["id"].(string)
+		}
+	}
+	require.NotEmpty(t, planID, "no plan %s", planSlug)
+	status, checkout := e.do(t, "POST", "/api/orders", token, map[string]any{"plan_id": planID})
+	require.Equal(t, 201, status, "%v", checkout)
+	req, err := http.NewRequest("POST", e.url+checkout["checkout_url"].(string)+"/pay", nil)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := e.client.Do(req) // the client does not follow the redirect into the web app
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Eventually(t, func() bool { s, _ := e.do(t, "GET", "/api/subscription", token, nil); return s == 200 },
+		10*time.Second, 50*time.Millisecond, "the subscription shows")
 }
 
 // reviewsOf is the set of the authors of a movie's reviews, as the reviews service has them.

@@ -305,6 +305,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("/stream/", withoutCookies(a.gateway))
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
+		httpx.UploadProgress(readTimeout(a.cfg)),
 		httpx.ClientAddress(a.cfg.TrustedProxies),
 		httpx.Observe(a.log, a.metrics),
 		httpx.Harden,
@@ -312,6 +313,15 @@ func (a *App) routes() http.Handler {
 		httpx.Timeout(a.cfg.RequestTimeout),
 		httpx.LimitBody(httpx.MaxBodyBytes),
 	)
+}
+
+// readTimeout is the configured read timeout (MARQUEE_HTTP_READ_TIMEOUT),
+// or the server's default when a caller built the config by hand.
+func readTimeout(cfg config.Config) time.Duration {
+	if cfg.HTTPReadTimeout > 0 {
+		return cfg.HTTPReadTimeout
+	}
+	return httpx.DefaultReadTimeout
 }
 
 // withoutCookies serves h without the request's cookies.
@@ -375,7 +385,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 			return nil
 		}
 	}
-	srv := httpx.NewServer(ln.Addr().String(), a.handler)
+	srv := httpx.NewServer(ln.Addr().String(), a.handler, a.cfg.HTTPReadTimeout)
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	serveErr := make(chan error, 1)
 	if a.cfg.OpsAddr != "" {

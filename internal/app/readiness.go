@@ -116,7 +116,7 @@ func (a *App) serveOps() (stop func(), err error) {
 	}))
 	mux.Handle("GET /readyz", a.readyHandler(true))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
-	srv := httpx.NewServer(ln.Addr().String(), httpx.Chain(mux, httpx.Recover))
+	srv := httpx.NewServer(ln.Addr().String(), httpx.Chain(mux, httpx.Recover), a.cfg.HTTPReadTimeout)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("ops server stopped", "addr", ln.Addr().String(), "error", err.Error())

@@ -21,18 +21,18 @@ const maxWebhookBytes = 256 << 10
 func (s *Service) Routes(rt *httpx.Router) {
 	s.handler = rt
 	rt.Handle("GET /api/plans", auth.Anyone, s.handlePlans)
-	rt.Handle("GET /api/plans/{id}", auth.Anyone, s.handlePlan)
+	rt.Handle("GET /api/plans/{id}", auth.Public, s.handlePlan)
 	rt.Handle("POST /api/plans", auth.Admin, s.handleCreatePlan)
 	rt.Handle("PUT /api/plans/{id}", auth.Admin, s.handleUpdatePlan)
 	rt.Handle("DELETE /api/plans/{id}", auth.Admin, s.handleArchivePlan)
-	rt.Handle("GET /api/movies/{id}/plans", auth.Anyone, s.handleMoviePlans)
+	rt.Handle("GET /api/movies/{id}/plans", auth.Public, s.handleMoviePlans)
 	rt.Handle("PUT /api/movies/{id}/plans", auth.Admin, s.handleSetMoviePlans)
 
 	rt.Handle("POST /api/orders", auth.Signed, s.handleCreateOrder)
 	rt.Handle("GET /api/orders", auth.Signed, s.handleOrders)
 	rt.Handle("GET /api/orders/{id}", auth.Owner, s.handleOrder)
-	rt.Handle("POST /api/payments/webhooks/sandbox", auth.Anyone, s.handleWebhook(SandboxProvider))
-	rt.Handle("POST /api/payments/webhooks/stripe", auth.Anyone, s.handleWebhook(StripeProvider))
+	rt.Handle("POST /api/payments/webhooks/sandbox", auth.Public, s.handleWebhook(SandboxProvider))
+	rt.Handle("POST /api/payments/webhooks/stripe", auth.Public, s.handleWebhook(StripeProvider))
 
 	rt.Handle("GET /api/subscription", auth.Signed, s.handleSubscription)
 	rt.Handle("POST /api/subscription/cancel", auth.Signed, s.handleCancel)
@@ -41,10 +41,10 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("GET /api/me/entitlements/movies/{id}", auth.Signed, s.handleCanWatch)
 
 	rt.Handle("POST /api/sandbox/fail-next-renewal", auth.Signed, s.handleFailNextRenewal)
-	rt.Handle("GET /sandbox/checkout/{id}", auth.Anyone, s.handleCheckoutPage)
-	rt.Handle("POST /sandbox/checkout/{id}/pay", auth.Anyone, s.checkoutAction(s.sandbox.Pay))
-	rt.Handle("POST /sandbox/checkout/{id}/decline", auth.Anyone, s.checkoutAction(s.sandbox.Decline))
-	rt.Handle("POST /sandbox/checkout/{id}/expire", auth.Anyone, s.checkoutAction(s.sandbox.Expire))
+	rt.Handle("GET /sandbox/checkout/{id}", auth.Public, s.handleCheckoutPage)
+	rt.Handle("POST /sandbox/checkout/{id}/pay", auth.Public, s.checkoutAction(s.sandbox.Pay))
+	rt.Handle("POST /sandbox/checkout/{id}/decline", auth.Public, s.checkoutAction(s.sandbox.Decline))
+	rt.Handle("POST /sandbox/checkout/{id}/expire", auth.Public, s.checkoutAction(s.sandbox.Expire))
 }
 
 // Handler wraps the service's router as the composition root mounts

@@ -27,15 +27,15 @@ import (
 // on GET /api/movies/{id}, /api/actors/{id} and /api/people/{id}).
 func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("GET /api/movies", auth.Anyone, s.handleListMovies)
-	rt.Handle("GET /api/movies/top-rated", auth.Anyone, s.handleTopRated)
+	rt.Handle("GET /api/movies/top-rated", auth.Public, s.handleTopRated)
 	rt.Handle("GET /api/movies/{id}", auth.Anyone, s.handleGetMovie)
-	rt.Handle("GET /api/movies/{id}/poster.svg", auth.Anyone, s.handlePoster)
-	rt.Handle("GET /api/actors", auth.Anyone, s.handleListPeople(true))
+	rt.Handle("GET /api/movies/{id}/poster.svg", auth.Public, s.handlePoster)
+	rt.Handle("GET /api/actors", auth.Public, s.handleListPeople(true))
 	rt.Handle("GET /api/actors/{id}", auth.Anyone, s.handleGetPerson)
-	rt.Handle("GET /api/people", auth.Anyone, s.handleListPeople(false))
+	rt.Handle("GET /api/people", auth.Public, s.handleListPeople(false))
 	rt.Handle("GET /api/people/{id}", auth.Anyone, s.handleGetPerson)
-	rt.Handle("GET /api/genres", auth.Anyone, s.handleListGenres)
-	rt.Handle("GET /api/search", auth.Anyone, s.handleSearch)
+	rt.Handle("GET /api/genres", auth.Public, s.handleListGenres)
+	rt.Handle("GET /api/search", auth.Public, s.handleSearch)
 }
 
 // Header values shared by every answer from the cache (never mutated).

@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -21,20 +20,21 @@ import (
 
 // Routes registers the identity API on rt. Every route declares who may call
 // it; Owner rules (PUT /api/users/{id}) are checked in the handler with
-// Principal.CanActFor.
+// Principal.CanActFor. The auth endpoints are Public: an access token, even
+// a dead one in a cookie, never stands between a browser and signing in.
 func (s *Service) Routes(rt *httpx.Router) {
-	rt.Handle("POST /api/auth/register", auth.Anyone, s.handleRegister)
-	rt.Handle("POST /api/auth/login", auth.Anyone, s.handleLogin)
-	rt.Handle("POST /api/auth/refresh", auth.Anyone, s.handleRefresh)
-	rt.Handle("POST /api/auth/logout", auth.Anyone, s.handleLogout)
-	rt.Handle("GET "+identityapi.JWKSPath, auth.Anyone, s.handleJWKS)
+	rt.Handle("POST /api/auth/register", auth.Public, s.handleRegister)
+	rt.Handle("POST /api/auth/login", auth.Public, s.handleLogin)
+	rt.Handle("POST /api/auth/refresh", auth.Public, s.handleRefresh)
+	rt.Handle("POST /api/auth/logout", auth.Public, s.handleLogout)
+	rt.Handle("GET "+identityapi.JWKSPath, auth.Public, s.handleJWKS)
 
 	rt.Handle("GET /api/me", auth.Signed, s.handleMe)
 	rt.Handle("PATCH /api/me", auth.Signed, s.handleUpdateMe)
 	rt.Handle("DELETE /api/me", auth.Signed, s.handleDeleteMe)
 
 	rt.Handle("GET /api/users", auth.Admin, s.handleListUsers)
-	rt.Handle("GET /api/users/{id}", auth.Anyone, s.handleGetUser)
+	rt.Handle("GET /api/users/{id}", auth.Public, s.handleGetUser)
 	rt.Handle("PUT /api/users/{id}", auth.Owner, s.handleUpdateUser)
 	rt.Handle("DELETE /api/users/{id}", auth.Admin, s.handleDeleteUser)
 }
@@ -125,13 +125,13 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 	token, fromCookie, err := refreshTokenOf(w, r)
-	if err != nil {
-		return err
-	}
 	cookies := fromCookie || cookieMode(r)
-	tokens, err := s.Refresh(r.Context(), token)
+	var tokens identityapi.AuthTokens
+	if err == nil {
+		tokens, err = s.Refresh(r.Context(), token)
+	}
 	if err != nil {
-		if cookies && errors.Is(err, httpx.ErrUnauthorized) {
+		if errors.Is(err, httpx.ErrUnauthorized) && (cookies || hasCookie(r, httpx.AccessCookie)) {
 			clearSessionCookies(w) // the browser should stop presenting a dead session
 		}
 		return err
@@ -163,7 +163,7 @@ var errNoRefreshToken = apperr.Unauthenticated("No refresh token: send refresh_t
 // refreshTokenOf finds the refresh token of a refresh or logout request: the
 // body's refresh_token, else the refresh cookie. The cookie is an ambient
 // credential, so a request that relies on it must pass the CSRF check (the
-// router only checks requests that carry the access cookie).
+// router checks nothing here: the auth routes are Public).
 func refreshTokenOf(w http.ResponseWriter, r *http.Request) (token string, fromCookie bool, err error) {
 	var req identityapi.RefreshRequest
 	if r.ContentLength != 0 {
@@ -178,17 +178,11 @@ func refreshTokenOf(w http.ResponseWriter, r *http.Request) (token string, fromC
 	if err != nil || c.Value == "" {
 		return "", false, errNoRefreshToken
 	}
-	if !validCSRF(r) {
+	if !httpx.ValidCSRF(r) {
 		return "", false, apperr.Forbidden("Requests authenticated by the " + identityapi.RefreshCookie + " cookie must send the " +
 			httpx.CSRFHeader + " header matching the " + httpx.CSRFCookie + " cookie.")
 	}
 	return c.Value, true, nil
-}
-
-func validCSRF(r *http.Request) bool {
-	c, err := r.Cookie(httpx.CSRFCookie)
-	h := r.Header.Get(httpx.CSRFHeader)
-	return err == nil && len(c.Value) >= 16 && subtle.ConstantTimeCompare([]byte(c.Value), []byte(h)) == 1
 }
 
 func cookieMode(r *http.Request) bool {
@@ -201,8 +195,8 @@ func hasCookie(r *http.Request, name string) bool {
 }
 
 // accessCookieMargin: the access cookie expires this long before the token,
-// so a browser never presents an expired access token — which the router
-// would answer with 401 even on the refresh endpoint.
+// so a browser does not present an expired access token (which would count
+// as no token at all) while the web app still thinks it is good.
 const accessCookieMargin = 30 * time.Second
 
 // setSessionCookies sets the cookie-mode cookies: access token (httpOnly,

@@ -17,10 +17,10 @@ import (
 // playback routes (playback.go).
 func (s *Service) Routes(rt *httpx.Router) {
 	s.uploadRoutes(rt)
-	rt.Handle("GET /api/movies/{id}/video", auth.Anyone, s.handleVideo)
-	rt.Handle("GET /api/videos/{id}/poster.jpg", auth.Anyone, s.handleVideoFile("poster.jpg"))
-	rt.Handle("GET /api/videos/{id}/thumbnails.vtt", auth.Anyone, s.handleVideoFile("thumbnails.vtt"))
-	rt.Handle("GET /api/videos/{id}/storyboard.jpg", auth.Anyone, s.handleVideoFile("storyboard.jpg"))
+	rt.Handle("GET /api/movies/{id}/video", auth.Public, s.handleVideo)
+	rt.Handle("GET /api/videos/{id}/poster.jpg", auth.Public, s.handleVideoFile("poster.jpg"))
+	rt.Handle("GET /api/videos/{id}/thumbnails.vtt", auth.Public, s.handleVideoFile("thumbnails.vtt"))
+	rt.Handle("GET /api/videos/{id}/storyboard.jpg", auth.Public, s.handleVideoFile("storyboard.jpg"))
 	s.playbackRoutes(rt)
 }
 

@@ -96,8 +96,8 @@ func (s *Service) playbackRoutes(rt *httpx.Router) {
 		files = s.storage
 	}
 	streamFiles := stream.NewHandler(s.play.gate, files, s.videoPrefix)
-	rt.HandleRaw(stream.TopPattern, auth.Anyone, streamFiles)
-	rt.HandleRaw(stream.RenditionPattern, auth.Anyone, streamFiles)
+	rt.HandleRaw(stream.TopPattern, auth.Public, streamFiles)
+	rt.HandleRaw(stream.RenditionPattern, auth.Public, streamFiles)
 }
 
 // videoPrefix is where a video's files are kept. A video's prefix never

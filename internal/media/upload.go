@@ -66,6 +66,9 @@ func newUploadHandler(s *Service) (*tusd.UnroutedHandler, *tusd.StoreComposer, e
 		PreUploadCreateCallback:    s.beforeUpload,
 		PreFinishResponseCallback:  s.uploadReceived,
 		PreUploadTerminateCallback: s.beforeAbandon,
+		// a PATCH lasts as long as its bytes keep coming: each read within
+		// the server's read timeout (0: tusd's 60 s, the server's default too)
+		NetworkTimeout: s.cfg.HTTPReadTimeout,
 	})
 	return h, composer, err
 }
@@ -148,6 +151,10 @@ func (s *Service) beforeAbandon(hook tusd.HookEvent) (tusd.HTTPResponse, error) 
 
 // uploadReceived runs when the last byte has arrived, before the PATCH is answered.
 func (s *Service) uploadReceived(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
+	// probing and storing a film takes longer than a read timeout; tusd
+	// has just moved the connection's deadlines on, which would cancel
+	// the request (and this work) when they pass
+	httpx.UploadReceived(hook.Context)
 	path := hook.Upload.Storage["Path"]
 	if err := s.completeUpload(hook.Context, hook.Upload.ID, path); err != nil {
 		s.log.Error("upload received but not processed; a HEAD retries", "upload_id", hook.Upload.ID, "err", err)

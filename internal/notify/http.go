@@ -23,8 +23,8 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("POST /api/notifications/read-all", auth.Signed, s.handleReadAll)
 	rt.Handle("GET /api/me/notification-settings", auth.Signed, s.handleGetSettings)
 	rt.Handle("PUT /api/me/notification-settings", auth.Signed, s.handlePutSettings)
-	rt.Handle("GET /api/unsubscribe", auth.Anyone, s.handleUnsubscribePage)
-	rt.Handle("POST /api/unsubscribe", auth.Anyone, s.handleUnsubscribe)
+	rt.Handle("GET /api/unsubscribe", auth.Public, s.handleUnsubscribePage)
+	rt.Handle("POST /api/unsubscribe", auth.Public, s.handleUnsubscribe)
 	rt.Handle("GET /api/admin/mail", auth.Admin, s.handleMailList)
 	rt.Handle("GET /api/admin/mail/{id}", auth.Admin, s.handleMailFile)
 }

@@ -33,8 +33,8 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 		"POST /api/notifications/read-all":    auth.Signed,
 		"GET /api/me/notification-settings":   auth.Signed,
 		"PUT /api/me/notification-settings":   auth.Signed,
-		"GET /api/unsubscribe":                auth.Anyone,
-		"POST /api/unsubscribe":               auth.Anyone,
+		"GET /api/unsubscribe":                auth.Public,
+		"POST /api/unsubscribe":               auth.Public,
 		"GET /api/admin/mail":                 auth.Admin,
 		"GET /api/admin/mail/{id}":            auth.Admin,
 	})

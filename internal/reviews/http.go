@@ -17,12 +17,12 @@ import (
 // submitting needs a signed-in user; changing a review needs its author
 // (deleting: its author or an administrator).
 func (s *Service) Routes(rt *httpx.Router) {
-	rt.Handle("GET /api/movies/{id}/reviews", auth.Anyone, s.handleListByMovie)
+	rt.Handle("GET /api/movies/{id}/reviews", auth.Public, s.handleListByMovie)
 	rt.Handle("POST /api/movies/{id}/reviews", auth.Signed, idempotency.Wrap(s.db, s.handleSubmit))
-	rt.Handle("GET /api/reviews/{id}", auth.Anyone, s.handleGet)
+	rt.Handle("GET /api/reviews/{id}", auth.Public, s.handleGet)
 	rt.Handle("PUT /api/reviews/{id}", auth.Owner, s.handleUpdate)
 	rt.Handle("DELETE /api/reviews/{id}", auth.Owner, s.handleDelete)
-	rt.Handle("GET /api/users/{id}/reviews", auth.Anyone, s.handleListByUser)
+	rt.Handle("GET /api/users/{id}/reviews", auth.Public, s.handleListByUser)
 }
 
 // reviewInput is the body of a review write as sent, so a rating that is not

@@ -25,12 +25,12 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	require.NoError(t, err, "the OpenAPI document is valid")
 	e := newEnv(t, sqldb.SQLite)
 	access := map[string]auth.Access{
-		"GET /api/movies/{id}/reviews":  auth.Anyone,
+		"GET /api/movies/{id}/reviews":  auth.Public,
 		"POST /api/movies/{id}/reviews": auth.Signed,
-		"GET /api/reviews/{id}":         auth.Anyone,
+		"GET /api/reviews/{id}":         auth.Public,
 		"PUT /api/reviews/{id}":         auth.Owner,
 		"DELETE /api/reviews/{id}":      auth.Owner,
-		"GET /api/users/{id}/reviews":   auth.Anyone,
+		"GET /api/users/{id}/reviews":   auth.Public,
 	}
 	servicetest.RequireRoutesMatchDocument(t, e.router.Routes(), c, access)
 

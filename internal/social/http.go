@@ -17,8 +17,8 @@ import (
 func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("PUT /api/users/{id}/follow", auth.Signed, s.handleFollow)
 	rt.Handle("DELETE /api/users/{id}/follow", auth.Signed, s.handleUnfollow)
-	rt.Handle("GET /api/users/{id}/followers", auth.Anyone, s.handleFollowers)
-	rt.Handle("GET /api/users/{id}/following", auth.Anyone, s.handleFollowing)
+	rt.Handle("GET /api/users/{id}/followers", auth.Public, s.handleFollowers)
+	rt.Handle("GET /api/users/{id}/following", auth.Public, s.handleFollowing)
 	rt.Handle("GET /api/feed", auth.Signed, s.handleFeed)
 	rt.Handle("GET /api/me/watchlist", auth.Signed, s.handleWatchlist)
 	rt.Handle("PUT /api/me/watchlist/{movie_id}", auth.Signed, s.handleAddToWatchlist)

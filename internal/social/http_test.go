@@ -28,8 +28,8 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	access := map[string]auth.Access{
 		"PUT /api/users/{id}/follow":          auth.Signed,
 		"DELETE /api/users/{id}/follow":       auth.Signed,
-		"GET /api/users/{id}/followers":       auth.Anyone,
-		"GET /api/users/{id}/following":       auth.Anyone,
+		"GET /api/users/{id}/followers":       auth.Public,
+		"GET /api/users/{id}/following":       auth.Public,
 		"GET /api/feed":                       auth.Signed,
 		"GET /api/me/watchlist":               auth.Signed,
 		"PUT /api/me/watchlist/{movie_id}":    auth.Signed,

@@ -4,9 +4,11 @@
 //
 //   npm run e2e                    (needs web/dist: `npm run build` first; builds it when missing)
 //
-// It builds the binary (go build into a temporary directory), starts it on a
-// fresh data dir and a free port, creates an administrator with
-// `marquee admin create`, and runs the flows below. Any console error in the
+// It builds the binary (go build into a temporary directory), starts mailpit
+// (a real SMTP server, required like Chromium: .ci/run installs it) and
+// marquee on a fresh data dir and free ports with MARQUEE_SMTP_URL pointing at
+// mailpit, creates an administrator with `marquee admin create`, and runs the
+// flows below; the mail they send is read back through mailpit's API. Any console error in the
 // browser fails the test it happens in. It prints the home page's first
 // render time and writes docs/screenshots/{home,movie}.png.
 //
@@ -23,6 +25,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startMarquee, webDir, repoDir, log } from '../scripts/marquee-server.mjs';
 import { startFront } from './front.mjs';
+import { startMailpit } from './mailpit.mjs';
 
 const DIST = path.join(webDir, 'dist');
 const SHOTS = path.join(repoDir, 'docs', 'screenshots');
@@ -249,6 +252,39 @@ test(
   },
 );
 
+test(
+  'a stale session (the server started over: new keys, no sessions) does not lock the browser out',
+  ['POST /api/auth/login', 'POST /api/auth/refresh', 'GET /api/me', 'GET /api/movies/top-rated'],
+  async (ctx) => {
+    const page = await newPage(ctx);
+    const u = { name: 'Stale Session', email: `stale-${run}@e2e.example`, password: 'stale long passphrase 3' };
+    await registerAndLogin(ctx.api, u);
+    await logInThroughUI(page, u);
+    // the cookies a browser keeps across the restart: an access token signed
+    // by a key the server no longer has, a refresh token it never issued
+    const kept = await page.context().cookies();
+    const dead = kept
+      .filter((c) => c.name === 'marquee_access' || c.name === 'marquee_refresh')
+      .map((c) => ({ ...c, value: c.name === 'marquee_access' ? `${c.value.slice(0, c.value.lastIndexOf('.'))}.AAAA` : 'never-issued' }));
+    assert(dead.length === 2, `the session cookies are there (${kept.map((c) => c.name).join(', ')})`);
+    await page.context().addCookies(dead);
+    ctx.expectedFailures.push([/\/api\/me$/, 401], [/\/api\/auth\/refresh$/, 401]);
+    const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/auth/refresh'));
+    await page.goto('/');
+    assert((await refreshed).status() === 401, 'the dead refresh token is refused');
+    // signed out, and the public pages load
+    await page.getByRole('link', { name: 'Log in', exact: true }).waitFor();
+    await page.locator('[data-testid=top-rated] .row-list li, [data-testid=top-rated] .state-empty').first().waitFor();
+    const left = (await page.context().cookies()).filter((c) => c.name.startsWith('marquee_'));
+    assert(left.length === 0, `the refresh's 401 expires the session cookies (left: ${left.map((c) => c.name).join(', ')})`);
+    // and signing in works, even beside the dead cookies (a browser that kept a copy)
+    await page.context().addCookies(dead);
+    await logInThroughUI(page, u);
+    const access = (await page.context().cookies()).find((c) => c.name === 'marquee_access');
+    assert(access && !dead.some((d) => d.value === access.value), 'a fresh access cookie');
+  },
+);
+
 test('home page: first render of the top-rated list, screenshot', ['GET /api/movies/top-rated', 'GET /api/genres'], async (ctx) => {
   const page = await newPage(ctx);
   // Record when the top-rated row first shows its content, from inside the page.
@@ -372,6 +408,13 @@ test(
     await page.getByRole('button', { name: 'Cancel subscription' }).click();
     const ends = await page.getByTestId('subscription-ends').textContent();
     assert(/^Ends on \S/.test(ends), `the end date is shown: ${ends}`);
+    // the completed order's receipt came by e-mail, once; the declined order sent none
+    const receipts = async () => (await ctx.mail.search(`to:${u.email}`)).filter((m) => m.Subject.startsWith('Receipt'));
+    await eventually('the receipt in mailpit', async () => (await receipts()).length > 0);
+    const got = await receipts();
+    assert(got.length === 1, `one receipt for the one completed order, not ${got.length}: ${got.map((m) => m.Subject).join(', ')}`);
+    const receipt = await ctx.mail.message(got[0].ID);
+    assert(receipt.Text.length > 0 && receipt.HTML.length > 0, 'the receipt has a text and an HTML part');
   },
 );
 
@@ -404,15 +447,44 @@ test(
     assert(new URL(page.url()).pathname === `/movies/${movie.id}`, 'the notification links to the movie');
     await eventually('the bell to clear', async () => (await page.getByTestId('bell-count').count()) === 0);
 
-    // the mail, as the embedded default wrote it, on the admin page
+    // the mail, sent over SMTP: exactly one for this movie, with a text and an HTML part
+    const newMovieMails = async () => (await ctx.mail.search(`to:${fan.email}`)).filter((m) => m.Subject.includes(title));
+    await eventually('the new-movie mail in mailpit', async () => (await newMovieMails()).length > 0);
+    await new Promise((r) => setTimeout(r, 1000)); // room for an unwanted second one to arrive
+    const mails = await newMovieMails();
+    assert(mails.length === 1, `exactly one mail for the new movie, not ${mails.length}`);
+    const msg = await ctx.mail.message(mails[0].ID);
+    assert(msg.Subject.startsWith('New movie: '), `the subject says what it is: ${msg.Subject}`);
+    assert(msg.Text.includes(`/movies/${movie.id}`), 'the text part links to the movie');
+    assert(msg.HTML.includes(`/movies/${movie.id}`) && /<a\s/i.test(msg.HTML), 'the HTML part links to the movie');
+    const headers = await ctx.mail.headers(msg.ID);
+    assert(/^multipart\/alternative;/.test(headers['Content-Type']?.[0] ?? ''), `text and HTML as alternatives: ${headers['Content-Type']}`);
+    assert(headers['List-Unsubscribe-Post']?.[0] === 'List-Unsubscribe=One-Click', `List-Unsubscribe-Post: ${headers['List-Unsubscribe-Post']}`);
+    const oneClick = /^<(https?:\/\/[^>]+)>$/.exec(headers['List-Unsubscribe']?.[0] ?? '')?.[1];
+    assert(oneClick, `List-Unsubscribe holds one HTTP link: ${headers['List-Unsubscribe']}`);
+    assert(msg.ListUnsubscribe.Errors === '', `mailpit finds the unsubscribe headers valid: ${msg.ListUnsubscribe.Errors}`);
+    log(`mail to ${fan.email}: “${msg.Subject}”, List-Unsubscribe ${new URL(oneClick).pathname}`);
+
+    // RFC 8058 one-click: a mail program POSTs to the link, no login; a tampered token is refused
+    const post = (url) =>
+      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const tampered = new URL(oneClick);
+    const token = tampered.searchParams.get('token');
+    tampered.searchParams.set('token', `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`);
+    assert((await post(tampered)).status === 400, 'a tampered unsubscribe token is refused with 400');
+    const res = await post(oneClick);
+    assert(res.status === 200, `the one-click unsubscribe answers 200: ${res.status} ${await res.text()}`);
+    const settings = await apiCall(ctx.api, 'GET', '/api/me/notification-settings', { token: (await login(ctx.api, fan)).token });
+    assert(settings.email_new_movies === false, 'unsubscribing turned new-movie e-mails off');
+    await page.goto('/settings/notifications');
+    await page.getByRole('checkbox', { name: /New movies by e-mail/ }).waitFor();
+    assert(!(await page.getByRole('checkbox', { name: /New movies by e-mail/ }).isChecked()), 'the settings page shows new-movie e-mails off');
+
+    // with SMTP configured no .eml file is written: the admin page says where mail goes
     const adminPage = await newPage(ctx);
     await logInThroughUI(adminPage, ADMIN);
     await adminPage.goto('/admin/mail');
-    await eventually('the mail on the admin page', async () => {
-      await adminPage.goto('/admin/mail');
-      await adminPage.locator('[data-testid="mail"], .state-empty').first().waitFor();
-      return (await adminPage.getByTestId('mail').getByText(fan.email).count()) > 0;
-    });
+    await adminPage.getByText('No mail written yet (or mail goes out over SMTP).').waitFor();
   },
 );
 
@@ -759,6 +831,104 @@ test(
   { timeout: 180_000 },
 );
 
+test(
+  'media: Continue watching: stopped past the first minute, the movie is on the home page and its link resumes there (screenshots)',
+  ['POST /api/movies/{id}/play', 'PUT /api/playback/{id}', 'GET /api/me/continue-watching', 'GET /api/movies/top-rated'],
+  async (ctx) => {
+    // The row lists positions between 1 minute and 95 % (DESIGN.md §4.2): the
+    // demo's 90 s video, transcoded in the background since the start, has them.
+    const movie = await demoVideoMovie(ctx);
+    const u = { name: 'Cleo Resumer', email: `cleo-${run}@e2e.example`, password: 'cleo long passphrase 5' };
+    await registerAndLogin(ctx.api, u);
+    const page = await newPage(ctx);
+    await logInThroughUI(page, u);
+    await subscribeThroughUI(page, 'Basic');
+
+    await page.goto(`/movies/${movie.id}`);
+    await page.getByRole('button', { name: `Play ${movie.title}` }).click();
+    await page.waitForURL(new RegExp(`/watch/${movie.id}$`));
+    const video = page.getByTestId('video');
+    await page.waitForFunction(() => document.querySelector('video')?.currentTime > 0, null, { timeout: 20_000 });
+    const duration = await video.evaluate((v) => v.duration);
+    assert(duration >= 80, `the demo video is long enough for the row: ${duration} s`);
+    // a click at three quarters of the seek bar, a moment of play, then pause (the pause heartbeat stores the position)
+    const bar = await page.getByTestId('seek').boundingBox();
+    await page.mouse.click(bar.x + bar.width * 0.75, bar.y + bar.height / 2);
+    await page.mouse.move(0, 0);
+    await page.waitForFunction((min) => document.querySelector('video').currentTime > min && document.querySelector('video').readyState >= 3, duration * 0.7, {
+      timeout: 20_000,
+    });
+    const beat = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/api/playback/'));
+    await page.keyboard.press(' ');
+    assert((await beat).ok(), 'the pause heartbeat is accepted');
+    const stoppedAt = await video.evaluate((v) => v.currentTime);
+    assert(stoppedAt > 60 && stoppedAt < duration * 0.95, `stopped at ${stoppedAt.toFixed(1)} s of ${duration.toFixed(1)}: within the row's range`);
+
+    // leave through the header: the session ends; the home page lists the movie
+    const ended = page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes('/api/playback/'));
+    await page.getByRole('link', { name: 'Marquee home' }).click();
+    assert((await ended).status() === 204, 'leaving the player ends the session');
+    const row = page.getByTestId('continue-watching');
+    const card = row.getByRole('link', { name: new RegExp(`^Continue ${escapeRe(movie.title)}, \\d+ min left$`) });
+    await card.waitFor();
+    const pct = Number(await card.getByRole('progressbar').getAttribute('aria-valuenow'));
+    assert(Math.abs(pct - (stoppedAt / duration) * 100) <= 2, `the card's progress (${pct} %) is the share watched`);
+    await page.locator('[data-testid=top-rated] .row-list li').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, 'home-continue-1280.png') });
+
+    // the row at phone width
+    const phone = await newPage(ctx, { viewport: { width: 390, height: 844 } });
+    await logInThroughUI(phone, u);
+    await phone.goto('/');
+    await phone.getByTestId('continue-watching').getByRole('link', { name: new RegExp(`^Continue ${escapeRe(movie.title)}`) }).waitFor();
+    await phone.waitForLoadState('networkidle');
+    const { scroll, client } = await phone.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    assert(scroll <= client, `home with the row at 390 px: the page is ${scroll} px wide in a ${client} px window`);
+    await phone.screenshot({ path: path.join(LAYOUT_SHOTS, 'home-continue-390.png') });
+    log(`continue watching screenshots: ${LAYOUT_SHOTS}/home-continue-{1280,390}.png`);
+
+    // the card's link resumes near the stored position
+    const again = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/movies/${movie.id}/play`));
+    await card.click();
+    const res = await again;
+    assert(res.status() === 201, `Play from the row answers 201 (${res.status()})`);
+    const resumed = (await res.json()).resume_position_seconds;
+    assert(Math.abs(resumed - stoppedAt) < 1.5, `the stored position ${resumed} is where playback stopped (${stoppedAt.toFixed(2)})`);
+    await page.waitForFunction((r) => Math.abs((document.querySelector('video')?.currentTime ?? -9) - r) < 2 && document.querySelector('video').readyState >= 2, resumed, {
+      timeout: 20_000,
+    });
+    log(`continue watching: stopped at ${stoppedAt.toFixed(1)} s of ${duration.toFixed(0)} s; the row's link starts the player at ${(await video.evaluate((v) => v.currentTime)).toFixed(1)} s`);
+  },
+  { timeout: 420_000 }, // with E2E_ONLY it may wait for the demo's transcode
+);
+
+/**
+ * A demo movie that plays the demo video, once the video is ready: the demo
+ * gives it to the twelve best-rated films, which lead the top-rated list.
+ */
+async function demoVideoMovie(ctx) {
+  const top = await apiCall(ctx.api, 'GET', '/api/movies/top-rated?limit=100');
+  let found = null;
+  await eventually(
+    'a top-rated demo movie with the demo video ready',
+    async () => {
+      for (const m of top.items) {
+        const res = await fetch(`${ctx.api}/api/movies/${m.id}/video`);
+        if (!res.ok) continue;
+        const v = await res.json();
+        if (v.state === 'ready') {
+          found = { id: m.id, title: m.title, duration: v.duration_seconds };
+          return true;
+        }
+      }
+      return false;
+    },
+    { timeout: 300_000, every: 2000 },
+  );
+  return found;
+}
+
 // ---------------------------------------------------------------------------
 
 /** docs/screenshots/{home,movie}.png from the demo as it starts (waits for the demo to fill in). */
@@ -861,10 +1031,18 @@ async function main() {
   }
   const started = Date.now();
   mkdirSync(LAYOUT_SHOTS, { recursive: true });
-  const server = await startMarquee({ demo: true });
+  // mail goes to a real SMTP server, whose API the tests read
+  const mail = await startMailpit();
+  let server;
+  try {
+    server = await startMarquee({ demo: true, env: { MARQUEE_SMTP_URL: mail.smtpURL } });
+  } catch (err) {
+    await mail.stop();
+    throw err;
+  }
   let front = null;
   let browser = null;
-  const ctx = { api: server.url, base: server.url, contexts: [], consoleErrors: [], failedResponses: [], expectedFailures: [], metrics: {} };
+  const ctx = { api: server.url, base: server.url, mail, contexts: [], consoleErrors: [], failedResponses: [], expectedFailures: [], metrics: {} };
   try {
     await server.run(['admin', 'create', '--email', ADMIN.email, '--password', ADMIN.password, '--name', 'E2E Admin']);
     // Does the binary serve the app at / (web.Handler mounted by the gateway)?
@@ -933,6 +1111,7 @@ async function main() {
     const failedAny = results.some((r) => r.status === 'failed');
     if (failedAny) log(`server output (last lines):\n${server.output().split('\n').slice(-30).join('\n')}`);
     await server.stop();
+    await mail.stop();
   }
 
   const count = (s) => results.filter((r) => r.status === s).length;

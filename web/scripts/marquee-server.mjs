@@ -44,9 +44,10 @@ export function log(msg) {
 
 /**
  * Starts `marquee serve` (with --demo when demo is true) and waits until
- * /readyz answers 200. MARQUEE_BIN names a binary to use instead of building one. Returns {url, dataDir, bin, run(args), stop()}.
+ * /readyz answers 200. MARQUEE_BIN names a binary to use instead of building one; env
+ * adds variables (MARQUEE_SMTP_URL, ...). Returns {url, dataDir, bin, run(args), stop()}.
  */
-export async function startMarquee({ demo = false, bin, quiet = true } = {}) {
+export async function startMarquee({ demo = false, bin, quiet = true, env: extraEnv = {} } = {}) {
   const work = await mkdtemp(path.join(tmpdir(), 'marquee-web-'));
   bin = bin || process.env.MARQUEE_BIN || (await buildMarquee(work));
   const dataDir = path.join(work, 'data');
@@ -57,6 +58,7 @@ export async function startMarquee({ demo = false, bin, quiet = true } = {}) {
     MARQUEE_DATA_DIR: dataDir,
     MARQUEE_HTTP_ADDR: `127.0.0.1:${port}`,
     MARQUEE_LOG_LEVEL: process.env.MARQUEE_LOG_LEVEL || 'warn',
+    ...extraEnv,
   };
   const args = ['serve', ...(demo ? ['--demo'] : [])];
   const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -23,7 +23,8 @@ const (
 type Access string
 
 const (
-	Anyone Access = "anyone" // no token needed (a valid one is still read)
+	Public Access = "public" // tokens are never read: no principal, no 401, no CSRF check
+	Anyone Access = "anyone" // a token is optional: a valid one is read, the handler may use it
 	Signed Access = "user"   // any signed-in user
 	Owner  Access = "owner"  // a signed-in user; the handler checks ownership (admins pass too)
 	Admin  Access = "admin"  // administrators only

@@ -53,6 +53,7 @@ type Config struct {
 	// TopRatedMinVotes is m of the top-rated list's weighted rating (MARQUEE_TOP_RATED_MIN_VOTES).
 	TopRatedMinVotes int
 	RequestTimeout   time.Duration // MARQUEE_REQUEST_TIMEOUT
+	HTTPReadTimeout  time.Duration // MARQUEE_HTTP_READ_TIMEOUT: a whole request's; an upload's PATCH: each read of its bytes
 
 	// Billing.
 	PublicURL            string // MARQUEE_PUBLIC_URL: where browsers reach the platform (checkout return URLs, links in mails); empty: relative paths, mails use http://localhost:8080

@@ -287,6 +287,11 @@ var Vars = []Var{
 		set: func(c *Config, _ input, v string) error {
 			return duration(&c.RequestTimeout, v, time.Nanosecond, 0, "want a positive duration such as 30s")
 		}},
+	{Name: "MARQUEE_HTTP_READ_TIMEOUT", Form: "duration", Default: "60s",
+		Meaning: "the time a client has to send a whole request; an upload's PATCH instead runs as long as its bytes keep coming, each read within this time",
+		set: func(c *Config, _ input, v string) error {
+			return duration(&c.HTTPReadTimeout, v, time.Millisecond, 0, "want a positive duration such as 60s")
+		}},
 	{Name: "MARQUEE_SHUTDOWN_TIMEOUT", Form: "duration", Default: "8s",
 		Meaning: "the budget of a graceful stop (the whole stop must fit in 10s)",
 		set: func(c *Config, _ input, v string) error {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -34,6 +35,13 @@ func TestRouterAccessRules(t *testing.T) {
 	rt := httpx.NewRouter(m.Verifier())
 	ok := func(w http.ResponseWriter, r *http.Request) error { w.WriteHeader(http.StatusNoContent); return nil }
 	rt.Handle("GET /open", auth.Anyone, ok)
+	rt.Handle("GET /public", auth.Public, func(w http.ResponseWriter, r *http.Request) error {
+		if _, signed := auth.FromContext(r.Context()); signed {
+			return errors.New("a public route was given a principal")
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
 	rt.Handle("GET /signed", auth.Signed, ok)
 	rt.Handle("GET /admin", auth.Admin, ok)
 	user, admin := m.User(t), m.Admin(t)
@@ -42,6 +50,7 @@ func TestRouterAccessRules(t *testing.T) {
 		want        int
 	}{
 		{"/open", "", 204}, {"/open", user, 204}, {"/open", "garbage", 401},
+		{"/public", "", 204}, {"/public", user, 204}, {"/public", "garbage", 204},
 		{"/signed", "", 401}, {"/signed", user, 204}, {"/signed", admin, 204},
 		{"/admin", "", 401}, {"/admin", user, 403}, {"/admin", admin, 204},
 	} {
@@ -56,7 +65,7 @@ func TestRouterAccessRules(t *testing.T) {
 			decodeProblem(t, rec)
 		}
 	}
-	require.Equal(t, []httpx.RouteInfo{{"GET /admin", auth.Admin}, {"GET /open", auth.Anyone}, {"GET /signed", auth.Signed}}, rt.Routes())
+	require.Equal(t, []httpx.RouteInfo{{"GET /admin", auth.Admin}, {"GET /open", auth.Anyone}, {"GET /public", auth.Public}, {"GET /signed", auth.Signed}}, rt.Routes())
 }
 
 func TestErrorMapping(t *testing.T) {
@@ -227,6 +236,98 @@ func TestCookieModeNeedsCSRFOnWrites(t *testing.T) {
 	rec := httptest.NewRecorder()
 	rt.ServeHTTP(rec, req)
 	require.Equal(t, 204, rec.Code)
+}
+
+// An access cookie that does not verify (garbage, another issuer's key, an
+// expired or revoked token) is no token: optional routes answer as to
+// anyone, routes that need a token answer 401, Public routes never look,
+// and the answer expires the cookie; no CSRF header is asked for a session
+// that does not exist. A bad Authorization header is still a 401.
+func TestDeadAccessCookieCountsAsNoToken(t *testing.T) {
+	t.Parallel()
+	m := authtest.New(t)
+	revocations := auth.NewRevocations(time.Hour)
+	rt := httpx.NewRouter(auth.NewVerifier(m.Keys, authtest.Issuer, authtest.Audience, auth.WithRevocations(revocations)))
+	caller := func(w http.ResponseWriter, r *http.Request) error {
+		p, signed := auth.FromContext(r.Context())
+		w.Header().Set("X-Caller", map[bool]string{true: p.UserID, false: "anonymous"}[signed])
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	rt.Handle("GET /optional", auth.Anyone, caller)
+	rt.Handle("POST /optional", auth.Anyone, caller)
+	rt.Handle("POST /public", auth.Public, caller)
+	rt.Handle("GET /signed", auth.Signed, caller)
+
+	revoked := m.Token(t, "revoked-user", auth.RoleUser)
+	revocations.Revoke("revoked-user", time.Now().Add(time.Second))
+	expiredToken, err := auth.Sign(m.Private, m.Kid, authtest.Issuer, authtest.Audience, auth.Principal{UserID: "u1", Role: auth.RoleUser}, time.Minute, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	other := authtest.New(t) // another signing key, as after a restart on a fresh data directory
+	dead := map[string]string{
+		"garbage":       "x.y.z",
+		"other key":     other.User(t),
+		"expired":       expiredToken,
+		"revoked":       revoked,
+		"not a JWT":     "not-a-token",
+		"unsigned-none": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1MSIsInJvbGUiOiJhZG1pbiJ9.",
+	}
+	do := func(method, path string, cookie, bearer string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		if cookie != "" {
+			req.AddCookie(&http.Cookie{Name: httpx.AccessCookie, Value: cookie})
+		}
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		rec := httptest.NewRecorder()
+		rt.ServeHTTP(rec, req)
+		return rec
+	}
+	expired := func(rec *httptest.ResponseRecorder) bool {
+		for _, c := range (&http.Response{Header: rec.Header()}).Cookies() {
+			if c.Name == httpx.AccessCookie && c.MaxAge < 0 && c.Path == "/" && c.HttpOnly {
+				return true
+			}
+		}
+		return false
+	}
+	for name, tok := range dead {
+		rec := do("GET", "/optional", tok, "")
+		require.Equal(t, 204, rec.Code, name)
+		require.Equal(t, "anonymous", rec.Header().Get("X-Caller"), name)
+		require.True(t, expired(rec), "%s: the answer expires the dead cookie", name)
+		require.Contains(t, rec.Header().Get("Cache-Control"), "private", name)
+
+		rec = do("POST", "/optional", tok, "")
+		require.Equal(t, 204, rec.Code, "%s: no CSRF header is needed without a session", name)
+		require.Equal(t, "anonymous", rec.Header().Get("X-Caller"), name)
+
+		rec = do("POST", "/public", tok, "")
+		require.Equal(t, 204, rec.Code, name)
+		require.False(t, expired(rec), "%s: a public route does not look at tokens", name)
+
+		rec = do("GET", "/signed", tok, "")
+		require.Equal(t, 401, rec.Code, name)
+		require.True(t, expired(rec), name)
+		decodeProblem(t, rec)
+
+		for _, path := range []string{"/optional", "/signed"} {
+			rec = do("GET", path, "", tok)
+			require.Equal(t, 401, rec.Code, "%s as a bearer token on %s", name, path)
+			require.False(t, expired(rec), name)
+		}
+		require.Equal(t, 204, do("POST", "/public", "", tok).Code, "%s as a bearer token on a public route", name)
+	}
+
+	// a good cookie is still a session, and its writes still need CSRF
+	good := m.User(t)
+	rec := do("GET", "/optional", good, "")
+	require.Equal(t, 204, rec.Code)
+	require.NotEqual(t, "anonymous", rec.Header().Get("X-Caller"))
+	require.False(t, expired(rec))
+	require.Equal(t, 403, do("POST", "/optional", good, "").Code)
+	require.Equal(t, 204, do("POST", "/public", good, "").Code, "public routes need no CSRF header: they never act for the session")
 }
 
 func TestSortedCursorBelongsToItsSortAndOrder(t *testing.T) {

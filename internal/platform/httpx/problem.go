@@ -206,8 +206,8 @@ func writeKind(w http.ResponseWriter, r *http.Request, err error) {
 
 // LoggerFrom returns the request-scoped logger (with the request id), or the default.
 func LoggerFrom(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
+	if l, ok := ctx.Value(loggerKey{}).(*requestLogger); ok {
+		return l.get()
 	}
 	return slog.Default()
 }

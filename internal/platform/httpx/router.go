@@ -64,7 +64,11 @@ func (rt *Router) Handle(pattern string, access auth.Access, h HandlerFunc) {
 	rt.entries = append(rt.entries, e)
 	rt.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		RecordRoute(r)
-		if err := rt.check(r, access); err != nil {
+		r, err := rt.authenticate(w, r, access)
+		if err == nil {
+			err = rt.check(r, access)
+		}
+		if err != nil {
 			Error(w, r, err)
 			return
 		}
@@ -74,7 +78,7 @@ func (rt *Router) Handle(pattern string, access auth.Access, h HandlerFunc) {
 				return
 			}
 		}
-		if err := h(w, r); err != nil {
+		if err = h(w, r); err != nil {
 			Error(w, r, err)
 		}
 	}))
@@ -91,7 +95,7 @@ func (rt *Router) HandleRaw(pattern string, access auth.Access, h http.Handler) 
 func (rt *Router) check(r *http.Request, access auth.Access) error {
 	p, ok := auth.FromContext(r.Context())
 	switch access {
-	case auth.Anyone:
+	case auth.Public, auth.Anyone:
 		return nil
 	case auth.Signed, auth.Owner:
 		if !ok {
@@ -121,23 +125,52 @@ func (rt *Router) Routes() []RouteInfo {
 	return out
 }
 
-// ServeHTTP authenticates the caller, then routes. A token that is present
-// but invalid is a 401 even on public routes, so clients learn to refresh it.
+// ServeHTTP routes; each route authenticates its caller by its access rule.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	tok, fromCookie := bearerToken(r)
-	if fromCookie && !safeMethod(r.Method) && !validCSRF(r) {
-		Error(w, r, &StatusError{Status: http.StatusForbidden, Detail: "Cookie-authenticated writes must send the " + CSRFHeader + " header matching the " + CSRFCookie + " cookie.", Err: ErrForbidden})
-		return
-	}
-	if tok != "" && rt.verifier != nil {
-		p, err := rt.verifier.Verify(r.Context(), tok)
-		if err != nil {
-			Error(w, r, errors.Join(ErrUnauthorized, err))
-			return
-		}
-		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
-	}
 	rt.mux.ServeHTTP(w, r)
+}
+
+// authenticate puts the caller's principal in r's context, by the route's
+// access rule (docs/ARCHITECTURE.md, "Identity and access"):
+//   - Public routes never read a token: no principal, no 401, no CSRF check.
+//   - An Authorization header is the client's explicit choice: a token that
+//     does not verify is a 401, so API clients learn to refresh it.
+//   - The access cookie is ambient, and may outlive its session (a server
+//     with new keys, a revoked session): one that does not verify counts as
+//     no token, and the answer expires it, so a stale cookie cannot lock
+//     the browser out of public pages or of signing in again.
+//   - CSRF protects what a valid cookie authenticates: an unsafe request
+//     authenticated by the cookie must echo the CSRF cookie in a header.
+func (rt *Router) authenticate(w http.ResponseWriter, r *http.Request, access auth.Access) (*http.Request, error) {
+	if access == auth.Public || rt.verifier == nil {
+		return r, nil
+	}
+	tok, fromCookie := bearerToken(r)
+	if tok == "" {
+		return r, nil
+	}
+	p, err := rt.verifier.Verify(r.Context(), tok)
+	if err != nil {
+		if !fromCookie {
+			return r, errors.Join(ErrUnauthorized, err)
+		}
+		expireAccessCookie(w)
+		return r, nil // anonymous; a route that needs a token answers 401
+	}
+	if fromCookie && !safeMethod(r.Method) && !ValidCSRF(r) {
+		return r, &StatusError{Status: http.StatusForbidden, Detail: "Cookie-authenticated writes must send the " + CSRFHeader + " header matching the " + CSRFCookie + " cookie.", Err: ErrForbidden}
+	}
+	return r.WithContext(auth.WithPrincipal(r.Context(), p)), nil
+}
+
+// expireAccessCookie tells the browser to drop an access cookie that does
+// not verify. Only that cookie: the refresh cookie may still be good (an
+// access token expires first), and POST /api/auth/refresh, which sees it,
+// expires the whole session when it is not. The answer is kept out of
+// shared caches, whose copy would expire other people's cookies.
+func expireAccessCookie(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "private, no-store")
+	http.SetCookie(w, &http.Cookie{Name: AccessCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 }
 
 // Handler returns the router's mux, for mounting under a parent mux.
@@ -162,7 +195,9 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-func validCSRF(r *http.Request) bool {
+// ValidCSRF reports whether r echoes the CSRF cookie (at least 16
+// characters) in the CSRF header.
+func ValidCSRF(r *http.Request) bool {
 	c, err := r.Cookie(CSRFCookie)
 	h := r.Header.Get(CSRFHeader)
 	return err == nil && len(c.Value) >= 16 && subtle.ConstantTimeCompare([]byte(c.Value), []byte(h)) == 1

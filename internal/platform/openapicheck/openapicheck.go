@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -83,6 +84,35 @@ func (c *Checker) Operations() []string {
 		}
 	}
 	return out
+}
+
+// TokenUse says what an operation's security entry asks of an access
+// token: "public" (security: [], never read), "optional" (an empty
+// alternative beside bearerAuth) or "required"; "" for an unknown operation.
+func (c *Checker) TokenUse(op string) string {
+	method, path, _ := strings.Cut(op, " ")
+	item := c.doc.Paths.Value(path)
+	if item == nil || item.GetOperation(method) == nil {
+		return ""
+	}
+	sec := c.doc.Security
+	if o := item.GetOperation(method); o.Security != nil {
+		sec = *o.Security
+	}
+	anonymous := false
+	for _, alt := range sec {
+		if len(alt) == 0 {
+			anonymous = true
+		}
+	}
+	switch {
+	case len(sec) == 0 || (anonymous && len(sec) == 1):
+		return "public"
+	case anonymous:
+		return "optional"
+	default:
+		return "required"
+	}
 }
 
 // Checked reports how many responses of an operation were validated.

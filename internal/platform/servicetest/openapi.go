@@ -72,8 +72,9 @@ func RequireSameComponents(t testing.TB, spec []byte, others ...string) map[stri
 }
 
 // RequireRoutesMatchDocument checks that the router serves exactly the
-// document's operations, so neither can drift from the other, and that
-// each route declares the access the test expects of it.
+// document's operations, so neither can drift from the other, that each
+// route declares the access the test expects of it, and that its security
+// entry in the document says the same (RequireAccessMatchesSecurity).
 func RequireRoutesMatchDocument(t testing.TB, routes []httpx.RouteInfo, c *openapicheck.Checker, access map[string]auth.Access) {
 	t.Helper()
 	var fromRouter []string
@@ -81,7 +82,26 @@ func RequireRoutesMatchDocument(t testing.TB, routes []httpx.RouteInfo, c *opena
 		fromRouter = append(fromRouter, r.Pattern)
 		require.Equal(t, access[r.Pattern], r.Access, r.Pattern)
 	}
+	RequireAccessMatchesSecurity(t, routes, c)
 	fromSpec := c.Operations()
 	sort.Strings(fromSpec)
 	require.Equal(t, fromRouter, fromSpec)
+}
+
+// RequireAccessMatchesSecurity checks each route's access rule against its
+// operation's security entry: Public routes (tokens never read) have
+// security: [], Anyone routes (a token is optional) offer {} beside
+// bearerAuth, and every other rule requires bearerAuth.
+func RequireAccessMatchesSecurity(t testing.TB, routes []httpx.RouteInfo, c *openapicheck.Checker) {
+	t.Helper()
+	for _, r := range routes {
+		want := "required"
+		switch r.Access {
+		case auth.Public:
+			want = "public"
+		case auth.Anyone:
+			want = "optional"
+		}
+		require.Equal(t, want, c.TokenUse(r.Pattern), "route %s (access %s): its security entry in the document", r.Pattern, r.Access)
+	}
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeApi, json, me, problem, signIn } from '../test/api';
-import { api, authFetch } from './client';
+import { api, authFetch, onSessionChange, type Me } from './client';
+import { hasSession } from './session';
 import { ApiError, unwrap } from './problem';
 
 describe('authFetch (cookie mode)', () => {
@@ -70,6 +71,25 @@ describe('authFetch (cookie mode)', () => {
     signIn();
     await api.POST('/api/auth/login', { body: { email: 'a@b.c', password: 'x' } });
     expect(fake.calls.map((c) => c.path)).toEqual(['/api/me', '/api/auth/login']);
+  });
+
+  it('goes on signed out after a dead session: public calls load, nothing retries', async () => {
+    signIn();
+    let refresh: Response | null = null;
+    const fake = fakeApi()
+      .on('GET /api/me', () => problem(401, 'A valid access token is required.'))
+      .on('POST /api/auth/refresh', () => (refresh = problem(401, 'unknown refresh token')))
+      .on('GET /api/genres', () => ({ items: [], next_cursor: null }));
+    const seen: (Me | null)[] = [];
+    const off = onSessionChange((u) => seen.push(u));
+    expect((await api.GET('/api/me')).response.status).toBe(401);
+    expect((await api.GET('/api/genres')).response.status).toBe(200);
+    expect((await api.GET('/api/me')).response.status).toBe(401);
+    off();
+    expect(seen).toEqual([null]);
+    expect(hasSession()).toBe(false);
+    expect(refresh!.bodyUsed).toBe(true);
+    expect(fake.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /api/me', 'POST /api/auth/refresh', 'GET /api/genres', 'GET /api/me']);
   });
 
   it('gives up after a failed refresh and answers the 401', async () => {

@@ -59,6 +59,10 @@ export function refreshSession(): Promise<boolean> {
       if (token) headers['X-CSRF-Token'] = token;
       const res = await globalThis.fetch(new Request(`${origin()}/api/auth/refresh`, { method: 'POST', headers }));
       if (!res.ok) {
+        await res.body?.cancel().catch(() => undefined);
+        // 401: the session is dead (the answer expired its httpOnly cookies);
+        // 403: no usable CSRF cookie. Either way the app goes on signed out,
+        // and the server treats what cookies remain as no session at all.
         if (res.status === 401 || res.status === 403) forgetSession();
         listeners.forEach((fn) => fn(null));
         return false;

@@ -269,7 +269,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token
-         * @description Exchanges a refresh token for a new refresh token and a new access token (rotation). Each refresh token is good for one exchange: presenting one that was already exchanged revokes its whole family (every token descending from the same login), and the answer is 401. The token comes from the body, else from the marquee_refresh cookie (then X-CSRF-Token must match the marquee_csrf cookie). Do not send an expired access token along (it is answered with 401). Cookie mode (browsers): send `X-Auth-Mode: cookie` and the answer also sets the cookies `marquee_access` (the access token; httpOnly, Secure, SameSite=Strict, Path=/), `marquee_refresh` (the refresh token; httpOnly, Secure, SameSite=Strict, Path=/api/auth) and `marquee_csrf` (readable; every unsafe request authenticated by a cookie must echo its value in the `X-CSRF-Token` header).
+         * @description Exchanges a refresh token for a new refresh token and a new access token (rotation). Each refresh token is good for one exchange: presenting one that was already exchanged revokes its whole family (every token descending from the same login), and the answer is 401. The token comes from the body, else from the marquee_refresh cookie (then X-CSRF-Token must match the marquee_csrf cookie). Access tokens are not read here (nor on login, register and logout), so a stale access cookie does no harm. A refresh token that is not good (unknown, expired, revoked, reused) is answered with 401, which in cookie mode also expires the session cookies. Cookie mode (browsers): send `X-Auth-Mode: cookie` and the answer also sets the cookies `marquee_access` (the access token; httpOnly, Secure, SameSite=Strict, Path=/), `marquee_refresh` (the refresh token; httpOnly, Secure, SameSite=Strict, Path=/api/auth) and `marquee_csrf` (readable; every unsafe request authenticated by a cookie must echo its value in the `X-CSRF-Token` header).
          */
         post: operations["refresh"];
         delete?: never;
@@ -1075,7 +1075,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Open an unsubscribe link in a browser
+         * @description Mail programs without one-click support open the List-Unsubscribe link with GET. RFC 8058 forbids unsubscribing on a GET, so this changes nothing and sends the browser to the web app's unsubscribe page, whose button makes the POST.
+         */
+        get: operations["unsubscribePage"];
         put?: never;
         /**
          * One-click unsubscribe (RFC 8058)
@@ -2531,15 +2535,6 @@ export interface operations {
                     "application/json": components["schemas"]["JWKSet"];
                 };
             };
-            /** @description the request carries an access token that is not valid (public routes refuse it too) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description unexpected error */
             default: {
                 headers: {
@@ -2709,6 +2704,15 @@ export interface operations {
             };
             /** @description invalid query parameter */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Authorization header carries an access token that is not valid (an access cookie that is not valid counts as no token) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3703,15 +3707,6 @@ export interface operations {
                     "application/json": components["schemas"]["GenreCountList"];
                 };
             };
-            /** @description the request carries an access token that is not valid (public routes refuse it too) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description unexpected error */
             default: {
                 headers: {
@@ -4342,6 +4337,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the Authorization header carries an access token that is not valid (an access cookie that is not valid counts as no token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description unexpected error */
             default: {
                 headers: {
@@ -4520,6 +4524,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description the Authorization header carries an access token that is not valid (an access cookie that is not valid counts as no token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description no such movie (or soft-deleted) */
             404: {
@@ -5276,15 +5289,6 @@ export interface operations {
                     "application/json": components["schemas"]["Video"];
                 };
             };
-            /** @description no valid access token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description no such movie */
             404: {
                 headers: {
@@ -5847,6 +5851,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the Authorization header carries an access token that is not valid (an access cookie that is not valid counts as no token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no such person (or soft-deleted) */
             404: {
                 headers: {
@@ -5890,6 +5903,15 @@ export interface operations {
             };
             /** @description bad include_archived */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Authorization header carries an access token that is not valid (an access cookie that is not valid counts as no token) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6751,6 +6773,47 @@ export interface operations {
             };
         };
     };
+    unsubscribePage: {
+        parameters: {
+            query: {
+                /** @description the signed token of the mail's link */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the web app's page /unsubscribe?token=… */
+            303: {
+                headers: {
+                    /** @description /unsubscribe?token=<the same token> */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a missing, tampered or foreign token (errors name token) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     unsubscribe: {
         parameters: {
             query: {
@@ -7575,15 +7638,6 @@ export interface operations {
                     "image/jpeg": string;
                 };
             };
-            /** @description no valid access token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description no such video or no poster yet */
             404: {
                 headers: {
@@ -7625,15 +7679,6 @@ export interface operations {
                     "image/jpeg": string;
                 };
             };
-            /** @description no valid access token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description no such video or no storyboard yet */
             404: {
                 headers: {
@@ -7673,15 +7718,6 @@ export interface operations {
                 };
                 content: {
                     "text/vtt": string;
-                };
-            };
-            /** @description no valid access token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no such video or no storyboard yet */

@@ -38,7 +38,9 @@ export function Layout({ children }: { children: ReactNode }) {
           </Link>
           <HeaderSearch />
           <nav aria-label="Main" className="main-nav">
-            <ul>
+            {/* Two lists: on a phone the links scroll sideways while the bell
+                and the account (or log in / sign up) stay in sight. */}
+            <ul className="nav-links">
               <li>
                 <NavLink to="/" end>
                   Home
@@ -65,29 +67,33 @@ export function Layout({ children }: { children: ReactNode }) {
                       <NavLink to="/admin">Admin</NavLink>
                     </li>
                   )}
-                  <li>
-                    <NotificationBell />
-                  </li>
-                  <li>
-                    <NavLink to="/account" data-testid="account-link">
-                      Account
-                    </NavLink>
-                  </li>
-                </>
-              )}
-              {status === 'anonymous' && (
-                <>
-                  <li>
-                    <NavLink to="/login">Log in</NavLink>
-                  </li>
-                  <li>
-                    <NavLink to="/register" className="nav-cta">
-                      Sign up
-                    </NavLink>
-                  </li>
                 </>
               )}
             </ul>
+            {status === 'signed-in' && user && (
+              <ul className="nav-account">
+                <li>
+                  <NotificationBell />
+                </li>
+                <li>
+                  <NavLink to="/account" data-testid="account-link">
+                    Account
+                  </NavLink>
+                </li>
+              </ul>
+            )}
+            {status === 'anonymous' && (
+              <ul className="nav-account">
+                <li>
+                  <NavLink to="/login">Log in</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/register" className="nav-cta">
+                    Sign up
+                  </NavLink>
+                </li>
+              </ul>
+            )}
           </nav>
         </div>
       </header>

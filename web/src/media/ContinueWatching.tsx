@@ -1,6 +1,7 @@
 import { Link } from 'react-router-dom';
 import { api, type ContinueWatchingItem } from '../api/client';
 import { unwrap } from '../api/problem';
+import { showsTitle } from '../components/MovieCard';
 import { Poster } from '../components/Poster';
 import { useAsync } from '../hooks/useAsync';
 
@@ -41,7 +42,8 @@ export function ContinueWatching() {
                     }}
                   />
                 </span>
-                <span className="card-title">{it.movie.title}</span>
+                {/* a drawn poster shows the title already, as in the other rows */}
+                <span className={showsTitle(it.movie.poster_url) ? 'card-title visually-hidden' : 'card-title'}>{it.movie.title}</span>
                 <span className="continue-meta">{left}</span>
               </Link>
             </li>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
-import { errorMessage, unwrap } from '../api/problem';
+import { ApiError, errorMessage, unwrap } from '../api/problem';
 import { useTitle } from '../hooks/useTitle';
 
 const NAMES: Record<string, string> = {
@@ -22,7 +22,7 @@ export function Unsubscribe() {
       const res = await unwrap(api.POST('/api/unsubscribe', { params: { query: { token } } }));
       setState({ status: 'done', text: `You will get no more ${NAMES[res.setting] ?? res.setting}.` });
     } catch (err) {
-      setState({ status: 'error', text: errorMessage(err) });
+      setState({ status: 'error', text: refusal(err) });
     }
   };
 
@@ -48,4 +48,11 @@ export function Unsubscribe() {
       )}
     </div>
   );
+}
+
+/** Why the link did not work: the server's reason about the token when it gives one. */
+function refusal(err: unknown): string {
+  const reason = err instanceof ApiError ? err.fields.token : undefined;
+  if (reason) return `This unsubscribe link ${reason}. Use the link from the newest e-mail, or change your notification settings after logging in.`;
+  return errorMessage(err);
 }

@@ -101,4 +101,49 @@ describe('Notifications', () => {
     expect(await screen.findByText(/no more e-mails about new movies/)).toBeInTheDocument();
     expect(fake.calls.find((c) => c.method === 'POST')?.search).toBe('?token=abc.def');
   });
+
+  it('says why a tampered unsubscribe link is refused', async () => {
+    fakeApi()
+      .on('GET /api/me', () => problem(401, 'no token'))
+      .on('POST /api/unsubscribe', () =>
+        problem(400, 'The request is malformed.', [{ field: 'token', reason: 'is not a valid unsubscribe token (tampered or from another site)' }]),
+      );
+    renderAt(<App />, { route: '/unsubscribe?token=abc.tampered' });
+    await userEvent.click(await screen.findByRole('button', { name: 'Unsubscribe' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('This unsubscribe link is not a valid unsubscribe token (tampered or from another site).');
+  });
+});
+
+describe('Header', () => {
+  // A phone's header scrolls the links sideways (styles.css): the bell and the
+  // account must not be among them, or they end up off-screen.
+  it('keeps the bell and the account out of the list of links', async () => {
+    signIn();
+    fakeApi()
+      .on('GET /api/me', () => me())
+      .on('GET /api/movies/top-rated', () => ({ ...page([]), min_votes: 1, mean_rating: null }))
+      .on('GET /api/genres', () => page([]))
+      .on('GET /api/notifications/unread-count', () => ({ count: 2 }));
+    renderAt(<App />, { route: '/' });
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    const links = within(nav).getByRole('link', { name: 'Browse' }).closest('ul');
+    const bell = await within(nav).findByTestId('bell');
+    const account = within(nav).getByTestId('account-link');
+    expect(bell.closest('ul')).toHaveClass('nav-account');
+    expect(account.closest('ul')).toBe(bell.closest('ul'));
+    expect(links).toHaveClass('nav-links');
+    expect(links).not.toContainElement(bell);
+  });
+
+  it('keeps log in and sign up out of the list of links when signed out', async () => {
+    fakeApi()
+      .on('GET /api/movies/top-rated', () => ({ ...page([]), min_votes: 1, mean_rating: null }))
+      .on('GET /api/genres', () => page([]));
+    renderAt(<App />, { route: '/' });
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    const signUp = await within(nav).findByRole('link', { name: 'Sign up' });
+    expect(signUp.closest('ul')).toHaveClass('nav-account');
+    expect(within(nav).getByRole('link', { name: 'Log in' }).closest('ul')).toBe(signUp.closest('ul'));
+    expect(within(nav).getByRole('link', { name: 'Browse' }).closest('ul')).toHaveClass('nav-links');
+  });
 });

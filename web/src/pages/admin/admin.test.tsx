@@ -58,6 +58,7 @@ describe('movie form', () => {
     await userEvent.click(await screen.findByLabelText('Horror'));
     await userEvent.click(screen.getByRole('button', { name: 'Create movie' }));
 
+    // the field is there before the server answers: wait for its error
     await waitFor(() => expect(screen.getByLabelText('Title')).toHaveAccessibleDescription('is required'));
     expect(screen.getByLabelText('Release date')).toHaveAccessibleDescription(/must be a date as YYYY-MM-DD/);
     expect(screen.getByLabelText('Poster URL')).toHaveAccessibleDescription('must be an absolute http or https URL');

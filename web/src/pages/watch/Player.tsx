@@ -51,9 +51,12 @@ export function Player({ movieId, title, session, video, onRestart }: PlayerProp
   const [error, setError] = useState<string | null>(null);
   const [fullscreen, setFullscreen] = useState(false);
 
+  // The element's last reported time: when the player unmounts (a link to
+  // another page), the element is detached before the lease's cleanup asks.
+  const lastTime = useRef(resume);
   const position = useCallback(() => {
-    const el = videoRef.current;
-    return el && begun.current ? el.currentTime : resume;
+    if (!begun.current) return resume;
+    return videoRef.current ? videoRef.current.currentTime : lastTime.current;
   }, [resume]);
 
   const stop = useCallback((message: string) => {
@@ -224,7 +227,10 @@ export function Player({ movieId, title, session, video, onRestart }: PlayerProp
           // the stored position was at the very end: start over
           if (resume > 0 && el.duration > 0 && resume >= el.duration * START_OVER_SHARE) el.currentTime = 0;
         }}
-        onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)}
+        onTimeUpdate={(e) => {
+          lastTime.current = e.currentTarget.currentTime;
+          setTime(e.currentTarget.currentTime);
+        }}
         onDurationChange={(e) => Number.isFinite(e.currentTarget.duration) && setDuration(e.currentTarget.duration)}
         onVolumeChange={(e) => {
           setVolume(e.currentTarget.volume);
