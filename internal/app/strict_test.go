@@ -185,3 +185,65 @@ func TestALimitBreakingBodyIsRefusedBeforeTheHandler(t *testing.T) {
 	// the same user may still review it: nothing of the refused write remains
 	require.Equal(t, 201, p.call(t, "POST", "/api/movies/"+m.ID+"/reviews", user, map[string]any{"rating": 10}, nil))
 }
+
+// Issue 13 point 8: a form with several mistakes learns all of them from
+// one answer, in words it can show, because the document states every
+// check the service makes that needs neither the database nor the clock.
+func TestAFormWithManyMistakesLearnsThemAllAtOnce(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil)
+	admin := p.admin(t)
+	reasons := func(pr problem) map[string]string {
+		out := map[string]string{}
+		for _, e := range pr.Errors {
+			out[e.Field] = e.Reason
+		}
+		return out
+	}
+
+	resp, bad := p.send(t, "POST", "/api/movies", admin, "application/json",
+		`{"title":"  ","languages":["en","english"],"poster_url":"poster.jpg","runtime_minutes":"two hours","release_date":"12/24/1999"}`)
+	require.Equal(t, 422, resp.StatusCode)
+	require.Equal(t, map[string]string{
+		"title":           "is required",
+		"languages[1]":    "must be a language code such as en, fr or pt-BR",
+		"poster_url":      "must be an absolute http or https URL",
+		"runtime_minutes": "must be an integer from 1 to 1000 or null",
+		"release_date":    "must be a date as YYYY-MM-DD",
+	}, reasons(bad))
+
+	resp, bad = p.send(t, "POST", "/api/actors", admin, "application/json",
+		`{"name":"","birth_date":"1950-13-01","photo_url":"ftp://example.com/a.jpg"}`)
+	require.Equal(t, 422, resp.StatusCode)
+	require.Equal(t, map[string]string{
+		"name":       "is required",
+		"birth_date": "must be a date as YYYY-MM-DD",
+		"photo_url":  "must be an absolute http or https URL",
+	}, reasons(bad))
+
+	resp, bad = p.send(t, "POST", "/api/auth/register", "", "application/json",
+		`{"email":"ann.example.com","password":"short","display_name":" "}`)
+	require.Equal(t, 422, resp.StatusCode)
+	require.Equal(t, map[string]string{
+		"email":        "is not an e-mail address",
+		"password":     "must be at least 10 characters",
+		"display_name": "is required",
+	}, reasons(bad))
+
+	// what the document allows the service still trims and accepts
+	var m movie
+	require.Equal(t, 201, p.call(t, "POST", "/api/movies", admin, map[string]any{
+		"title": "  Heat ", "languages": []string{"EN", "pt-br"}, "poster_url": " https://example.com/heat.jpg ",
+		"release_date": " 1995-12-15 "}, &m))
+	var stored struct {
+		Title       string   `json:"title"`
+		Languages   []string `json:"languages"`
+		PosterURL   string   `json:"poster_url"`
+		ReleaseDate string   `json:"release_date"`
+	}
+	require.Equal(t, 200, p.call(t, "GET", "/api/admin/catalog/movies/"+m.ID, admin, nil, &stored))
+	require.Equal(t, "Heat", stored.Title)
+	require.Equal(t, []string{"en", "pt-BR"}, stored.Languages)
+	require.Equal(t, "https://example.com/heat.jpg", stored.PosterURL)
+	require.Equal(t, "1995-12-15", stored.ReleaseDate)
+}

@@ -26,7 +26,7 @@ func TestClient(t *testing.T) {
 	email := uniqueEmail("client")
 	me, err := c.Register(ctx, identityapi.RegisterRequest{Email: email, Password: goodPass, DisplayName: "Client"})
 	require.NoError(t, err)
-	_, err = c.Register(ctx, identityapi.RegisterRequest{Email: "bad", Password: "password123", DisplayName: " "})
+	_, err = c.Register(ctx, identityapi.RegisterRequest{Email: "bad", Password: "short", DisplayName: " "})
 	var apiErr *identityapi.Error
 	require.ErrorAs(t, err, &apiErr)
 	require.Equal(t, 422, apiErr.Status)

@@ -38,3 +38,25 @@ func TestTheDocumentStatesTheLimitsTheCodeChecks(t *testing.T) {
 	require.EqualValues(t, httpx.MaxLimit, openapicheck.Number(t, OpenAPI, "/components/parameters/Limit/schema/maximum"))
 	require.EqualValues(t, httpx.DefaultLimit, openapicheck.Number(t, OpenAPI, "/components/parameters/Limit/schema/default"))
 }
+
+// The document's patterns refuse what normalizeEmail and cleanDisplayName
+// refuse, in the same words, so the registration form learns every mistake
+// from one 422. (An address of spaces alone is the exception: the document
+// calls it no e-mail address, the service, after trimming, a missing one.)
+func TestTheDocumentRefusesWhatTheCodeRefusesInTheSameWords(t *testing.T) {
+	t.Parallel()
+	emails := []string{"ann@example.com", " Ann@Example.COM ", "", "ann.example.com", "ann@", "@example.com", "ann@.example.com",
+		"ann@example.com.", "ann smith@example.com", "<ann@example.com>", "Ann <ann@example.com>", "ann@@example.com", "ann@exa mple.com", "(x)ann@example.com"}
+	names := []string{"Ann", "  Ann ", "", " ", "\t"}
+	for _, schema := range []string{"RegisterRequest", "UpdateMeRequest", "UpdateUserRequest"} {
+		at := "/components/schemas/" + schema + "/properties/"
+		for _, e := range emails {
+			_, code := normalizeEmail(e)
+			require.Equal(t, code, openapicheck.Refusal(t, OpenAPI, at+"email", e), "%s email %q", schema, e)
+		}
+		for _, n := range names {
+			_, code := cleanDisplayName(n)
+			require.Equal(t, code, openapicheck.Refusal(t, OpenAPI, at+"display_name", n), "%s display_name %q", schema, n)
+		}
+	}
+}

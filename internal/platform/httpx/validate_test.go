@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/platform/apperr"
@@ -230,6 +231,22 @@ func TestTheDocumentAndTheRoutesMustMatch(t *testing.T) {
 	open := strings.Replace(spec, `"Credit": {"type": "object", "additionalProperties": false,`, `"Credit": {"type": "object",`, 1)
 	rt = httpx.NewRouter(v)
 	require.ErrorContains(t, rt.ValidateRequests([]byte(open)), "must set additionalProperties: false")
+
+	wordless := strings.Replace(spec, `"character": {"type": "string", "maxLength": 3}`, `"character": {"type": "string", "pattern": "\\S"}`, 1)
+	rt = httpx.NewRouter(v)
+	require.ErrorContains(t, rt.ValidateRequests([]byte(wordless)), "has a pattern but no x-pattern-reason")
+}
+
+// A pattern is refused in the words of its x-pattern-reason, not as a
+// regular expression the person filling the form cannot read.
+func TestAPatternIsRefusedInItsOwnWords(t *testing.T) {
+	t.Parallel()
+	var s openapi3.Schema
+	require.NoError(t, json.Unmarshal([]byte(`{"type": "string", "pattern": "\\S", "x-pattern-reason": "is required"}`), &s))
+	require.Equal(t, "is required", httpx.Refusal(&s, "  "))
+	require.Empty(t, httpx.Refusal(&s, " Heat "))
+	delete(s.Extensions, httpx.PatternReason)
+	require.Equal(t, `must match \S`, httpx.Refusal(&s, "  "))
 }
 
 func TestDecodeJSONIsStrict(t *testing.T) {
