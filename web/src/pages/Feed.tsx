@@ -1,6 +1,9 @@
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../api/client';
 import { unwrap } from '../api/problem';
+import { useAuth } from '../auth/AuthContext';
+import { FollowButton } from '../components/FollowButton';
 import { PagedList } from '../components/PagedList';
 import { ReviewItem } from '../components/ReviewItem';
 import { usePaged } from '../hooks/usePaged';
@@ -34,6 +37,62 @@ export function Feed() {
         loadingLabel="Loading your feed…"
         testId="feed"
       />
+      {list.status === 'ok' && list.items.length === 0 && <PeopleToFollow onFollow={list.reload} />}
     </div>
+  );
+}
+
+interface Person {
+  id: string;
+  display_name: string;
+}
+
+/**
+ * On an empty feed: people who reviewed the best-rated films, to follow in
+ * one click (a new account follows nobody, so its feed starts empty).
+ */
+function PeopleToFollow({ onFollow }: { onFollow(): void }) {
+  const { user } = useAuth();
+  const [people, setPeople] = useState<Person[]>([]);
+  const [following, setFollowing] = useState<Record<string, boolean>>({});
+  useEffect(() => {
+    const ctrl = new AbortController();
+    const find = async () => {
+      const top = await unwrap(api.GET('/api/movies/top-rated', { params: { query: { limit: 3 } }, signal: ctrl.signal }));
+      const found = new Map<string, string>();
+      for (const m of top.items) {
+        const reviews = await unwrap(api.GET('/api/movies/{id}/reviews', { params: { path: { id: m.id }, query: { limit: 10 } }, signal: ctrl.signal }));
+        for (const r of reviews.items) {
+          if (r.author.id !== user?.id && !found.has(r.author.id)) found.set(r.author.id, r.author.display_name);
+        }
+      }
+      setPeople([...found].slice(0, 6).map(([id, display_name]) => ({ id, display_name })));
+    };
+    // suggestions are an extra: without them the empty feed still says what to do
+    find().catch(() => undefined);
+    return () => ctrl.abort();
+  }, [user?.id]);
+
+  if (people.length === 0) return null;
+  return (
+    <section aria-labelledby="people-to-follow" className="people-to-follow">
+      <h2 id="people-to-follow">People to follow</h2>
+      <ul className="plain-list">
+        {people.map((p) => (
+          <li key={p.id}>
+            <Link to={`/users/${p.id}`}>{p.display_name}</Link>{' '}
+            <FollowButton
+              userId={p.id}
+              name={p.display_name}
+              following={!!following[p.id]}
+              onChange={(now) => {
+                setFollowing((f) => ({ ...f, [p.id]: now }));
+                onFollow();
+              }}
+            />
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -212,6 +212,28 @@ describe('App', () => {
     expect(await screen.findByText(/Reviews by the people you follow show up here/)).toBeInTheDocument();
   });
 
+  it('suggests people to follow on an empty feed; following one fills it', async () => {
+    signIn();
+    let followed = false;
+    const ada = { id: 'u-ada', display_name: 'Ada' };
+    const fake = fakeApi()
+      .on('GET /api/me', () => me())
+      .on('GET /api/feed', () => page(followed ? [review({ author: ada, body: 'Ada on Alien.' })] : []))
+      .on('GET /api/movies/top-rated', () => ({ ...page([movie()]), min_votes: 1, mean_rating: null }))
+      .on('GET /api/movies/{id}/reviews', () => page([review({ author: ada }), review({ id: 'r2', author: { id: 'u-me', display_name: 'Me' } })]))
+      .on('PUT /api/users/{id}/follow', () => {
+        followed = true;
+        return { ...ada, followed_at: '2026-01-03T00:00:00Z' };
+      });
+    renderAt(<App />, { route: '/feed' });
+    const people = await screen.findByRole('region', { name: 'People to follow' });
+    expect(within(people).queryByRole('link', { name: 'Me' })).toBeNull();
+    await userEvent.click(within(people).getByRole('button', { name: 'Follow Ada' }));
+    expect(await screen.findByText('Ada on Alien.')).toBeInTheDocument();
+    expect(fake.calls.some((c) => c.method === 'PUT' && c.path === '/api/users/u-ada/follow')).toBe(true);
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'People to follow' })).toBeNull());
+  });
+
   it('shows a wrong password as a message and registration errors beside their fields', async () => {
     fakeApi()
       .on('POST /api/auth/login', () => problem(401, 'Wrong e-mail address or password.'))
