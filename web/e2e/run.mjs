@@ -396,8 +396,11 @@ test(
     await page.locator('[data-testid=order-status][data-status=completed]').waitFor({ timeout: 20_000 });
     // browse: "Available in my plan" goes into the address and lists the plan's movies
     await page.goto('/browse');
-    await page.getByLabel('Available in my plan').check();
+    // click, not check(): the box follows the address, which React Router updates
+    // in a transition, so right after the click it may still read unchecked
+    await page.getByLabel('Available in my plan').click();
     await page.waitForURL(/available=true/);
+    await eventually('the box checked once the address has it', () => page.getByLabel('Available in my plan').isChecked());
     await eventually('movies of my plan on the browse page', async () => {
       await page.reload();
       await page.locator('[data-testid=browse-grid] li, .state-empty').first().waitFor();

@@ -73,6 +73,9 @@ export function AdminVideo() {
   const uploadRef = useRef<tus.Upload | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const shownBefore = useRef<string | null>(null); // the video shown when the upload started
+  // after an upload, until the server's answer shows its video: the old state (a
+  // failure, say) must not pass for the new upload's
+  const [awaitingNew, setAwaitingNew] = useState(false);
 
   // the video's state; polled while a transcode is under way
   useEffect(() => {
@@ -86,6 +89,7 @@ export function AdminVideo() {
           // Right after an upload the answer may still show the video from
           // before it for a moment: wait for the new one (for a while).
           const fresh = follow === 0 || current(v).id !== shownBefore.current || n >= 30;
+          if (fresh) setAwaitingNew(false);
           if (fresh && settled(v)) return;
         } catch (err) {
           if (ctrl.signal.aborted) return;
@@ -123,6 +127,7 @@ export function AdminVideo() {
         onProgress: (sent, total) => setUpload((u) => ({ status: 'uploading', sent, total, resumed: u.status === 'uploading' && u.resumed })),
         onSuccess: () => {
           setUpload({ status: 'done' });
+          setAwaitingNew(true);
           setFollow((n) => n + 1);
           if (fileRef.current) fileRef.current.value = '';
         },
@@ -216,7 +221,14 @@ export function AdminVideo() {
         <h2 id="video-title">Transcode</h2>
         {videoError != null && <ErrorState error={videoError} title="Could not load the video's state" />}
         {!video && videoError == null && <Loading label="Loading the video's state…" />}
-        {video && <VideoStatus video={video} />}
+        {video && awaitingNew && (
+          <p>
+            <span className="badge" data-testid="video-state" data-state="uploaded">
+              {STATE_TEXT.uploaded}
+            </span>
+          </p>
+        )}
+        {video && !awaitingNew && <VideoStatus video={video} />}
       </section>
     </>
   );
