@@ -18,6 +18,9 @@ import { usePaged } from '../hooks/usePaged';
 import { useTitle } from '../hooks/useTitle';
 import { NotFound } from './NotFound';
 
+/** The waits between polls of the rating summary after a review is written: quick at first, then every second, ~30 s in all. */
+export const SUMMARY_POLL_MS: readonly number[] = [150, ...Array<number>(10).fill(400), ...Array<number>(25).fill(1000)];
+
 function sameSummary(a: RatingSummary, b: RatingSummary): boolean {
   return a.count === b.count && a.average === b.average && JSON.stringify(a.histogram) === JSON.stringify(b.histogram);
 }
@@ -30,7 +33,8 @@ export function MoviePage() {
   useTitle(movie?.title ?? (state.status === 'loading' ? 'Loading…' : undefined));
 
   // The rating summary comes from the read model, which learns about a review
-  // through an event: after a write, poll until it has moved (a few seconds at most).
+  // through an event: after a write, poll until it has moved (a few seconds
+  // usually; longer on a busy server, hence the long tail of SUMMARY_POLL_MS).
   const polling = useRef<AbortController | null>(null);
   useEffect(() => () => polling.current?.abort(), []);
   const refreshSummary = useCallback(
@@ -39,10 +43,10 @@ export function MoviePage() {
       const ctrl = new AbortController();
       polling.current = ctrl;
       try {
-        for (let i = 0; i < 20; i++) {
-          await sleep(i === 0 ? 150 : 400, ctrl.signal);
+        for (const [i, ms] of SUMMARY_POLL_MS.entries()) {
+          await sleep(ms, ctrl.signal);
           const fresh = await unwrap(api.GET('/api/movies/{id}', { params: { path: { id } }, signal: ctrl.signal, cache: 'no-cache' }));
-          if (!sameSummary(fresh.rating_summary, before) || i === 19) {
+          if (!sameSummary(fresh.rating_summary, before) || i === SUMMARY_POLL_MS.length - 1) {
             set(fresh);
             return;
           }

@@ -123,6 +123,39 @@ describe('MoviePage', () => {
     expect(screen.getByTestId('rating-average')).toHaveTextContent('8.0');
   });
 
+  it('follows the rating summary until it moves, also when the read model is slow (a busy server)', async () => {
+    signIn();
+    let rated = false;
+    let polls = 0; // GETs of the movie after the review
+    fakeApi()
+      .on('GET /api/me', () => me())
+      .on('GET /api/movies/{id}', () => {
+        if (rated) polls++;
+        // the read model catches up only on the 26th poll (the page once gave up after 20)
+        return movie({ rating_summary: rated && polls > 25 ? summary(1, 8, { '8': 1 }) : summary() });
+      })
+      .on('GET /api/movies/{id}/reviews', () => page([]))
+      .on('GET /api/users/{id}/reviews', () => page([]))
+      .on('POST /api/movies/{id}/reviews', async (req) => {
+        rated = true;
+        return { ...review({ author: { id: 'u-me', display_name: 'Me' } }), ...(await req.json()) };
+      });
+    renderAt(<MoviePage />, { route: `/movies/${movie().id}`, path: '/movies/:id' });
+    await userEvent.click(await screen.findByLabelText('8'));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'], shouldAdvanceTime: true }); // the polls' waits, run ahead below
+    try {
+      await userEvent.setup({ delay: null }).click(screen.getByRole('button', { name: 'Post review' }));
+      expect(await screen.findByRole('heading', { name: 'Your review' })).toBeInTheDocument();
+      expect(screen.getByTestId('rating-count')).toHaveTextContent('0 ratings');
+      for (let i = 0; i < 40 && polls < 26; i++) await act(() => vi.advanceTimersByTimeAsync(1000));
+      expect(screen.getByTestId('rating-count')).toHaveTextContent('1 rating');
+      await act(() => vi.advanceTimersByTimeAsync(5000));
+      expect(polls).toBe(26); // and no more once it moved
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('finds the user’s existing review and offers to edit it (no second POST)', async () => {
     signIn();
     fakeApi()
