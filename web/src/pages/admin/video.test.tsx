@@ -1,9 +1,31 @@
-import { render, screen, waitFor } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { act, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
 import type { Video } from '../../api/client';
 import { fakeApi, me, movie, signIn } from '../../test/api';
 import { renderAt } from '../../test/render';
 import { AdminVideo, VideoStatus, current, percent, settled } from './AdminVideo';
+
+// tus-js-client's transport is not ours to test here: a stand-in whose upload
+// the test completes when it wants (onSuccess, as the library calls it)
+const uploads = vi.hoisted(() => [] as { options: { onSuccess(): void } }[]);
+vi.mock('tus-js-client', () => ({
+  Upload: class {
+    options: { onSuccess(): void };
+    constructor(_file: File, options: { onSuccess(): void }) {
+      this.options = options;
+      uploads.push(this);
+    }
+    findPreviousUploads() {
+      return Promise.resolve([]);
+    }
+    resumeFromPreviousUpload() {}
+    start() {}
+    abort() {
+      return Promise.resolve();
+    }
+  },
+}));
 
 function video(over: Partial<Video> = {}): Video {
   return {
@@ -39,6 +61,28 @@ describe('the transcode state', () => {
     render(<VideoStatus video={video({ state: 'ready', progress: 0.55 })} />);
     expect(screen.getByTestId('transcode-percent')).toHaveTextContent('55 %');
     expect(screen.getByRole('list', { name: 'Renditions' })).toHaveTextContent('360p · 800 kb/s720p · 2800 kb/s');
+  });
+
+  it('after an upload, does not pass the previous upload’s state (a failure) off as the new one’s', async () => {
+    signIn();
+    let answer = video({ id: 'v-old', state: 'failed', progress: 0, renditions: [], source: undefined, error: 'not a video: no video stream found' });
+    fakeApi()
+      .on('GET /api/me', () => me({ role: 'admin' }))
+      .on('GET /api/admin/catalog/movies/{id}', () => movie({ id: 'm1', title: 'Alien' }))
+      .on('GET /api/movies/{id}/video', () => answer);
+    renderAt(<AdminVideo />, { route: '/admin/movies/m1/video', path: '/admin/movies/:id/video' });
+    await waitFor(() => expect(screen.getByTestId('video-state')).toHaveAttribute('data-state', 'failed'));
+    await userEvent.upload(screen.getByLabelText('Video file'), new File(['not much'], 'clip.mp4', { type: 'video/mp4' }));
+    await waitFor(() => expect(uploads).toHaveLength(1));
+    act(() => uploads[0].options.onSuccess());
+    expect(await screen.findByTestId('upload-done')).toBeInTheDocument();
+    expect(screen.getByTestId('video-state')).toHaveAttribute('data-state', 'uploaded');
+    // the server still answers with the old video for a poll or two
+    await act(() => new Promise((r) => setTimeout(r, 1300)));
+    expect(screen.getByTestId('video-state')).toHaveAttribute('data-state', 'uploaded');
+    expect(screen.queryByTestId('video-error')).toBeNull();
+    answer = video({ id: 'v-new', state: 'processing', progress: 0.1, renditions: [] });
+    await waitFor(() => expect(screen.getByTestId('video-state')).toHaveAttribute('data-state', 'processing'), { timeout: 3000 });
   });
 
   it('polls the video until the ladder is done', async () => {
