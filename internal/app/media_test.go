@@ -23,6 +23,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/media/storage/storagetest"
 	"github.com/marquee-dev/marquee/internal/media/transcode"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 )
 
@@ -291,37 +292,14 @@ func TestASlowUploadKeepsGoingAndAStalledOneResumes(t *testing.T) {
 	// pieces it sends nothing more until the answer comes. It returns the
 	// status (0: the connection was cut) and how long the PATCH took.
 	patch := func(offset, pieces, stallAfter int, gap time.Duration) (int, time.Duration) {
-		pr, pw := io.Pipe()
-		req, err := http.NewRequest("PATCH", uploadURL, pr)
+		req, err := http.NewRequest("PATCH", uploadURL, nil)
 		require.NoError(t, err)
-		req.ContentLength = int64(pieces * piece)
 		req.Header.Set("Tus-Resumable", "1.0.0")
 		req.Header.Set("Authorization", "Bearer "+admin)
 		req.Header.Set("Upload-Offset", strconv.Itoa(offset))
 		req.Header.Set("Content-Type", "application/offset+octet-stream")
-		answered := make(chan struct{})
-		go func() {
-			defer pw.Close()
-			for i := range pieces {
-				if i == stallAfter {
-					<-answered
-					return
-				}
-				if _, err := pw.Write(bytes.Repeat([]byte{'x'}, piece)); err != nil {
-					return
-				}
-				time.Sleep(gap)
-			}
-		}()
-		start := time.Now()
-		resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
-		took := time.Since(start)
-		close(answered)
-		if err != nil {
-			return 0, took
-		}
-		resp.Body.Close()
-		return resp.StatusCode, took
+		status, _, took := servicetest.SendTrickling(t, req, servicetest.Trickle{Pieces: pieces, PieceSize: piece, Gap: gap, StallAfter: stallAfter})
+		return status, took
 	}
 	offset := func() int {
 		req, err := http.NewRequest("HEAD", uploadURL, nil)
