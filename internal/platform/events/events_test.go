@@ -40,6 +40,15 @@ func startBus(t *testing.T, dir string) *events.Bus {
 	return bus
 }
 
+// onSQLite sets up a test that needs one database: a prepared SQLite
+// database, its outbox and a bus.
+func onSQLite(t *testing.T) (*sqldb.DB, *events.Outbox, *events.Bus) {
+	t.Helper()
+	db := sqldbtest.Open(t, sqldb.SQLite)
+	prepare(t, db)
+	return db, events.NewOutbox(db), startBus(t, t.TempDir())
+}
+
 // prepare applies the event migrations and the table the test handlers write.
 func prepare(t *testing.T, db *sqldb.DB) {
 	t.Helper()
@@ -414,10 +423,7 @@ func TestRelayCrashBetweenPublishAndMark(t *testing.T) {
 func TestRelayMarkWaitsForTheSQLiteWritePath(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := sqldbtest.Open(t, sqldb.SQLite)
-	prepare(t, db)
-	bus := startBus(t, t.TempDir())
-	outbox := events.NewOutbox(db)
+	db, outbox, bus := onSQLite(t)
 	envs := make([]events.Envelope, 20)
 	for i := range envs {
 		envs[i] = newEvent(t, fmt.Sprintf("e%02d", i))
@@ -704,10 +710,7 @@ func TestRelayStopsAtARefusedRow(t *testing.T) {
 func TestConsumerRecreatedWhenServerDropsIt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := sqldbtest.Open(t, sqldb.SQLite)
-	prepare(t, db)
-	bus := startBus(t, t.TempDir())
-	outbox := events.NewOutbox(db)
+	db, outbox, bus := onSQLite(t)
 	servicetest.Background(t, events.NewRelay(db, outbox, bus, nil).Run)
 	consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-dropped", Stream: testStream}, Handler: applyEffect}, nil)
 	servicetest.Background(t, consumer.Run)
