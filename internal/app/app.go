@@ -296,13 +296,12 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /metrics", httpx.Routed(metrics))
 	mux.Handle("/api/", a.gateway)         // the API, /api/openapi.json, /api/docs
 	mux.Handle("/.well-known/", a.gateway) // jwks.json
-	// the sandbox payment provider's hosted checkout pages: they never
-	// authenticate (the session id is the capability), so the web app's
-	// cookie is dropped; its plain form posts would otherwise need a CSRF header
-	mux.Handle("/sandbox/", withoutCookies(a.gateway))
-	// stream URLs carry their own authority (the token in the path); a
-	// stale access cookie must not refuse them
-	mux.Handle("/stream/", withoutCookies(a.gateway))
+	// the sandbox's hosted checkout pages and the stream URLs carry their own
+	// authority (the session id, the signed token): their routes are
+	// auth.Public, which never reads the web app's cookie, so neither a stale
+	// cookie nor a plain form post without a CSRF header is refused
+	mux.Handle("/sandbox/", a.gateway)
+	mux.Handle("/stream/", a.gateway)
 	mux.Handle("/", httpx.Routed(web.Handler()))
 	return httpx.Chain(mux,
 		httpx.UploadProgress(readTimeout(a.cfg)),
@@ -322,15 +321,6 @@ func readTimeout(cfg config.Config) time.Duration {
 		return cfg.HTTPReadTimeout
 	}
 	return httpx.DefaultReadTimeout
-}
-
-// withoutCookies serves h without the request's cookies.
-func withoutCookies(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.Clone(r.Context())
-		r.Header.Del("Cookie")
-		h.ServeHTTP(w, r)
-	})
 }
 
 // Spec is the merged OpenAPI document the gateway serves.

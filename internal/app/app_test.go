@@ -22,6 +22,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/platform/config"
 	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/events/eventstest"
+	"github.com/marquee-dev/marquee/internal/platform/httpx"
 	"github.com/marquee-dev/marquee/internal/platform/obs"
 	"github.com/marquee-dev/marquee/internal/platform/openapicheck"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
@@ -450,7 +451,9 @@ func TestSubscribeThroughTheSandbox(t *testing.T) {
 	req, err := http.NewRequest("POST", p.url+checkout.CheckoutURL+"/pay", nil)
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "marquee_access", Value: "a cookie the web app would send"})
+	// the web app's cookie rides along (a valid one, with no CSRF header, as
+	// a plain form sends it): the public route does not read it
+	req.AddCookie(&http.Cookie{Name: httpx.AccessCookie, Value: me})
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noRedirect.Do(req)
 	require.NoError(t, err)

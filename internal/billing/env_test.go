@@ -118,7 +118,7 @@ func (e *env) start(opts ...envOption) {
 	if e.srv != nil {
 		e.srv.Close()
 	}
-	e.srv = httptest.NewServer(billing.Handler(rt))
+	e.srv = httptest.NewServer(rt)
 	t.Cleanup(e.srv.Close)
 	c, err := checker()
 	require.NoError(t, err)

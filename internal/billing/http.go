@@ -47,21 +47,6 @@ func (s *Service) Routes(rt *httpx.Router) {
 	rt.Handle("POST /sandbox/checkout/{id}/expire", auth.Public, s.checkoutAction(s.sandbox.Expire))
 }
 
-// Handler wraps the service's router as the composition root mounts
-// /sandbox/ (tests use it): requests to the sandbox's pages lose their
-// cookies, because the hosted checkout never authenticates (the session id
-// is the capability) and the web app's cookie would otherwise demand a CSRF
-// header a plain form cannot send.
-func Handler(rt http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/sandbox/") {
-			r = r.Clone(r.Context())
-			r.Header.Del("Cookie")
-		}
-		rt.ServeHTTP(w, r)
-	})
-}
-
 func (s *Service) handlePlans(w http.ResponseWriter, r *http.Request) error {
 	include := false
 	if v := r.URL.Query().Get("include_archived"); v != "" {

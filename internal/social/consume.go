@@ -17,6 +17,7 @@ const (
 	ConsumerUsers   = "social-users"
 	ConsumerReviews = "social-reviews"
 	ConsumerMovies  = "social-movies"
+	ConsumerRatings = "social-ratings"
 )
 
 // Subscriptions are the consumers the composition root runs for this service:
@@ -28,8 +29,11 @@ const (
 //     the feeds.
 //   - social-reviews (stream REVIEWS, reviews.review.>): the reviews feeds
 //     show; deleted ones disappear.
-//   - social-movies (stream CATALOG, catalog.movie.>): current titles; the
-//     reviews of a deleted movie leave the feeds while it is deleted.
+//   - social-movies (stream CATALOG, catalog.movie.>): current titles, years
+//     and posters; the reviews of a deleted movie leave the feeds while it is
+//     deleted.
+//   - social-ratings (stream REVIEWS, reviews.movie.rating_changed): each
+//     movie's rating summary, for the watchlist's cards.
 //
 // Each keeps the highest version per id and ignores older events, so
 // redelivered and out-of-order events leave the newest state.
@@ -43,6 +47,10 @@ func (s *Service) Subscriptions() []events.Subscription {
 				reviewsapi.ReviewSubmitted, reviewsapi.ReviewUpdated, reviewsapi.ReviewDeleted)),
 		},
 		catalogapi.MovieSubscription(ConsumerMovies, s.applyMovie),
+		{
+			Config:  events.ConsumerConfig{Name: ConsumerRatings, Stream: reviewsStream, FilterSubjects: []string{reviewsapi.MovieRatingChanged}},
+			Handler: events.Handle(events.On(s.applyRating, reviewsapi.MovieRatingChanged)),
+		},
 	}
 }
 
@@ -91,6 +99,15 @@ func (s *Service) applyReview(ctx context.Context, tx *sqldb.Tx, env events.Enve
 }
 
 func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envelope, m catalogapi.MovieEvent) error {
-	_, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Title: m.Title, Deleted: m.DeletedAt != nil, Version: m.Version})
+	_, err := s.store.ApplyMovie(ctx, tx, store.Movie{ID: m.ID, Title: m.Title, ReleaseDate: m.ReleaseDate, PosterURL: m.PosterURL,
+		Deleted: m.DeletedAt != nil, Version: m.Version})
+	return err
+}
+
+func (s *Service) applyRating(ctx context.Context, tx *sqldb.Tx, env events.Envelope, r reviewsapi.RatingChangedEvent) error {
+	if err := events.Versioned(env, r.MovieID, r.Version); err != nil {
+		return err
+	}
+	_, err := s.store.ApplyRating(ctx, tx, store.MovieRating{MovieID: r.MovieID, Average: r.Average, Count: r.Count, Version: r.Version})
 	return err
 }

@@ -32,6 +32,7 @@ func TestSubscriptions(t *testing.T) {
 		{Name: "social-users", Stream: "IDENTITY", FilterSubjects: []string{"identity.user.>"}},
 		{Name: "social-reviews", Stream: "REVIEWS", FilterSubjects: []string{"reviews.review.>"}},
 		{Name: "social-movies", Stream: "CATALOG", FilterSubjects: []string{"catalog.movie.>"}},
+		{Name: "social-ratings", Stream: "REVIEWS", FilterSubjects: []string{"reviews.movie.rating_changed"}},
 	}, got)
 }
 

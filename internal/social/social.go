@@ -7,7 +7,8 @@
 // titles (catalog.movie.*), joined at read time so renames show at once.
 //
 // Wiring: social.Module (a kit.Module) in internal/app/modules.go; its parts
-// are the routes and the consumers social-users, social-reviews, social-movies.
+// are the routes and the consumers social-users, social-reviews,
+// social-movies, social-ratings.
 package social
 
 import (

@@ -16,7 +16,9 @@ import (
 // The watchlist ("My list") lives here, beside follows: both are a user's own
 // relations to other things, and social already keeps the catalog's movies
 // (titles, deletions) from its events, so a list shows titles and drops
-// deleted movies without asking the catalog.
+// deleted movies without asking the catalog. It also keeps what a movie card
+// shows (year, poster, and the rating summary from the reviews' events), so
+// the web app's "My list" row needs no other call.
 
 func movieNotFound() error {
 	return apperr.NotFound("movie").WithCause(store.ErrNotFound)
@@ -43,9 +45,8 @@ func (s *Service) AddToWatchlist(ctx context.Context, userID, movieID string) (s
 		if err != nil {
 			return err
 		}
-		out = socialapi.WatchlistItem{Movie: socialapi.WatchlistMovie{ID: m.ID, Title: m.Title}, AddedAt: at}
-		if !added {
-			return nil
+		if out, err = s.store.WatchlistEntry(ctx, tx, userID, movieID); err != nil || !added {
+			return err
 		}
 		return s.emitWatchlist(ctx, tx, socialapi.WatchlistEvent{UserID: userID, MovieID: movieID, MovieTitle: m.Title, OnList: true, At: at})
 	})

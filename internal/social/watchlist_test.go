@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/catalog/catalogapi"
+	"github.com/marquee-dev/marquee/internal/platform/events"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
+	"github.com/marquee-dev/marquee/internal/reviews/reviewsapi"
 	"github.com/marquee-dev/marquee/internal/social"
 	"github.com/marquee-dev/marquee/internal/social/socialapi"
 )
@@ -61,7 +64,7 @@ func TestWatchlist(t *testing.T) {
 			}
 			status, first := put(ann, heat)
 			require.Equal(t, http.StatusOK, status)
-			require.Equal(t, socialapi.WatchlistMovie{ID: heat, Title: "Heat"}, first.Movie)
+			require.Equal(t, socialapi.WatchlistMovie{ID: heat, Title: "Heat"}, first.Movie, "no year, poster or ratings known yet")
 			status, again := put(ann, heat)
 			require.Equal(t, http.StatusOK, status)
 			require.Equal(t, first, again, "the same answer, the first added_at")
@@ -106,6 +109,51 @@ func TestWatchlist(t *testing.T) {
 			require.Equal(t, http.StatusNotFound, status)
 			require.Equal(t, http.StatusUnauthorized, e.call(http.MethodGet, "/api/me/watchlist", "", nil).Status)
 			require.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/api/me/watchlist?cursor=garbage", ann.token, nil).Status)
+		})
+	}
+}
+
+// TestWatchlistCards: each item carries what a movie card shows — year,
+// poster and rating summary — from social's copy of the catalog's and the
+// reviews' events, whichever arrives first; an older rating event changes
+// nothing.
+func TestWatchlistCards(t *testing.T) {
+	t.Parallel()
+	for _, engine := range sqldbtest.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, engine)
+			ann := e.addUser("Ann")
+			heat, alien := uuid.Must(uuid.NewV7()).String(), e.addMovie("Alien")
+			rating := func(version int64, avg *float64, count int) events.Envelope {
+				return servicetest.NewEnvelope(t, reviewsapi.Source, reviewsapi.MovieRatingChanged, heat,
+					reviewsapi.RatingChangedEvent{MovieID: heat, Average: avg, Count: count, Version: version})
+			}
+			avg := 7.5
+			// the rating is known before the movie itself
+			require.NoError(t, e.apply(social.ConsumerRatings, rating(2, &avg, 2)))
+			require.NoError(t, e.apply(social.ConsumerRatings, rating(1, nil, 0)), "an older summary")
+			date, poster := "1995-12-15", "https://img.example/heat.jpg"
+			now := time.Now().UTC()
+			require.NoError(t, e.apply(social.ConsumerMovies, servicetest.NewEnvelope(t, catalogapi.Source, catalogapi.MovieCreated, heat,
+				catalogapi.MovieEvent{ID: heat, Title: "Heat", ReleaseDate: &date, PosterURL: &poster, Version: 1, CreatedAt: now, UpdatedAt: now})))
+
+			r := e.call(http.MethodPut, "/api/me/watchlist/"+heat, ann.token, nil)
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			var added socialapi.WatchlistItem
+			require.NoError(t, json.Unmarshal(r.Body, &added))
+			want := socialapi.WatchlistMovie{ID: heat, Title: "Heat", ReleaseDate: &date, PosterURL: &poster,
+				RatingSummary: socialapi.WatchlistRating{Average: &avg, Count: 2}}
+			require.Equal(t, want, added.Movie)
+			require.Equal(t, http.StatusOK, e.call(http.MethodPut, "/api/me/watchlist/"+alien, ann.token, nil).Status)
+
+			items := e.watchlist(ann.token, "").Items
+			require.Len(t, items, 2)
+			require.Equal(t, socialapi.WatchlistMovie{ID: alien, Title: "Alien"}, items[0].Movie, "nothing known but the title")
+			require.Equal(t, want, items[1].Movie)
+			// the wire shape: nulls, not missing fields
+			r = e.call(http.MethodGet, "/api/me/watchlist", ann.token, nil)
+			require.Contains(t, string(r.Body), `"release_date":null,"poster_url":null,"rating_summary":{"average":null,"count":0}`)
 		})
 	}
 }

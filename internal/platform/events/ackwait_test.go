@@ -120,11 +120,8 @@ func TestEventsHeldByAKilledProcessComeBackSoon(t *testing.T) {
 // the consumer reports the events it holds as in progress.
 func TestASlowBatchIsNotRedelivered(t *testing.T) {
 	t.Parallel()
-	db := sqldbtest.Open(t, sqldb.SQLite)
-	prepare(t, db)
-	bus := startBus(t, t.TempDir())
+	db, outbox, bus := onSQLite(t)
 	ctx := context.Background()
-	outbox := events.NewOutbox(db)
 	first := true
 	c := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-slow", Stream: testStream, AckWait: 2 * time.Second},
 		Handler: func(ctx context.Context, tx *sqldb.Tx, env events.Envelope) error {

@@ -40,6 +40,15 @@ func startBus(t *testing.T, dir string) *events.Bus {
 	return bus
 }
 
+// onSQLite sets up a test that needs one database: a prepared SQLite
+// database, its outbox and a bus.
+func onSQLite(t *testing.T) (*sqldb.DB, *events.Outbox, *events.Bus) {
+	t.Helper()
+	db := sqldbtest.Open(t, sqldb.SQLite)
+	prepare(t, db)
+	return db, events.NewOutbox(db), startBus(t, t.TempDir())
+}
+
 // prepare applies the event migrations and the table the test handlers write.
 func prepare(t *testing.T, db *sqldb.DB) {
 	t.Helper()
@@ -406,6 +415,62 @@ func TestRelayCrashBetweenPublishAndMark(t *testing.T) {
 	})
 }
 
+// On SQLite the relay publishes a batch while the database's write path is
+// taken: one write holds it for longer than the relay's mark used to wait for
+// SQLite's lock (5 s), and more writes queue behind it. The mark waits its
+// turn with them, so every row is published exactly once: counted on the
+// subject itself, where JetStream's deduplication would hide a second publish.
+func TestRelayMarkWaitsForTheSQLiteWritePath(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, outbox, bus := onSQLite(t)
+	envs := make([]events.Envelope, 20)
+	for i := range envs {
+		envs[i] = newEvent(t, fmt.Sprintf("e%02d", i))
+	}
+	addEvents(t, ctx, db, outbox, envs...)
+	sub, err := bus.Conn().SubscribeSync(bus.Names().Subject(testSubject))
+	require.NoError(t, err)
+	published := func() int {
+		require.NoError(t, bus.Conn().Flush()) // every publish so far has reached sub
+		n, _, err := sub.Pending()
+		require.NoError(t, err)
+		return n
+	}
+
+	held, release := make(chan struct{}), make(chan struct{})
+	writeErrs := make(chan error, 5)
+	var writers sync.WaitGroup
+	writers.Go(func() {
+		writeErrs <- db.Write(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+			close(held)
+			<-release
+			return nil
+		})
+	})
+	<-held
+	for i := range 4 { // services' writes queued behind the holder
+		env := newEvent(t, fmt.Sprintf("w%d", i))
+		writers.Go(func() {
+			writeErrs <- db.Write(ctx, func(ctx context.Context, tx *sqldb.Tx) error { return applyEffect(ctx, tx, env) })
+		})
+	}
+	servicetest.Background(t, events.NewRelay(db, outbox, bus, servicetest.Logger(t)).Run)
+	require.Eventually(t, func() bool { return published() >= len(envs) }, servicetest.WaitFor, servicetest.Tick)
+	time.Sleep(6 * time.Second) // not a speed check: the hold outlasts the mark's old timeout
+	close(release)
+	writers.Wait()
+	close(writeErrs)
+	for err := range writeErrs {
+		require.NoError(t, err)
+	}
+
+	waitPublished(t, outbox)
+	require.Equal(t, len(envs), published(), "each row was published once")
+	require.Equal(t, uint64(len(envs)), streamMsgs(t, bus))
+	require.Equal(t, 4, countRows(t, db, `SELECT COUNT(*) FROM effects`), "the queued writes committed too")
+}
+
 // Two relay processes on one PostgreSQL database: every row is published
 // once, in order.
 func TestTwoRelaysOnPostgres(t *testing.T) {
@@ -645,10 +710,7 @@ func TestRelayStopsAtARefusedRow(t *testing.T) {
 func TestConsumerRecreatedWhenServerDropsIt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := sqldbtest.Open(t, sqldb.SQLite)
-	prepare(t, db)
-	bus := startBus(t, t.TempDir())
-	outbox := events.NewOutbox(db)
+	db, outbox, bus := onSQLite(t)
 	servicetest.Background(t, events.NewRelay(db, outbox, bus, nil).Run)
 	consumer := events.NewConsumer(db, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-dropped", Stream: testStream}, Handler: applyEffect}, nil)
 	servicetest.Background(t, consumer.Run)

@@ -80,10 +80,9 @@ func NewRelay(db *sqldb.DB, outbox *Outbox, bus *Bus, log *slog.Logger, opts ...
 }
 
 const (
-	relayBusyRetry   = 20 * time.Millisecond // another relay holds the outbox: look again soon
-	relayMaxBackoff  = 10 * time.Second
-	relayPurgeEvery  = time.Minute
-	relayMarkTimeout = 5 * time.Second
+	relayBusyRetry  = 20 * time.Millisecond // another relay holds the outbox: look again soon
+	relayMaxBackoff = 10 * time.Second
+	relayPurgeEvery = time.Minute
 )
 
 // errOutboxBusy: another relay process is publishing this outbox right now.
@@ -158,12 +157,17 @@ func (r *Relay) relayBatch(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	published, pubErr := r.publish(ctx, rows)
-	// mark even when shutting down: the events are out, a re-publish is waste
-	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), relayMarkTimeout)
-	defer cancel()
-	if err := r.mark(mctx, r.db, rows, published, pubErr); err != nil {
+	// Mark even when shutting down: the events are out, a re-publish is
+	// waste. The mark queues with the service's own writes (DB.Write) and
+	// waits its turn: racing them for SQLite's write lock, it timed out
+	// under load and the same rows went out again on the next round.
+	err = r.db.Write(context.WithoutCancel(ctx), func(ctx context.Context, tx *sqldb.Tx) error {
+		return r.mark(ctx, tx, rows, published, pubErr)
+	})
+	if err != nil {
 		return published, err
 	}
+	r.counted(published)
 	return published, pubErr
 }
 
@@ -199,7 +203,15 @@ func (r *Relay) relayBatchPostgres(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	r.counted(published)
 	return published, pubErr
+}
+
+// counted reports n rows published and marked to the RelayOnPublished hook.
+func (r *Relay) counted(n int) {
+	if n > 0 && r.onPublished != nil {
+		r.onPublished(n)
+	}
 }
 
 func (r *Relay) pending(ctx context.Context, q sqldb.Querier, lock string) ([]outboxRow, error) {
@@ -271,22 +283,19 @@ func (r *Relay) publish(ctx context.Context, rows []outboxRow) (int, error) {
 
 // mark sets published_at on the first n rows and records pubErr on the row
 // that failed.
-func (r *Relay) mark(ctx context.Context, q sqldb.Querier, rows []outboxRow, n int, pubErr error) error {
+func (r *Relay) mark(ctx context.Context, tx *sqldb.Tx, rows []outboxRow, n int, pubErr error) error {
 	if n > 0 {
 		args := make([]any, n)
 		for i := range n {
 			args[i] = rows[i].id
 		}
-		if _, err := q.ExecContext(ctx, `UPDATE outbox SET published_at = `+nowSQL(q.Engine())+
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET published_at = `+nowSQL(tx.Engine())+
 			`, attempts = attempts + 1, last_error = NULL WHERE id IN (`+sqldb.Placeholders(n)+`)`, args...); err != nil {
 			return fmt.Errorf("mark %d outbox rows published: %w", n, err)
 		}
-		if r.onPublished != nil {
-			r.onPublished(n)
-		}
 	}
 	if pubErr != nil && n < len(rows) {
-		if _, err := q.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`,
 			truncate(pubErr.Error(), 1000), rows[n].id); err != nil {
 			return fmt.Errorf("record outbox publish error: %w", err)
 		}
@@ -299,14 +308,18 @@ func (r *Relay) purge(ctx context.Context) {
 	if r.retention <= 0 {
 		return
 	}
-	var err error
 	secs := int64(r.retention / time.Second)
-	if r.db.Engine() == sqldb.Postgres {
-		_, err = r.db.ExecContext(ctx, `DELETE FROM outbox WHERE published_at < now() - make_interval(secs => ?)`, float64(secs))
-	} else {
-		_, err = r.db.ExecContext(ctx, `DELETE FROM outbox WHERE published_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?)`,
-			fmt.Sprintf("-%d seconds", secs))
-	}
+	// a write like the mark's: it waits its turn (see relayBatch)
+	err := r.db.Write(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+		var err error
+		if tx.Engine() == sqldb.Postgres {
+			_, err = tx.ExecContext(ctx, `DELETE FROM outbox WHERE published_at < now() - make_interval(secs => ?)`, float64(secs))
+		} else {
+			_, err = tx.ExecContext(ctx, `DELETE FROM outbox WHERE published_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?)`,
+				fmt.Sprintf("-%d seconds", secs))
+		}
+		return err
+	})
 	if err != nil && ctx.Err() == nil {
 		r.log.Warn("relay: purging published outbox rows failed", "err", err)
 	}

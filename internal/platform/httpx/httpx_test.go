@@ -209,6 +209,12 @@ func TestCookieModeNeedsCSRFOnWrites(t *testing.T) {
 	ok := func(w http.ResponseWriter, r *http.Request) error { w.WriteHeader(http.StatusNoContent); return nil }
 	rt.Handle("GET /me", auth.Signed, ok)
 	rt.Handle("POST /me", auth.Signed, ok)
+	rt.Handle("POST /public", auth.Public, func(w http.ResponseWriter, r *http.Request) error {
+		if _, signed := auth.FromContext(r.Context()); signed {
+			return errors.New("a public route read the token")
+		}
+		return ok(w, r)
+	})
 	tok := m.User(t)
 	csrf := "0123456789abcdef0123"
 	for _, tc := range []struct {
@@ -230,10 +236,18 @@ func TestCookieModeNeedsCSRFOnWrites(t *testing.T) {
 		rt.ServeHTTP(rec, req)
 		require.Equal(t, tc.want, rec.Code, "%s with csrf header %q", tc.method, tc.header)
 	}
-	// Bearer-token writes are not subject to CSRF (no ambient credential).
-	req := httptest.NewRequest("POST", "/me", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
+	// A public route never reads the cookie, valid or not: a plain form post
+	// (the sandbox's checkout) needs no CSRF header, and no principal is made.
+	req := httptest.NewRequest("POST", "/public", nil)
+	req.AddCookie(&http.Cookie{Name: httpx.AccessCookie, Value: tok})
 	rec := httptest.NewRecorder()
+	rt.ServeHTTP(rec, req)
+	require.Equal(t, 204, rec.Code, "%s", rec.Body)
+
+	// Bearer-token writes are not subject to CSRF (no ambient credential).
+	req = httptest.NewRequest("POST", "/me", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec = httptest.NewRecorder()
 	rt.ServeHTTP(rec, req)
 	require.Equal(t, 204, rec.Code)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 )
 
 // A tus PATCH runs past the server's read timeout while its bytes keep
@@ -48,36 +49,10 @@ func TestUploadProgressOutlastsTheReadTimeout(t *testing.T) {
 	// pieces, then nothing until the answer comes) and returns the status
 	// (0: the connection was cut), the body and when the answer came.
 	send := func(method, contentType string, pieces int, gap time.Duration, stallAfter int) (int, string, time.Duration) {
-		pr, pw := io.Pipe()
-		req, err := http.NewRequest(method, "http://"+ln.Addr().String()+"/", pr)
+		req, err := http.NewRequest(method, "http://"+ln.Addr().String()+"/", nil)
 		require.NoError(t, err)
-		req.ContentLength = int64(pieces * 100)
 		req.Header.Set("Content-Type", contentType)
-		answered := make(chan struct{})
-		go func() {
-			defer pw.Close()
-			for i := range pieces {
-				if i == stallAfter {
-					<-answered
-					return
-				}
-				if _, err := pw.Write([]byte(strings.Repeat("x", 100))); err != nil {
-					return
-				}
-				time.Sleep(gap)
-			}
-		}()
-		start := time.Now()
-		client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-		resp, err := client.Do(req)
-		took := time.Since(start)
-		close(answered)
-		if err != nil {
-			return 0, err.Error(), took
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body), took
+		return servicetest.SendTrickling(t, req, servicetest.Trickle{Pieces: pieces, PieceSize: 100, Gap: gap, StallAfter: stallAfter})
 	}
 
 	t.Run("a trickling upload completes", func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -113,4 +114,47 @@ func Serve(t testing.TB, openAPI []byte, checker func() (*openapicheck.Checker, 
 	c, err := checker()
 	require.NoError(t, err)
 	return Server{Server: srv, Router: rt, Client: c.Client(t), Minter: minter}
+}
+
+// Trickle describes a request body that arrives slowly: Pieces pieces of
+// PieceSize bytes, Gap apart. After StallAfter pieces (when 0 or more) it
+// sends nothing more until the answer comes.
+type Trickle struct {
+	Pieces, PieceSize int
+	Gap               time.Duration
+	StallAfter        int
+}
+
+// SendTrickling sends req with a body written as tr describes, on a
+// connection of its own, and returns the status (0: the connection was cut,
+// and body says why), the body, and how long the answer took.
+func SendTrickling(t testing.TB, req *http.Request, tr Trickle) (status int, body string, took time.Duration) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	req.Body, req.ContentLength = pr, int64(tr.Pieces*tr.PieceSize)
+	answered := make(chan struct{})
+	go func() {
+		defer pw.Close()
+		piece := bytes.Repeat([]byte{'x'}, tr.PieceSize)
+		for i := range tr.Pieces {
+			if i == tr.StallAfter {
+				<-answered
+				return
+			}
+			if _, err := pw.Write(piece); err != nil {
+				return
+			}
+			time.Sleep(tr.Gap)
+		}
+	}()
+	start := time.Now()
+	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+	took = time.Since(start)
+	close(answered)
+	if err != nil {
+		return 0, err.Error(), took
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw), took
 }

@@ -41,10 +41,20 @@ type FollowPair struct {
 	FollowedAt time.Time // now when zero
 }
 
-// WatchlistMovie is a movie as a watchlist shows it.
+// WatchlistMovie is a movie as a watchlist shows it: what a movie card
+// needs, from social's own copy of the catalog's and the reviews' events.
 type WatchlistMovie struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
+	ID            string          `json:"id"`
+	Title         string          `json:"title"`
+	ReleaseDate   *string         `json:"release_date"` // YYYY-MM-DD, null when unknown
+	PosterURL     *string         `json:"poster_url"`   // the catalog's, null when it has none
+	RatingSummary WatchlistRating `json:"rating_summary"`
+}
+
+// WatchlistRating is a movie's rating summary without its histogram.
+type WatchlistRating struct {
+	Average *float64 `json:"average"` // null when Count is 0
+	Count   int      `json:"count"`
 }
 
 // WatchlistItem is one movie on a user's list ("My list").

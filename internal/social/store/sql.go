@@ -66,8 +66,13 @@ func (s *sqlStore) EnsureUser(ctx context.Context, q sqldb.Querier, id string) e
 }
 
 func (s *sqlStore) ApplyMovie(ctx context.Context, q sqldb.Querier, m Movie) (bool, error) {
-	return sqldb.UpsertNewer(ctx, q, "movies", "version", []string{"id", "title", "deleted", "version"},
-		m.ID, m.Title, flag(m.Deleted), m.Version)
+	return sqldb.UpsertNewer(ctx, q, "movies", "version", []string{"id", "title", "release_date", "poster_url", "deleted", "version"},
+		m.ID, m.Title, m.ReleaseDate, m.PosterURL, flag(m.Deleted), m.Version)
+}
+
+func (s *sqlStore) ApplyRating(ctx context.Context, q sqldb.Querier, r MovieRating) (bool, error) {
+	return sqldb.UpsertNewer(ctx, q, "movie_ratings", "version", []string{"movie_id", "average", "count", "version"},
+		r.MovieID, r.Average, r.Count, r.Version)
 }
 
 func (s *sqlStore) ApplyReview(ctx context.Context, q sqldb.Querier, r FeedReview) (bool, error) {

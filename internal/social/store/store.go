@@ -41,9 +41,20 @@ type User struct {
 
 // Movie is what the service knows of a catalog movie.
 type Movie struct {
-	ID      string
-	Title   string
-	Deleted bool
+	ID          string
+	Title       string
+	ReleaseDate *string // YYYY-MM-DD, nil when unknown
+	PosterURL   *string // the catalog's, nil when it has none
+	Deleted     bool
+	Version     int64
+}
+
+// MovieRating is a movie's rating summary as reviews.movie.rating_changed
+// described it.
+type MovieRating struct {
+	MovieID string
+	Average *float64 // nil when Count is 0
+	Count   int
 	Version int64
 }
 
@@ -119,6 +130,8 @@ type Store interface {
 	// EnsureUser inserts a placeholder (version 0, no name) unless the user is stored.
 	EnsureUser(ctx context.Context, q sqldb.Querier, id string) error
 	ApplyMovie(ctx context.Context, q sqldb.Querier, m Movie) (applied bool, err error)
+	// ApplyRating stores r unless a version as high or higher is stored.
+	ApplyRating(ctx context.Context, q sqldb.Querier, r MovieRating) (applied bool, err error)
 	// ApplyReview stores r unless a version as high or higher is stored; a
 	// deleted review is kept as a tombstone without its body.
 	ApplyReview(ctx context.Context, q sqldb.Querier, r FeedReview) (applied bool, err error)
@@ -158,6 +171,9 @@ type Store interface {
 	// Watchlist returns up to limit movies of a user's list, newest first,
 	// after the position; movies the catalog deleted are left out.
 	Watchlist(ctx context.Context, q sqldb.Querier, userID string, after *Position, limit int) ([]socialapi.WatchlistItem, error)
+	// WatchlistEntry reads one movie of a user's list (ErrNotFound when it is
+	// not on it, or the catalog deleted it).
+	WatchlistEntry(ctx context.Context, q sqldb.Querier, userID, movieID string) (socialapi.WatchlistItem, error)
 }
 
 // New returns the store implementation for db's engine.

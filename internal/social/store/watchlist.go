@@ -67,16 +67,32 @@ func (s *sqlStore) RemoveFromWatchlist(ctx context.Context, q sqldb.Querier, use
 }
 
 func (s *sqlStore) Watchlist(ctx context.Context, q sqldb.Querier, userID string, after *Position, limit int) ([]socialapi.WatchlistItem, error) {
-	query := `SELECT w.movie_id, m.title, w.added_at FROM watchlist w JOIN movies m ON m.id = w.movie_id
-		WHERE w.user_id = ? AND m.deleted = 0`
+	where := ``
 	args := []any{userID}
 	if after != nil {
-		query += ` AND (w.added_at, w.movie_id) < (?, ?)`
+		where = ` AND (w.added_at, w.movie_id) < (?, ?)`
 		args = append(args, s.Engine().TimeArg(after.At), after.ID)
 	}
-	query += ` ORDER BY w.added_at DESC, w.movie_id DESC LIMIT ?`
-	args = append(args, limit)
-	rows, err := q.QueryContext(ctx, query, args...)
+	return s.watchlist(ctx, q, where+` ORDER BY w.added_at DESC, w.movie_id DESC LIMIT ?`, append(args, limit)...)
+}
+
+func (s *sqlStore) WatchlistEntry(ctx context.Context, q sqldb.Querier, userID, movieID string) (socialapi.WatchlistItem, error) {
+	items, err := s.watchlist(ctx, q, ` AND w.movie_id = ?`, userID, movieID)
+	if err != nil {
+		return socialapi.WatchlistItem{}, err
+	}
+	if len(items) == 0 {
+		return socialapi.WatchlistItem{}, fmt.Errorf("watchlist entry %s: %w", movieID, ErrNotFound)
+	}
+	return items[0], nil
+}
+
+// watchlist reads the items of user args[0]'s list that the rest of the
+// query (rest, with the other args) selects: each movie as a card shows it.
+func (s *sqlStore) watchlist(ctx context.Context, q sqldb.Querier, rest string, args ...any) ([]socialapi.WatchlistItem, error) {
+	rows, err := q.QueryContext(ctx, `SELECT w.movie_id, m.title, m.release_date, m.poster_url, r.average, COALESCE(r.count, 0), w.added_at
+		FROM watchlist w JOIN movies m ON m.id = w.movie_id LEFT JOIN movie_ratings r ON r.movie_id = w.movie_id
+		WHERE w.user_id = ? AND m.deleted = 0`+rest, args...)
 	if err != nil {
 		return nil, fmt.Errorf("watchlist: %w", err)
 	}
@@ -84,7 +100,9 @@ func (s *sqlStore) Watchlist(ctx context.Context, q sqldb.Querier, userID string
 	out := []socialapi.WatchlistItem{}
 	for rows.Next() {
 		var it socialapi.WatchlistItem
-		if err := rows.Scan(&it.Movie.ID, &it.Movie.Title, sqldb.Time(&it.AddedAt)); err != nil {
+		m := &it.Movie
+		if err := rows.Scan(&m.ID, &m.Title, &m.ReleaseDate, &m.PosterURL, &m.RatingSummary.Average, &m.RatingSummary.Count,
+			sqldb.Time(&it.AddedAt)); err != nil {
 			return nil, fmt.Errorf("watchlist: %w", err)
 		}
 		out = append(out, it)

@@ -2440,7 +2440,7 @@ export interface components {
             /** Format: uuid */
             plan_id: string | null;
         };
-        /** @description a movie on your list */
+        /** @description a movie on your list, with what a movie card shows */
         WatchlistItem: {
             /**
              * Format: date-time
@@ -2449,6 +2449,19 @@ export interface components {
             added_at: string;
             movie: {
                 id: string;
+                /** @description the catalog's poster; null when it has none (the generated one is at /api/movies/{id}/poster.svg) */
+                poster_url: string | null;
+                /** @description the movie's ratings (the movie's page has the histogram) */
+                rating_summary: {
+                    /** @description null when count is 0 */
+                    average: number | null;
+                    count: number;
+                };
+                /**
+                 * Format: date
+                 * @description YYYY-MM-DD; null when unknown
+                 */
+                release_date: string | null;
                 title: string;
             };
         };

@@ -34,9 +34,9 @@ export function Home() {
   const myList = useCallback(
     async (signal: AbortSignal) =>
       (await unwrap(api.GET('/api/me/watchlist', { params: { query: { limit: 20 } }, signal, cache: 'no-cache' }))).items.map((it) => ({
-        id: it.movie.id,
-        title: it.movie.title,
-        poster_url: `/api/movies/${it.movie.id}/poster.svg`,
+        ...it.movie,
+        // no poster from the catalog: the generated one, as the other rows show
+        poster_url: it.movie.poster_url ?? `/api/movies/${it.movie.id}/poster.svg`,
       })),
     [],
   );

@@ -100,12 +100,38 @@ describe('Home links and My list', () => {
       .on('GET /api/movies/top-rated', () => ({ ...page([]), min_votes: 5, mean_rating: null }))
       .on('GET /api/genres', () => page([{ id: 'g1', slug: 'horror', name: 'Horror' }]))
       .on('GET /api/movies', () => page([]))
-      .on('GET /api/me/watchlist', () => page([{ movie: { id: 'm7', title: 'Jaws' }, added_at: '2026-01-01T00:00:00Z' }]));
+      .on('GET /api/me/watchlist', () =>
+        page([
+          {
+            movie: {
+              id: 'm7',
+              title: 'Jaws',
+              release_date: '1975-06-20',
+              poster_url: 'https://img.example/jaws.jpg',
+              rating_summary: { average: 8.1, count: 3 },
+            },
+            added_at: '2026-01-01T00:00:00Z',
+          },
+          {
+            movie: { id: 'm8', title: 'Heat', release_date: null, poster_url: null, rating_summary: { average: null, count: 0 } },
+            added_at: '2025-12-31T00:00:00Z',
+          },
+        ]),
+      );
     renderAt(<Home />);
     expect(await screen.findByRole('link', { name: 'Top rated' })).toHaveAttribute('href', '/browse?sort=rating');
     expect(await screen.findByRole('link', { name: 'Horror' })).toHaveAttribute('href', '/browse?genre=horror&sort=rating');
     const mine = await screen.findByRole('region', { name: 'My list' });
-    expect(await within(mine).findByRole('link', { name: /Jaws/ })).toHaveAttribute('href', '/movies/m7');
+    // a card like the other rows': year and rating with the title
+    const jaws = await within(mine).findByRole('link', { name: /Jaws/ });
+    expect(jaws).toHaveAttribute('href', '/movies/m7');
+    expect(jaws).toHaveTextContent('1975');
+    expect(within(jaws).getByLabelText('rated 8.1 out of 10 by 3')).toBeInTheDocument();
+    expect(jaws.querySelector('img')).toHaveAttribute('src', 'https://img.example/jaws.jpg');
+    // nothing known but the title: the generated poster, no rating
+    const heat = within(mine).getByRole('link', { name: /Heat/ });
+    expect(within(heat).queryByLabelText(/^rated/)).toBeNull();
+    expect(heat.querySelector('img')).toHaveAttribute('src', '/api/movies/m8/poster.svg');
   });
 });
 

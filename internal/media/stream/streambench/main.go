@@ -191,13 +191,14 @@ http {
 	for round := range rounds {
 		for i := range targets {
 			t := targets[(i+round)%len(targets)]
-			before := cpuTicks(t.pids())
+			before, machineBefore := cpuTicks(t.pids()), readMachine()
 			n, err := wrk(t.url, duration, conns, threads)
 			if err != nil {
 				return err
 			}
 			t.requests += n
 			t.ticks += cpuTicks(t.pids()) - before
+			t.machine = t.machine.add(readMachine().sub(machineBefore))
 			if err := played.heartbeat(); err != nil { // a lease not renewed for 45 s ends the session
 				return err
 			}
@@ -207,8 +208,9 @@ http {
 	nginx := targets[2]
 	for _, t := range targets {
 		rate := float64(t.requests) / (float64(rounds) * duration.Seconds())
-		fmt.Printf("%-15s %7.0f requests/s (%5.0f MB/s) %.2f × nginx; server CPU %4.0f µs/request, nginx's %.2f of it\n",
-			t.name+":", rate, rate*float64(size)/1e6, float64(t.requests)/float64(nginx.requests), t.cpuPerRequest(), nginx.cpuPerRequest()/t.cpuPerRequest())
+		fmt.Printf("%-15s %7.0f requests/s (%5.0f MB/s) %.2f × nginx; server CPU %4.0f µs/request, nginx's %.2f of it; machine (wrk, kernel and server) %4.0f µs and %.1f context switches per request\n",
+			t.name+":", rate, rate*float64(size)/1e6, float64(t.requests)/float64(nginx.requests), t.cpuPerRequest(), nginx.cpuPerRequest()/t.cpuPerRequest(),
+			float64(t.machine.busyTicks)*10_000/float64(max(t.requests, 1)), float64(t.machine.switches)/float64(max(t.requests, 1)))
 	}
 	fmt.Printf("marquee serve idle: %.0f ms CPU/s, ≈ %.0f µs of its CPU time per request above\n", idleTicksPerSecond*10,
 		idleTicksPerSecond*10_000*float64(rounds)*duration.Seconds()/float64(targets[0].requests))
@@ -222,6 +224,41 @@ type target struct {
 	pids      func() []int // the server's processes (for their CPU time)
 	requests  int
 	ticks     int // CPU time of the server's processes while wrk ran against it, in clock ticks
+	machine   machineCounters
+}
+
+// machineCounters are the whole machine's busy CPU time (clock ticks, all
+// CPUs) and context switches: wrk shares the two cores with the server, so
+// what a server makes the client and the kernel do shows only here.
+type machineCounters struct{ busyTicks, switches int }
+
+func (a machineCounters) add(b machineCounters) machineCounters {
+	return machineCounters{a.busyTicks + b.busyTicks, a.switches + b.switches}
+}
+
+func (a machineCounters) sub(b machineCounters) machineCounters {
+	return machineCounters{a.busyTicks - b.busyTicks, a.switches - b.switches}
+}
+
+// readMachine reads /proc/stat: the "cpu" line (busy = user, nice, system,
+// irq and softirq; not idle, iowait, steal, nor guest, which user counts
+// already) and the "ctxt" line.
+func readMachine() machineCounters {
+	raw, _ := os.ReadFile("/proc/stat")
+	var m machineCounters
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 7 && f[0] == "cpu":
+			for _, i := range []int{1, 2, 3, 6, 7} {
+				n, _ := strconv.Atoi(f[i])
+				m.busyTicks += n
+			}
+		case len(f) == 2 && f[0] == "ctxt":
+			m.switches, _ = strconv.Atoi(f[1])
+		}
+	}
+	return m
 }
 
 // cpuPerRequest is the server's CPU time per request in µs (clock ticks are 10 ms on Linux).
