@@ -10,6 +10,8 @@
 //   - the bare /stream handler in this process (token check, layout check, a
 //     revocation set of 1,000 sessions, the same Storage), which tells what
 //     the stack around it costs;
+//   - plain net/http: http.ServeContent of the same file and nothing else,
+//     the floor of Go's HTTP server on this machine;
 //   - Debian's nginx serving the same file with sendfile.
 //
 // It prints the rates and the ratios to nginx (issue 11: at least 0.9).
@@ -129,6 +131,25 @@ func run(duration time.Duration, rounds, conns, threads, size int, nginxBin, mar
 	defer srv.Close()
 	bareURL := "http://" + goLn.Addr().String() + "/stream/" + token + "/720p/seg_00001.m4s"
 
+	// the floor of Go's net/http here: ServeContent of the same file, nothing else
+	plainLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	plain := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := os.Open(segmentFile)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer f.Close()
+		w.Header().Set("Content-Type", "video/iso.segment")
+		http.ServeContent(w, r, "", time.Time{}, f)
+	})}
+	go func() { _ = plain.Serve(plainLn) }()
+	defer plain.Close()
+	plainURL := "http://" + plainLn.Addr().String() + "/seg.m4s"
+
 	// nginx: the very file marquee serves, under the same URL
 	nginxLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -169,7 +190,7 @@ http {
 	defer func() { _ = ng.Process.Signal(os.Interrupt); _ = ng.Wait() }()
 	nginxURL := fmt.Sprintf("http://127.0.0.1:%d%s", nginxPort, played.segmentPath)
 
-	for _, u := range []string{marqueeURL, bareURL, nginxURL} {
+	for _, u := range []string{marqueeURL, bareURL, plainURL, nginxURL} {
 		if err := waitFor(u, segment); err != nil {
 			return err
 		}
@@ -186,6 +207,7 @@ http {
 	targets := []*target{
 		{name: "marquee serve", url: marqueeURL, pids: func() []int { return []int{played.pid} }},
 		{name: "bare handler", url: bareURL, pids: func() []int { return []int{os.Getpid()} }},
+		{name: "plain net/http", url: plainURL, pids: func() []int { return []int{os.Getpid()} }},
 		{name: "nginx", url: nginxURL, pids: func() []int { return append([]int{ng.Process.Pid}, children(ng.Process.Pid)...) }},
 	}
 	for round := range rounds {
@@ -205,10 +227,10 @@ http {
 		}
 	}
 	load, _ = os.ReadFile("/proc/loadavg")
-	nginx := targets[2]
+	nginx := targets[len(targets)-1]
 	for _, t := range targets {
 		rate := float64(t.requests) / (float64(rounds) * duration.Seconds())
-		fmt.Printf("%-15s %7.0f requests/s (%5.0f MB/s) %.2f × nginx; server CPU %4.0f µs/request, nginx's %.2f of it; machine (wrk, kernel and server) %4.0f µs and %.1f context switches per request\n",
+		fmt.Printf("%-16s %7.0f requests/s (%5.0f MB/s) %.2f × nginx; server CPU %4.0f µs/request, nginx's %.2f of it; machine (wrk, kernel and server) %4.0f µs and %.1f context switches per request\n",
 			t.name+":", rate, rate*float64(size)/1e6, float64(t.requests)/float64(nginx.requests), t.cpuPerRequest(), nginx.cpuPerRequest()/t.cpuPerRequest(),
 			float64(t.machine.busyTicks)*10_000/float64(max(t.requests, 1)), float64(t.machine.switches)/float64(max(t.requests, 1)))
 	}
