@@ -41,16 +41,13 @@ func (s *Service) Subscriptions() []events.Subscription {
 	reviewsStream, _ := events.StreamFor(reviewsapi.Source)
 	return []events.Subscription{
 		identityapi.UserSubscription(ConsumerUsers, s.applyUser),
-		{
-			Config: events.ConsumerConfig{Name: ConsumerReviews, Stream: reviewsStream, FilterSubjects: []string{"reviews.review.>"}},
-			Handler: events.Handle(events.On(s.applyReview,
-				reviewsapi.ReviewSubmitted, reviewsapi.ReviewUpdated, reviewsapi.ReviewDeleted)),
-		},
+		events.VersionedSubscription(ConsumerReviews, reviewsStream, "reviews.review.>",
+			func(r reviewsapi.ReviewEvent) (string, int64) { return r.ID, r.Version }, s.applyReview,
+			reviewsapi.ReviewSubmitted, reviewsapi.ReviewUpdated, reviewsapi.ReviewDeleted),
 		catalogapi.MovieSubscription(ConsumerMovies, s.applyMovie),
-		{
-			Config:  events.ConsumerConfig{Name: ConsumerRatings, Stream: reviewsStream, FilterSubjects: []string{reviewsapi.MovieRatingChanged}},
-			Handler: events.Handle(events.On(s.applyRating, reviewsapi.MovieRatingChanged)),
-		},
+		events.VersionedSubscription(ConsumerRatings, reviewsStream, reviewsapi.MovieRatingChanged,
+			func(r reviewsapi.RatingChangedEvent) (string, int64) { return r.MovieID, r.Version }, s.applyRating,
+			reviewsapi.MovieRatingChanged),
 	}
 }
 
@@ -84,9 +81,6 @@ func (s *Service) applyUser(ctx context.Context, tx *sqldb.Tx, env events.Envelo
 }
 
 func (s *Service) applyReview(ctx context.Context, tx *sqldb.Tx, env events.Envelope, r reviewsapi.ReviewEvent) error {
-	if err := events.Versioned(env, r.ID, r.Version); err != nil {
-		return err
-	}
 	if r.AuthorID == "" {
 		return events.Permanent(fmt.Errorf("%s %s: review without author", env.Type, env.ID))
 	}
@@ -105,9 +99,6 @@ func (s *Service) applyMovie(ctx context.Context, tx *sqldb.Tx, env events.Envel
 }
 
 func (s *Service) applyRating(ctx context.Context, tx *sqldb.Tx, env events.Envelope, r reviewsapi.RatingChangedEvent) error {
-	if err := events.Versioned(env, r.MovieID, r.Version); err != nil {
-		return err
-	}
 	_, err := s.store.ApplyRating(ctx, tx, store.MovieRating{MovieID: r.MovieID, Average: r.Average, Count: r.Count, Version: r.Version})
 	return err
 }

@@ -64,3 +64,22 @@ func Versioned(env Envelope, id string, version int64) error {
 	}
 	return nil
 }
+
+// VersionedSubscription is the consumer of a service that keeps its own copy
+// of another's entities: the durable consumer named name on stream (filtered
+// to subject) hands apply every event of the given types whose payload names
+// an entity and a version (Versioned, read by key); apply keeps the newest
+// version (sqldb.UpsertNewer).
+func VersionedSubscription[T any](name, stream, subject string, key func(T) (id string, version int64),
+	apply func(ctx context.Context, tx *sqldb.Tx, env Envelope, payload T) error, types ...string) Subscription {
+	return Subscription{
+		Config: ConsumerConfig{Name: name, Stream: stream, FilterSubjects: []string{subject}},
+		Handler: Handle(On(func(ctx context.Context, tx *sqldb.Tx, env Envelope, payload T) error {
+			id, version := key(payload)
+			if err := Versioned(env, id, version); err != nil {
+				return err
+			}
+			return apply(ctx, tx, env, payload)
+		}, types...)),
+	}
+}
