@@ -201,34 +201,38 @@ func TestAFormWithManyMistakesLearnsThemAllAtOnce(t *testing.T) {
 		return out
 	}
 
-	resp, bad := p.send(t, "POST", "/api/movies", admin, "application/json",
-		`{"title":"  ","languages":["en","english"],"poster_url":"poster.jpg","runtime_minutes":"two hours","release_date":"12/24/1999"}`)
-	require.Equal(t, 422, resp.StatusCode)
-	require.Equal(t, map[string]string{
-		"title":           "is required",
-		"languages[1]":    "must be a language code such as en, fr or pt-BR",
-		"poster_url":      "must be an absolute http or https URL",
-		"runtime_minutes": "must be an integer from 1 to 1000 or null",
-		"release_date":    "must be a date as YYYY-MM-DD",
-	}, reasons(bad))
-
-	resp, bad = p.send(t, "POST", "/api/actors", admin, "application/json",
-		`{"name":"","birth_date":"1950-13-01","photo_url":"ftp://example.com/a.jpg"}`)
-	require.Equal(t, 422, resp.StatusCode)
-	require.Equal(t, map[string]string{
-		"name":       "is required",
-		"birth_date": "must be a date as YYYY-MM-DD",
-		"photo_url":  "must be an absolute http or https URL",
-	}, reasons(bad))
-
-	resp, bad = p.send(t, "POST", "/api/auth/register", "", "application/json",
-		`{"email":"ann.example.com","password":"short","display_name":" "}`)
-	require.Equal(t, 422, resp.StatusCode)
-	require.Equal(t, map[string]string{
-		"email":        "is not an e-mail address",
-		"password":     "must be at least 10 characters",
-		"display_name": "is required",
-	}, reasons(bad))
+	for _, c := range []struct {
+		path, token, body string
+		reasons           map[string]string
+	}{
+		{"/api/movies", admin,
+			`{"title":"  ","languages":["en","english"],"poster_url":"poster.jpg","runtime_minutes":"two hours","release_date":"12/24/1999"}`,
+			map[string]string{
+				"title":           "is required",
+				"languages[1]":    "must be a language code such as en, fr or pt-BR",
+				"poster_url":      "must be an absolute http or https URL",
+				"runtime_minutes": "must be an integer from 1 to 1000 or null",
+				"release_date":    "must be a date as YYYY-MM-DD",
+			}},
+		{"/api/actors", admin,
+			`{"name":"","birth_date":"1950-13-01","photo_url":"ftp://example.com/a.jpg"}`,
+			map[string]string{
+				"name":       "is required",
+				"birth_date": "must be a date as YYYY-MM-DD",
+				"photo_url":  "must be an absolute http or https URL",
+			}},
+		{"/api/auth/register", "",
+			`{"email":"ann.example.com","password":"short","display_name":" "}`,
+			map[string]string{
+				"email":        "is not an e-mail address",
+				"password":     "must be at least 10 characters",
+				"display_name": "is required",
+			}},
+	} {
+		resp, bad := p.send(t, "POST", c.path, c.token, "application/json", c.body)
+		require.Equal(t, 422, resp.StatusCode, c.path)
+		require.Equal(t, c.reasons, reasons(bad), c.path)
+	}
 
 	// what the document allows the service still trims and accepts
 	var m movie
