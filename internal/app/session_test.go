@@ -1,8 +1,7 @@
 package app_test
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"io"
 	"maps"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/marquee-dev/marquee/internal/identity/identityapi"
 	"github.com/marquee-dev/marquee/internal/platform/httpx"
+	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 )
 
 // browser is what a browser sends: the session cookies it holds, the CSRF
@@ -33,17 +33,7 @@ type answer struct {
 // from the CSRF cookie; the answer's Set-Cookie lines update the cookies.
 func (b *browser) send(t *testing.T, method, path string, body any, csrf bool, header map[string]string) answer {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		require.NoError(t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, b.p.url+path, rd)
-	require.NoError(t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := servicetest.NewRequest(t, context.Background(), method, b.p.url+path, "", body)
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
