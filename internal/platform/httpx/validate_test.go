@@ -192,24 +192,12 @@ func TestRequestsAreCheckedAgainstTheDocument(t *testing.T) {
 // a handler that would accept anything (and write it) never runs.
 func TestABodyBreakingTheLimitsNeverReachesTheHandler(t *testing.T) {
 	t.Parallel()
-	rt := httpx.NewRouter(authtest.New(t).Verifier())
-	accept := func(w http.ResponseWriter, r *http.Request) error {
-		t.Errorf("the handler ran for %s %s", r.Method, r.URL)
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	rt.Handle("GET /things", auth.Anyone, accept)
-	rt.Handle("PUT /things/{id}", auth.Anyone, accept)
-	rt.Handle("DELETE /things/{id}", auth.Anyone, accept)
-	require.NoError(t, rt.ValidateRequests([]byte(spec)))
-	req := httptest.NewRequest("PUT", "/things/1", strings.NewReader(`{"title":"too long","runtime_minutes":-5}`))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	rt.ServeHTTP(rec, req)
+	v := newValidated(t) // its handler accepts this title and any runtime
+	rec, p := v.do(t, "PUT", "/things/1", "application/json", `{"title":"too long","runtime_minutes":-5}`)
 	require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
-	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	require.Zero(t, v.calls, "the handler ran")
 	require.Equal(t, map[string]string{"title": "must be at most 5 characters", "runtime_minutes": "must be an integer from 1 to 1000 or null"},
-		fields(decodeProblem(t, rec)))
+		fields(p))
 }
 
 func TestTheDocumentAndTheRoutesMustMatch(t *testing.T) {
