@@ -85,8 +85,6 @@ var movieSorts = map[string]store.MovieSort{
 	"popularity": store.SortPopularity, "created": store.SortCreated,
 }
 
-const maxQueryLen = catalogapi.MaxQueryLen
-
 func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error {
 	limit, err := httpx.ParseLimit(r)
 	if err != nil {
@@ -98,12 +96,11 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	if err := v.Err(); err != nil {
 		return err
 	}
-	sortName, orderName := p.Sort, p.Order
 	mq := store.MovieQuery{Text: p.Q, Genre: p.Genre, YearFrom: p.YearFrom, YearTo: p.YearTo, PersonID: p.Person,
-		IncludeDeleted: includeDeleted, Sort: movieSorts[sortName], Desc: orderName == "desc", Limit: limit + 1,
+		IncludeDeleted: includeDeleted, Sort: movieSorts[p.Sort], Desc: p.Order == "desc", Limit: limit + 1,
 		// the catalog has no ratings and no videos: no movie has a rating above 0 or is available to play
 		MatchNothing: p.RatingMin > 0 || (p.Available != nil && *p.Available)}
-	if mq.After, err = httpx.ReadSortedCursor(r, sortName, orderName); err != nil {
+	if mq.After, err = httpx.ReadSortedCursor(r, p.Sort, p.Order); err != nil {
 		return err
 	}
 	items, err := s.ListMovies(r.Context(), mq)
@@ -111,7 +108,7 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 		return listError(err)
 	}
 	page, err := httpx.NewPage(items, limit, func(last catalogapi.MovieSummary) any {
-		return httpx.SortedCursor{Sort: sortName, Order: orderName, Key: store.MovieSortKey(mq.Sort, mq.Desc, last)}
+		return httpx.SortedCursor{Sort: p.Sort, Order: p.Order, Key: store.MovieSortKey(mq.Sort, mq.Desc, last)}
 	})
 	if err != nil {
 		return err
@@ -138,8 +135,8 @@ func (s *Service) handleListPeople(w http.ResponseWriter, r *http.Request) error
 		pq.ActorsOnly = b
 	}
 	pq.Text = strings.TrimSpace(qv.Get("q"))
-	if utf8.RuneCountInString(pq.Text) > maxQueryLen {
-		v.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+	if utf8.RuneCountInString(pq.Text) > catalogapi.MaxQueryLen {
+		v.Add("q", fmt.Sprintf("must be at most %d characters", catalogapi.MaxQueryLen))
 	}
 	sortName := qv.Get("sort")
 	def := false
