@@ -121,9 +121,8 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	if err := v.Err(); err != nil {
 		return err
 	}
-	sortName, orderName, genre := p.Sort, p.Order, p.Genre
 	mq := store.MovieQuery{Text: p.Q, YearFrom: p.YearFrom, YearTo: p.YearTo, PersonID: p.Person, RatingMin: p.RatingMin,
-		Sort: movieSorts[sortName], Desc: orderName == "desc", Limit: limit + 1}
+		Sort: movieSorts[p.Sort], Desc: p.Order == "desc", Limit: limit + 1}
 	if p.Available != nil && *p.Available {
 		// what the caller's plan offers; anonymous callers see what any plan offers
 		if caller, ok := auth.FromContext(r.Context()); ok {
@@ -136,11 +135,11 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 			mq.AnyPlan = true
 		}
 	}
-	if mq.After, err = httpx.ReadSortedCursor(r, sortName, orderName); err != nil {
+	if mq.After, err = httpx.ReadSortedCursor(r, p.Sort, p.Order); err != nil {
 		return err
 	}
-	if genre != "" {
-		id, err := s.store.GenreID(r.Context(), s.db, genre)
+	if p.Genre != "" {
+		id, err := s.store.GenreID(r.Context(), s.db, p.Genre)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			writeRawPage(w, nil, nil) // an unknown genre has no movies
@@ -161,7 +160,7 @@ func (s *Service) handleListMovies(w http.ResponseWriter, r *http.Request) error
 	var next *string
 	if len(rows) > limit {
 		items = items[:limit]
-		c, err := httpx.EncodeCursor(httpx.SortedCursor{Sort: sortName, Order: orderName, Key: rows[limit-1].Key})
+		c, err := httpx.EncodeCursor(httpx.SortedCursor{Sort: p.Sort, Order: p.Order, Key: rows[limit-1].Key})
 		if err != nil {
 			return err
 		}
