@@ -309,3 +309,11 @@ func openURL(addr net.Addr) string {
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
 }
+
+// cpuUsed says how much CPU time this process has used so far (obs.CPUTime).
+func cpuUsed() string {
+	if cpu, ok := obs.CPUTime(); ok {
+		return fmt.Sprintf("%.1f CPU-s", cpu.Seconds())
+	}
+	return "CPU time unknown"
+}
