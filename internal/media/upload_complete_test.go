@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/media"
 	"github.com/marquee-dev/marquee/internal/media/mediaapi"
 	"github.com/marquee-dev/marquee/internal/media/transcode"
+	"github.com/marquee-dev/marquee/internal/media/transcode/transcodetest"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
@@ -34,14 +34,7 @@ var (
 // playableClip is a short real video (ffmpeg's test source), made once.
 func playableClip(t *testing.T) []byte {
 	t.Helper()
-	for _, bin := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is not installed; CI must run the upload tests", bin)
-			}
-			t.Skipf("%s is not installed; skipped (fails in CI)", bin)
-		}
-	}
+	transcodetest.RequireFFmpeg(t)
 	uploadClipOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "upload-test-")
 		if err != nil {
