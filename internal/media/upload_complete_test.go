@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/media"
@@ -103,8 +102,7 @@ func TestUploadIsCompletedOnceWhileHeadsRaceItsLastPatch(t *testing.T) {
 	clip := playableClip(t)
 	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
 		e := newEnv(t, db)
-		movieID := uuid.NewString()
-		e.addMovie(movieID)
+		movieID := e.addMovie()
 		admin := e.minter.Admin(t)
 		uploadURL, uploadID := e.createUpload(admin, movieID, len(clip))
 
@@ -150,8 +148,7 @@ func TestConcurrentHeadsCompleteAReceivedUploadOnce(t *testing.T) {
 	clip := playableClip(t)
 	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
 		e := newEnv(t, db)
-		movieID := uuid.NewString()
-		e.addMovie(movieID)
+		movieID := e.addMovie()
 		admin := e.minter.Admin(t)
 		uploadURL, uploadID := e.createUpload(admin, movieID, len(clip))
 		// the bytes as tusd's file store keeps them, as a PATCH cut before its completion leaves them
@@ -189,8 +186,7 @@ func TestUnfinishedUploadsExpire(t *testing.T) {
 		start := time.Now()
 		clock.Store(&start)
 		e := newEnv(t, db, media.WithClock(func() time.Time { return *clock.Load() }))
-		movieID := uuid.NewString()
-		e.addMovie(movieID)
+		movieID := e.addMovie()
 		admin := e.minter.Admin(t)
 		file := []byte(strings.Repeat("partial bytes\n", 100))
 
