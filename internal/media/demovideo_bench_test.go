@@ -2,14 +2,13 @@ package media
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/marquee-dev/marquee/internal/media/transcode"
+	"github.com/marquee-dev/marquee/internal/media/transcode/transcodetest"
 )
 
 // BenchmarkDemoVideoCPU makes the demo clip and transcodes it as the media
@@ -18,14 +17,7 @@ import (
 // the ffmpeg processes: what the demo costs the machine in the background.
 // CPU time, unlike wall time, hardly depends on what else the machine runs.
 func BenchmarkDemoVideoCPU(b *testing.B) {
-	for _, bin := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") != "" {
-				b.Fatalf("%s is not installed", bin)
-			}
-			b.Skipf("%s is not installed (apt-get install ffmpeg)", bin)
-		}
-	}
+	transcodetest.RequireFFmpeg(b)
 	for _, c := range []struct {
 		name   string
 		length time.Duration

@@ -500,9 +500,10 @@ func (s *Service) expireUploadsWorker(ctx context.Context) error {
 func (s *Service) ExpireUploads(ctx context.Context) (int, error) {
 	cutoff := s.now().Add(-s.uploadExpiry())
 	dir := filepath.Join(s.cfg.DataDir, "uploads")
+	const batch = 100
 	expired := 0
 	for {
-		ids, err := s.store.StaleUploads(ctx, s.db, cutoff, 100)
+		ids, err := s.store.StaleUploads(ctx, s.db, cutoff, batch)
 		if err != nil {
 			return expired, err
 		}
@@ -526,7 +527,7 @@ func (s *Service) ExpireUploads(ctx context.Context) (int, error) {
 			expired++
 			swept++
 		}
-		if len(ids) < 100 || swept == 0 {
+		if len(ids) < batch || swept == 0 {
 			break
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -14,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/marquee-dev/marquee/internal/media"
 	"github.com/marquee-dev/marquee/internal/media/mediaapi"
 	"github.com/marquee-dev/marquee/internal/media/transcode"
+	"github.com/marquee-dev/marquee/internal/media/transcode/transcodetest"
 	"github.com/marquee-dev/marquee/internal/platform/servicetest"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
@@ -34,14 +33,7 @@ var (
 // playableClip is a short real video (ffmpeg's test source), made once.
 func playableClip(t *testing.T) []byte {
 	t.Helper()
-	for _, bin := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is not installed; CI must run the upload tests", bin)
-			}
-			t.Skipf("%s is not installed; skipped (fails in CI)", bin)
-		}
-	}
+	transcodetest.RequireFFmpeg(t)
 	uploadClipOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "upload-test-")
 		if err != nil {
@@ -110,8 +102,7 @@ func TestUploadIsCompletedOnceWhileHeadsRaceItsLastPatch(t *testing.T) {
 	clip := playableClip(t)
 	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
 		e := newEnv(t, db)
-		movieID := uuid.NewString()
-		e.addMovie(movieID)
+		movieID := e.addMovie()
 		admin := e.minter.Admin(t)
 		uploadURL, uploadID := e.createUpload(admin, movieID, len(clip))
 
@@ -157,8 +148,7 @@ func TestConcurrentHeadsCompleteAReceivedUploadOnce(t *testing.T) {
 	clip := playableClip(t)
 	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
 		e := newEnv(t, db)
-		movieID := uuid.NewString()
-		e.addMovie(movieID)
+		movieID := e.addMovie()
 		admin := e.minter.Admin(t)
 		uploadURL, uploadID := e.createUpload(admin, movieID, len(clip))
 		// the bytes as tusd's file store keeps them, as a PATCH cut before its completion leaves them
@@ -196,8 +186,7 @@ func TestUnfinishedUploadsExpire(t *testing.T) {
 		start := time.Now()
 		clock.Store(&start)
 		e := newEnv(t, db, media.WithClock(func() time.Time { return *clock.Load() }))
-		movieID := uuid.NewString()
-		e.addMovie(movieID)
+		movieID := e.addMovie()
 		admin := e.minter.Admin(t)
 		file := []byte(strings.Repeat("partial bytes\n", 100))
 

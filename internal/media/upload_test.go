@@ -57,10 +57,13 @@ func newEnv(t *testing.T, db *sqldb.DB, opts ...media.Option) *env {
 	return &env{t: t, db: db, svc: svc, dataDir: cfg.DataDir, srv: srv, minter: minter, handlers: handlers}
 }
 
-func (e *env) addMovie(id string) {
+// addMovie adds a movie, as the catalog's event announces it, and returns its id.
+func (e *env) addMovie() string {
+	id := uuid.NewString()
 	now := time.Now().UTC()
 	ev := servicetest.NewEnvelope(e.t, catalogapi.Source, catalogapi.MovieCreated, id, catalogapi.MovieEvent(catalogapi.Movie{ID: id, Title: "Upload test", Version: 1, CreatedAt: now, UpdatedAt: now}))
 	require.NoError(e.t, servicetest.Apply(e.t, context.Background(), e.db, e.handlers, media.ConsumerMovies, ev))
+	return id
 }
 
 func (e *env) tus(method, url, token string, headers map[string]string, body []byte) *http.Response {
@@ -87,8 +90,7 @@ func TestUploadResumesAndANonVideoFailsWithItsReason(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, db *sqldb.DB) {
 		e := newEnv(t, db)
-		movieID := uuid.NewString()
-		e.addMovie(movieID)
+		movieID := e.addMovie()
 		admin := e.minter.Admin(t)
 		file := bytes.Repeat([]byte("not a video at all\n"), 1000)
 

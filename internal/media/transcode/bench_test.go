@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/marquee-dev/marquee/internal/media/transcode/transcodetest"
 )
 
 // BenchmarkTranscodeVersusBare transcodes a 6 s 1080p clip (360p alone, then
@@ -20,7 +22,7 @@ import (
 // machine wall time swings with the load, so the children's CPU time
 // (getrusage) is compared too.
 func BenchmarkTranscodeVersusBare(b *testing.B) {
-	requireFFmpeg(b)
+	transcodetest.RequireFFmpeg(b)
 	ctx := context.Background()
 	dir := b.TempDir()
 	clip := filepath.Join(dir, "bench.mp4")

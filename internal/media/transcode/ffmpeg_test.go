@@ -14,21 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// requireFFmpeg skips without ffmpeg and ffprobe, except in CI where they
-// must be there (.ci/run installs them).
-func requireFFmpeg(t testing.TB) {
-	t.Helper()
-	for _, bin := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is not installed; CI must run the transcode tests", bin)
-			}
-			t.Skipf("%s is not installed (apt-get install ffmpeg); skipped (fails in CI)", bin)
-		}
-	}
-}
+	"github.com/marquee-dev/marquee/internal/media/transcode/transcodetest"
+)
 
 var (
 	clipOnce sync.Once
@@ -39,7 +27,7 @@ var (
 // testClip is a 5 s 720p clip with a tone, made once per test binary.
 func testClip(t testing.TB) string {
 	t.Helper()
-	requireFFmpeg(t)
+	transcodetest.RequireFFmpeg(t)
 	clipOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "transcode-test-")
 		if err != nil {
@@ -203,7 +191,7 @@ func TestProbeRejectsWhatIsNotAVideo(t *testing.T) {
 }
 
 func TestRunReportsStderrAndTimeout(t *testing.T) {
-	requireFFmpeg(t)
+	transcodetest.RequireFFmpeg(t)
 	err := Run(context.Background(), Command{Args: []string{"-hide_banner", "-i", filepath.Join(t.TempDir(), "absent.mp4"), "-f", "null", "-"}}, time.Minute, nil)
 	var re *RunError
 	require.True(t, errors.As(err, &re), "got %v", err)

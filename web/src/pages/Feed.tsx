@@ -1,11 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { api } from '../api/client';
+import { api, type Review } from '../api/client';
 import { unwrap } from '../api/problem';
 import { useAuth } from '../auth/AuthContext';
 import { FollowButton } from '../components/FollowButton';
 import { PagedList } from '../components/PagedList';
 import { ReviewItem } from '../components/ReviewItem';
+import { useAsync } from '../hooks/useAsync';
 import { usePaged } from '../hooks/usePaged';
 import { useTitle } from '../hooks/useTitle';
 
@@ -42,36 +43,29 @@ export function Feed() {
   );
 }
 
-interface Person {
-  id: string;
-  display_name: string;
-}
-
 /**
  * On an empty feed: people who reviewed the best-rated films, to follow in
  * one click (a new account follows nobody, so its feed starts empty).
  */
 function PeopleToFollow({ onFollow }: { onFollow(): void }) {
   const { user } = useAuth();
-  const [people, setPeople] = useState<Person[]>([]);
   const [following, setFollowing] = useState<Record<string, boolean>>({});
-  useEffect(() => {
-    const ctrl = new AbortController();
-    const find = async () => {
-      const top = await unwrap(api.GET('/api/movies/top-rated', { params: { query: { limit: 3 } }, signal: ctrl.signal }));
-      const found = new Map<string, string>();
+  const suggested = useAsync(
+    async (signal) => {
+      const top = await unwrap(api.GET('/api/movies/top-rated', { params: { query: { limit: 3 } }, signal }));
+      const found = new Map<string, Review['author']>();
       for (const m of top.items) {
-        const reviews = await unwrap(api.GET('/api/movies/{id}/reviews', { params: { path: { id: m.id }, query: { limit: 10 } }, signal: ctrl.signal }));
+        const reviews = await unwrap(api.GET('/api/movies/{id}/reviews', { params: { path: { id: m.id }, query: { limit: 10 } }, signal }));
         for (const r of reviews.items) {
-          if (r.author.id !== user?.id && !found.has(r.author.id)) found.set(r.author.id, r.author.display_name);
+          if (r.author.id !== user?.id && !found.has(r.author.id)) found.set(r.author.id, r.author);
         }
       }
-      setPeople([...found].slice(0, 6).map(([id, display_name]) => ({ id, display_name })));
-    };
-    // suggestions are an extra: without them the empty feed still says what to do
-    find().catch(() => undefined);
-    return () => ctrl.abort();
-  }, [user?.id]);
+      return [...found.values()].slice(0, 6);
+    },
+    [user?.id],
+  );
+  // suggestions are an extra: without them (an error too) the empty feed still says what to do
+  const people = suggested.state.data ?? [];
 
   if (people.length === 0) return null;
   return (

@@ -27,7 +27,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -49,6 +48,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/media/storage"
 	"github.com/marquee-dev/marquee/internal/media/stream"
 	"github.com/marquee-dev/marquee/internal/media/transcode"
+	"github.com/marquee-dev/marquee/internal/media/uploadclient"
 )
 
 func main() {
@@ -383,7 +383,8 @@ func servePlayedVideo(ctx context.Context, bin, dataDir string) (*playedVideo, f
 	}); err != nil {
 		return fail(err)
 	}
-	if err := c.upload(adminTok, movie.ID, clip); err != nil {
+	up := uploadclient.Client{Base: c.base, Token: adminTok, StateDir: filepath.Join(dataDir, "upload-state")}
+	if _, err := up.Upload(ctx, movie.ID, clip); err != nil {
 		return fail(err)
 	}
 	var video struct {
@@ -525,54 +526,6 @@ func (c apiClient) login(email, password string) (string, error) {
 		return "", fmt.Errorf("login %s: %d %v", email, s, err)
 	}
 	return tokens.AccessToken, nil
-}
-
-// upload sends the file as the movie's video through tus, in one PATCH.
-func (c apiClient) upload(token, movieID, file string) error {
-	body, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	send := func(method, url string, headers map[string]string, b []byte) (*http.Response, error) {
-		req, err := http.NewRequest(method, url, bytes.NewReader(b))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Tus-Resumable", "1.0.0")
-		req.Header.Set("Authorization", "Bearer "+token)
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		resp.Body.Close()
-		return resp, nil
-	}
-	created, err := send("POST", c.base+"/api/movies/"+movieID+"/uploads", map[string]string{
-		"Upload-Length":   strconv.Itoa(len(body)),
-		"Upload-Metadata": "filename " + base64.StdEncoding.EncodeToString([]byte("clip.mp4")),
-	}, nil)
-	if err != nil {
-		return err
-	}
-	if created.StatusCode != 201 {
-		return fmt.Errorf("create the upload: %d", created.StatusCode)
-	}
-	loc := created.Header.Get("Location")
-	i := strings.Index(loc, "/api/uploads/")
-	if i < 0 {
-		return fmt.Errorf("upload location %q", loc)
-	}
-	patched, err := send("PATCH", c.base+loc[i:], map[string]string{"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}, body)
-	if err != nil {
-		return err
-	}
-	if patched.StatusCode != 204 {
-		return fmt.Errorf("upload: %d", patched.StatusCode)
-	}
-	return nil
 }
 
 // subscribe makes the user a subscriber of the plan (by slug) through the sandbox's checkout.
