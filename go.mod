@@ -27,6 +27,7 @@ require (
 	golang.org/x/exp v0.0.0-20250106191152-7588d65b2ba8
 	golang.org/x/sync v0.24.0
 	golang.org/x/time v0.16.0
+	modernc.org/memory v1.12.1
 	modernc.org/sqlite v1.60.1
 )
 
@@ -73,5 +74,4 @@ require (
 	gopkg.in/ini.v1 v1.67.3 // indirect
 	modernc.org/libc v1.78.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
-	modernc.org/memory v1.12.1 // indirect
 )

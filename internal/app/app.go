@@ -337,6 +337,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 			for _, u := range a.units {
 				u.db.CloseIdle()
 			}
+			if err := sqldb.TrimSQLiteMemory(); err != nil {
+				a.log.Warn("could not return SQLite's freed memory", "error", err.Error())
+			}
 		})
 	})
 	for _, u := range a.units {

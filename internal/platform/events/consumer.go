@@ -289,6 +289,11 @@ func (c *Consumer) consume(ctx context.Context) error {
 		}
 		c.processBatch(ctx, batch)
 		held.remove(batch)
+		// batch[:0] keeps its backing array: without this, the slots of the
+		// largest batch so far would keep those messages (payloads, headers)
+		// alive for as long as the consumer runs (≈ 5 MB across the
+		// consumers after the demo fill).
+		clear(batch)
 	}
 }
 

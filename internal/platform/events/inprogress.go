@@ -40,6 +40,10 @@ func (h *heldMessages) remove(ms []jetstream.Msg) {
 	for _, m := range ms {
 		delete(h.msgs, m)
 	}
+	if len(h.msgs) == 0 {
+		// a map keeps the room it grew to in a burst; a fresh one does not
+		h.msgs = map[jetstream.Msg]time.Time{}
+	}
 	h.mu.Unlock()
 }
 
