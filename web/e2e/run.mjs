@@ -969,6 +969,9 @@ test(
     assert(Math.abs(pct - (stoppedAt / duration) * 100) <= 2, `the card's progress (${pct} %) is the share watched`);
     await page.locator('[data-testid=top-rated] .row-list li').first().waitFor();
     await page.waitForLoadState('networkidle');
+    const firstCardX = async (testId) => (await page.locator(`[data-testid=${testId}] .row-list > li`).first().boundingBox()).x;
+    const [continueX, topRatedX] = [await firstCardX('continue-watching'), await firstCardX('top-rated')];
+    assert(Math.abs(continueX - topRatedX) < 1, `the rows' first cards line up (continue watching at ${continueX} px, top rated at ${topRatedX} px)`);
     await page.screenshot({ path: path.join(LAYOUT_SHOTS, 'home-continue-1280.png') });
 
     // the row at phone width
