@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,29 +19,14 @@ import (
 	"github.com/marquee-dev/marquee/internal/billing"
 	"github.com/marquee-dev/marquee/internal/billing/billingapi"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
+	"github.com/marquee-dev/marquee/internal/platform/testbin"
 )
 
 // startStripeMock runs stripe-mock (go install github.com/stripe/stripe-mock@v0.203.0)
-// on a free port. It is skipped where stripe-mock is not installed, and
-// fails in CI, which installs it.
+// on a free port (testbin: skipped where it is missing, fails in CI).
 func startStripeMock(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("stripe-mock")
-	if err != nil {
-		home, _ := os.UserHomeDir()
-		for _, dir := range []string{os.Getenv("GOBIN"), filepath.Join(os.Getenv("GOPATH"), "bin"), filepath.Join(home, "go", "bin")} {
-			if p := filepath.Join(dir, "stripe-mock"); dir != "" && fileExists(p) {
-				bin, err = p, nil
-				break
-			}
-		}
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("stripe-mock is not installed; CI must run the Stripe adapter's tests")
-		}
-		t.Skip("stripe-mock not installed (go install github.com/stripe/stripe-mock@v0.203.0)")
-	}
+	bin := testbin.Require(t, "stripe-mock", "go install github.com/stripe/stripe-mock@v0.203.0")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
@@ -67,11 +50,6 @@ func startStripeMock(t *testing.T) string {
 		return err == nil
 	}, 20*time.Second, 20*time.Millisecond, "stripe-mock did not start")
 	return "http://" + addr
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
 }
 
 // recorder keeps the Stripe API calls the adapter made.

@@ -9,12 +9,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/platform/testbin"
 )
 
 // S3URL is an S3 URL of an empty bucket (or prefix) on a real S3 server
@@ -29,16 +30,7 @@ func S3URL(t *testing.T) string {
 		u.Path = strings.TrimRight(u.Path, "/") + "/test-" + run // a fresh prefix of the given bucket
 		return u.String()
 	}
-	bin, err := exec.LookPath("versitygw")
-	if err != nil {
-		bin = filepath.Join(goPath(t), "bin", "versitygw")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("versitygw is missing (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0) and MARQUEE_TEST_S3_URL is unset")
-		}
-		t.Skip("no S3 server: set MARQUEE_TEST_S3_URL or install versitygw")
-	}
+	bin := testbin.Require(t, "versitygw", "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0, or set MARQUEE_TEST_S3_URL")
 	addr := freeAddr(t)
 	access, secret := "marquee-test", "s3cret-"+run
 	cmd := exec.Command(bin, "--port", addr, "--quiet", "posix", t.TempDir())
@@ -65,12 +57,6 @@ func S3URL(t *testing.T) string {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Sprintf("s3://%s:%s@%s/marquee-%s?secure=false&region=us-east-1", access, url.QueryEscape(secret), addr, run)
-}
-
-func goPath(t *testing.T) string {
-	out, err := exec.Command("go", "env", "GOPATH").Output()
-	require.NoError(t, err)
-	return strings.TrimSpace(string(out))
 }
 
 func freeAddr(t *testing.T) string {

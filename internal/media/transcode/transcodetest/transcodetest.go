@@ -2,9 +2,9 @@
 package transcodetest
 
 import (
-	"os"
-	"os/exec"
 	"testing"
+
+	"github.com/marquee-dev/marquee/internal/platform/testbin"
 )
 
 // RequireFFmpeg skips without ffmpeg and ffprobe, except in CI where they
@@ -12,11 +12,6 @@ import (
 func RequireFFmpeg(t testing.TB) {
 	t.Helper()
 	for _, bin := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is not installed; CI must run the tests that use it", bin)
-			}
-			t.Skipf("%s is not installed (apt-get install ffmpeg); skipped (fails in CI)", bin)
-		}
+		testbin.Require(t, bin, "apt-get install ffmpeg")
 	}
 }
