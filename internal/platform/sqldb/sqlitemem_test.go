@@ -50,7 +50,7 @@ func TestTrimSQLiteMemoryReturnsWhatABurstFreed(t *testing.T) {
 	require.NoError(t, sqldb.TrimSQLiteMemory())
 	after := residentAnonKB(t)
 	t.Logf("resident anonymous memory %d kB → %d kB", before, after)
-	assert.GreaterOrEqual(t, before-after, 4<<10, "less than 4 MB of SQLite's freed memory handed back")
+	assert.GreaterOrEqual(t, before-after, 2<<10, "less than 2 MB of SQLite's freed memory handed back (≈ 6 MB here)")
 
 	var n int
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM pad`).Scan(&n), "SQLite works after the trim")
