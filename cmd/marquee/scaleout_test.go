@@ -33,6 +33,7 @@ import (
 	"github.com/marquee-dev/marquee/internal/media/transcode"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb"
 	"github.com/marquee-dev/marquee/internal/platform/sqldb/sqldbtest"
+	"github.com/marquee-dev/marquee/internal/platform/testbin"
 )
 
 // The scaled-out shape of docs/DEPLOY.md with real processes on loopback:
@@ -357,26 +358,14 @@ type node struct {
 
 func newCluster(t *testing.T) *cluster {
 	redisURL := os.Getenv("MARQUEE_TEST_REDIS_URL")
-	nginxBin, nginxErr := exec.LookPath("nginx")
-	if nginxErr != nil {
-		nginxBin, nginxErr = exec.LookPath("/usr/sbin/nginx")
-	}
-	natsBin, natsErr := exec.LookPath("nats-server")
-	if natsErr != nil {
-		natsBin, natsErr = exec.LookPath("/usr/sbin/nats-server")
-	}
-	for what, missing := range map[string]bool{
-		"MARQUEE_TEST_REDIS_URL is not set":                            redisURL == "",
-		"nginx is not installed (Debian's nginx; .ci/run installs it)": nginxErr != nil,
-		"nats-server is not installed":                                 natsErr != nil,
-	} {
-		if missing {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s; CI must run the scale-out test", what)
-			}
-			t.Skip(what)
+	if redisURL == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("MARQUEE_TEST_REDIS_URL is not set; CI must run the scale-out test")
 		}
+		t.Skip("MARQUEE_TEST_REDIS_URL is not set")
 	}
+	nginxBin := testbin.Require(t, "nginx", "Debian's nginx; .ci/run installs it")
+	natsBin := testbin.Require(t, "nats-server", "Debian's nats-server")
 	c := &cluster{t: t, nginxBin: nginxBin}
 	t.Cleanup(func() {
 		if t.Failed() {

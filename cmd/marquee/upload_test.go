@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/marquee-dev/marquee/internal/media/transcode/transcodetest"
 )
 
 // TestUploadCommand uploads a real clip with `marquee upload` to a real
@@ -25,12 +27,7 @@ import (
 // is tested on the client, internal/media/uploadclient, against tusd.)
 func TestUploadCommand(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ffmpeg is missing")
-		}
-		t.Skip("ffmpeg is missing")
-	}
+	transcodetest.RequireFFmpeg(t)
 	dir := t.TempDir()
 	clip := filepath.Join(dir, "clip.mp4")
 	out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25",

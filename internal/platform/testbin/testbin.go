@@ -1,6 +1,7 @@
 // Package testbin finds the programs tests run beside the code (ffmpeg,
-// stripe-mock, versitygw): skipped where one is missing on a developer's
-// machine, a failure in CI, which installs them all (.ci/run).
+// nginx, nats-server, stripe-mock, versitygw): skipped where one is missing
+// on a developer's machine, a failure in CI, which installs them all
+// (.ci/run).
 package testbin
 
 import (
@@ -11,15 +12,15 @@ import (
 	"testing"
 )
 
-// Require returns the path of the program name: on PATH, or where
-// `go install` puts it. Without it the test is skipped, or fails when CI is
-// set; install says how to get it.
+// Require returns the path of the program name: on PATH, where `go install`
+// puts it, or in /usr/sbin (Debian's daemons, off a user's PATH). Without it
+// the test is skipped, or fails when CI is set; install says how to get it.
 func Require(t testing.TB, name, install string) string {
 	t.Helper()
 	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
-	for _, dir := range goBinDirs() {
+	for _, dir := range append(goBinDirs(), "/usr/sbin") {
 		if p := filepath.Join(dir, name); dir != "" && isFile(p) {
 			return p
 		}
