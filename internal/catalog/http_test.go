@@ -99,121 +99,118 @@ func TestWritesNeedAnAdministrator(t *testing.T) {
 // through HTTP on both engines and checks each write's event.
 func TestMovieLifecycle(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			ann := e.createPerson("Ann Actor")
-			bob := e.createPerson("Bob Director")
-			drama, crime := genre(t, "drama"), genre(t, "crime")
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		ann := e.createPerson("Ann Actor")
+		bob := e.createPerson("Bob Director")
+		drama, crime := genre(t, "drama"), genre(t, "crime")
 
-			in := catalogapi.MovieWrite{
-				Title: "  Heat ", OriginalTitle: "Heat", Overview: "Cops and robbers.\nIn L.A.", ReleaseDate: "1995-12-15",
-				RuntimeMinutes: intp(170), MaturityRating: "r", Languages: []string{"EN", "es-mx"},
-				PosterURL: "https://img.example/heat.jpg", GenreIDs: []string{crime.ID, drama.ID},
-				Cast: []catalogapi.CastWrite{{PersonID: ann.ID, Character: "Eady"}},
-				Crew: []catalogapi.CrewWrite{{PersonID: bob.ID, Job: "Director"}},
-			}
-			r := e.call(http.MethodPost, "/api/movies", e.admin, in)
-			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-			var created catalogapi.Movie
-			r.Decode(t, &created)
-			require.Equal(t, "/api/movies/"+created.ID, r.Header.Get("Location"))
-			v, err := uuid.Parse(created.ID)
-			require.NoError(t, err)
-			require.Equal(t, uuid.Version(7), v.Version())
-			require.Equal(t, "Heat", created.Title, "trimmed")
-			require.Equal(t, "R", created.MaturityRating, "normalised")
-			require.Equal(t, []string{"en", "es-MX"}, created.Languages)
-			require.Equal(t, []catalogapi.Genre{crime, drama}, created.Genres)
-			require.Equal(t, []catalogapi.CastCredit{{PersonID: ann.ID, Name: "Ann Actor", Character: "Eady", Order: 0}}, created.Cast)
-			require.Equal(t, []catalogapi.CrewCredit{{PersonID: bob.ID, Name: "Bob Director", Job: "Director"}}, created.Crew)
-			require.Nil(t, created.RatingSummary.Average)
-			require.Equal(t, 0, created.RatingSummary.Count)
-			require.Len(t, created.RatingSummary.Histogram, 10)
-			require.Equal(t, int64(1), created.Version)
-			require.Nil(t, created.DeletedAt)
+		in := catalogapi.MovieWrite{
+			Title: "  Heat ", OriginalTitle: "Heat", Overview: "Cops and robbers.\nIn L.A.", ReleaseDate: "1995-12-15",
+			RuntimeMinutes: intp(170), MaturityRating: "r", Languages: []string{"EN", "es-mx"},
+			PosterURL: "https://img.example/heat.jpg", GenreIDs: []string{crime.ID, drama.ID},
+			Cast: []catalogapi.CastWrite{{PersonID: ann.ID, Character: "Eady"}},
+			Crew: []catalogapi.CrewWrite{{PersonID: bob.ID, Job: "Director"}},
+		}
+		r := e.call(http.MethodPost, "/api/movies", e.admin, in)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		var created catalogapi.Movie
+		r.Decode(t, &created)
+		require.Equal(t, "/api/movies/"+created.ID, r.Header.Get("Location"))
+		v, err := uuid.Parse(created.ID)
+		require.NoError(t, err)
+		require.Equal(t, uuid.Version(7), v.Version())
+		require.Equal(t, "Heat", created.Title, "trimmed")
+		require.Equal(t, "R", created.MaturityRating, "normalised")
+		require.Equal(t, []string{"en", "es-MX"}, created.Languages)
+		require.Equal(t, []catalogapi.Genre{crime, drama}, created.Genres)
+		require.Equal(t, []catalogapi.CastCredit{{PersonID: ann.ID, Name: "Ann Actor", Character: "Eady", Order: 0}}, created.Cast)
+		require.Equal(t, []catalogapi.CrewCredit{{PersonID: bob.ID, Name: "Bob Director", Job: "Director"}}, created.Crew)
+		require.Nil(t, created.RatingSummary.Average)
+		require.Equal(t, 0, created.RatingSummary.Count)
+		require.Len(t, created.RatingSummary.Histogram, 10)
+		require.Equal(t, int64(1), created.Version)
+		require.Nil(t, created.DeletedAt)
 
-			got, r := e.getMovie(created.ID, "")
-			require.Equal(t, http.StatusOK, r.Status)
-			require.Equal(t, created, got)
-			var raw map[string]any
-			r.Decode(t, &raw)
-			require.Contains(t, raw, "deleted_at")
-			require.Nil(t, raw["deleted_at"])
-			require.Equal(t, map[string]any{"1": 0.0, "2": 0.0, "3": 0.0, "4": 0.0, "5": 0.0, "6": 0.0, "7": 0.0, "8": 0.0, "9": 0.0, "10": 0.0},
-				raw["rating_summary"].(map[string]any)["histogram"])
+		got, r := e.getMovie(created.ID, "")
+		require.Equal(t, http.StatusOK, r.Status)
+		require.Equal(t, created, got)
+		var raw map[string]any
+		r.Decode(t, &raw)
+		require.Contains(t, raw, "deleted_at")
+		require.Nil(t, raw["deleted_at"])
+		require.Equal(t, map[string]any{"1": 0.0, "2": 0.0, "3": 0.0, "4": 0.0, "5": 0.0, "6": 0.0, "7": 0.0, "8": 0.0, "9": 0.0, "10": 0.0},
+			raw["rating_summary"].(map[string]any)["histogram"])
 
-			// update replaces everything
-			r = e.call(http.MethodPut, "/api/movies/"+created.ID, e.admin, catalogapi.MovieWrite{Title: "Heat (1995)", GenreIDs: []string{drama.ID}})
-			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-			var updated catalogapi.Movie
-			r.Decode(t, &updated)
-			require.Equal(t, "Heat (1995)", updated.Title)
-			require.Equal(t, int64(2), updated.Version)
-			require.Empty(t, updated.Cast)
-			require.Nil(t, updated.ReleaseDate)
-			got, _ = e.getMovie(created.ID, "")
-			require.Equal(t, updated, got, "the cached document was replaced")
+		// update replaces everything
+		r = e.call(http.MethodPut, "/api/movies/"+created.ID, e.admin, catalogapi.MovieWrite{Title: "Heat (1995)", GenreIDs: []string{drama.ID}})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var updated catalogapi.Movie
+		r.Decode(t, &updated)
+		require.Equal(t, "Heat (1995)", updated.Title)
+		require.Equal(t, int64(2), updated.Version)
+		require.Empty(t, updated.Cast)
+		require.Nil(t, updated.ReleaseDate)
+		got, _ = e.getMovie(created.ID, "")
+		require.Equal(t, updated, got, "the cached document was replaced")
 
-			// soft delete: 204, then 404 to everyone but admins asking for deleted rows
-			r = e.call(http.MethodDelete, "/api/movies/"+created.ID, e.admin, nil)
-			require.Equal(t, http.StatusNoContent, r.Status)
-			require.Empty(t, r.Body)
-			_, r = e.getMovie(created.ID, e.admin)
-			require.Equal(t, http.StatusNotFound, r.Status)
-			require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/movies/"+created.ID+"?include_deleted=true", e.user, nil).Status)
-			r = e.call(http.MethodGet, "/api/admin/catalog/movies/"+created.ID+"?include_deleted=true", e.admin, nil)
-			require.Equal(t, http.StatusOK, r.Status)
-			var deleted catalogapi.Movie
-			r.Decode(t, &deleted)
-			require.NotNil(t, deleted.DeletedAt)
-			require.Equal(t, int64(3), deleted.Version)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/movies/"+created.ID, e.admin, in).Status)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/api/movies/"+created.ID, e.admin, nil).Status)
+		// soft delete: 204, then 404 to everyone but admins asking for deleted rows
+		r = e.call(http.MethodDelete, "/api/movies/"+created.ID, e.admin, nil)
+		require.Equal(t, http.StatusNoContent, r.Status)
+		require.Empty(t, r.Body)
+		_, r = e.getMovie(created.ID, e.admin)
+		require.Equal(t, http.StatusNotFound, r.Status)
+		require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/movies/"+created.ID+"?include_deleted=true", e.user, nil).Status)
+		r = e.call(http.MethodGet, "/api/admin/catalog/movies/"+created.ID+"?include_deleted=true", e.admin, nil)
+		require.Equal(t, http.StatusOK, r.Status)
+		var deleted catalogapi.Movie
+		r.Decode(t, &deleted)
+		require.NotNil(t, deleted.DeletedAt)
+		require.Equal(t, int64(3), deleted.Version)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/movies/"+created.ID, e.admin, in).Status)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/api/movies/"+created.ID, e.admin, nil).Status)
 
-			var page catalogapi.MoviePage
-			e.call(http.MethodGet, "/api/admin/catalog/movies", e.admin, nil).Decode(t, &page)
-			require.Empty(t, page.Items)
-			require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/movies?include_deleted=true", e.user, nil).Status)
-			e.call(http.MethodGet, "/api/admin/catalog/movies?include_deleted=true", e.admin, nil).Decode(t, &page)
-			require.Len(t, page.Items, 1)
+		var page catalogapi.MoviePage
+		e.call(http.MethodGet, "/api/admin/catalog/movies", e.admin, nil).Decode(t, &page)
+		require.Empty(t, page.Items)
+		require.Equal(t, http.StatusForbidden, e.call(http.MethodGet, "/api/admin/catalog/movies?include_deleted=true", e.user, nil).Status)
+		e.call(http.MethodGet, "/api/admin/catalog/movies?include_deleted=true", e.admin, nil).Decode(t, &page)
+		require.Len(t, page.Items, 1)
 
-			// restore
-			r = e.call(http.MethodPost, "/api/movies/"+created.ID+"/restore", e.admin, nil)
-			require.Equal(t, http.StatusOK, r.Status)
-			var restored catalogapi.Movie
-			r.Decode(t, &restored)
-			require.Nil(t, restored.DeletedAt)
-			require.Equal(t, int64(4), restored.Version)
-			r = e.call(http.MethodPost, "/api/movies/"+created.ID+"/restore", e.admin, nil)
-			require.Equal(t, http.StatusOK, r.Status, "restoring a live movie is a no-op")
-			got, r = e.getMovie(created.ID, "")
-			require.Equal(t, http.StatusOK, r.Status)
-			require.Equal(t, restored, got)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodPost, "/api/movies/"+uuid.NewString()+"/restore", e.admin, nil).Status)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/admin/catalog/movies/not-an-id", e.admin, nil).Status)
+		// restore
+		r = e.call(http.MethodPost, "/api/movies/"+created.ID+"/restore", e.admin, nil)
+		require.Equal(t, http.StatusOK, r.Status)
+		var restored catalogapi.Movie
+		r.Decode(t, &restored)
+		require.Nil(t, restored.DeletedAt)
+		require.Equal(t, int64(4), restored.Version)
+		r = e.call(http.MethodPost, "/api/movies/"+created.ID+"/restore", e.admin, nil)
+		require.Equal(t, http.StatusOK, r.Status, "restoring a live movie is a no-op")
+		got, r = e.getMovie(created.ID, "")
+		require.Equal(t, http.StatusOK, r.Status)
+		require.Equal(t, restored, got)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodPost, "/api/movies/"+uuid.NewString()+"/restore", e.admin, nil).Status)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/admin/catalog/movies/not-an-id", e.admin, nil).Status)
 
-			// one event per write, with the document as it was after the write
-			envs := e.outbox()
-			require.Equal(t, []string{
-				catalogapi.PersonCreated, catalogapi.PersonCreated,
-				catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored,
-			}, servicetest.EventTypes(envs))
-			for i, want := range []catalogapi.Movie{created, updated, deleted, restored} {
-				env := envs[2+i]
-				require.Equal(t, catalogapi.Source, env.Source)
-				require.Equal(t, created.ID, env.Subject)
-				var data catalogapi.MovieEvent
-				require.NoError(t, env.Decode(&data))
-				require.Equal(t, want, data)
-			}
-			var p catalogapi.PersonEvent
-			require.NoError(t, envs[0].Decode(&p))
-			require.Equal(t, ann.ID, envs[0].Subject)
-			require.Equal(t, ann, p)
-		})
-	}
+		// one event per write, with the document as it was after the write
+		envs := e.outbox()
+		require.Equal(t, []string{
+			catalogapi.PersonCreated, catalogapi.PersonCreated,
+			catalogapi.MovieCreated, catalogapi.MovieUpdated, catalogapi.MovieDeleted, catalogapi.MovieRestored,
+		}, servicetest.EventTypes(envs))
+		for i, want := range []catalogapi.Movie{created, updated, deleted, restored} {
+			env := envs[2+i]
+			require.Equal(t, catalogapi.Source, env.Source)
+			require.Equal(t, created.ID, env.Subject)
+			var data catalogapi.MovieEvent
+			require.NoError(t, env.Decode(&data))
+			require.Equal(t, want, data)
+		}
+		var p catalogapi.PersonEvent
+		require.NoError(t, envs[0].Decode(&p))
+		require.Equal(t, ann.ID, envs[0].Subject)
+		require.Equal(t, ann, p)
+	})
 }
 
 func TestPersonLifecycle(t *testing.T) {
@@ -273,50 +270,47 @@ func TestPersonLifecycle(t *testing.T) {
 // re-emitted with a new version.
 func TestPersonRenameUpdatesMovies(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			ann := e.createPerson("Ann")
-			other := e.createPerson("Other")
-			m1 := e.createMovie(catalogapi.MovieWrite{Title: "One", Cast: []catalogapi.CastWrite{{PersonID: ann.ID}, {PersonID: other.ID}}})
-			m2 := e.createMovie(catalogapi.MovieWrite{Title: "Two", Crew: []catalogapi.CrewWrite{{PersonID: ann.ID, Job: "Director"}}})
-			m3 := e.createMovie(catalogapi.MovieWrite{Title: "Three", Cast: []catalogapi.CastWrite{{PersonID: other.ID}}})
-			for _, m := range []catalogapi.Movie{m1, m2, m3} {
-				e.getMovie(m.ID, "") // warm the cache
-			}
-			before := len(e.outbox())
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		ann := e.createPerson("Ann")
+		other := e.createPerson("Other")
+		m1 := e.createMovie(catalogapi.MovieWrite{Title: "One", Cast: []catalogapi.CastWrite{{PersonID: ann.ID}, {PersonID: other.ID}}})
+		m2 := e.createMovie(catalogapi.MovieWrite{Title: "Two", Crew: []catalogapi.CrewWrite{{PersonID: ann.ID, Job: "Director"}}})
+		m3 := e.createMovie(catalogapi.MovieWrite{Title: "Three", Cast: []catalogapi.CastWrite{{PersonID: other.ID}}})
+		for _, m := range []catalogapi.Movie{m1, m2, m3} {
+			e.getMovie(m.ID, "") // warm the cache
+		}
+		before := len(e.outbox())
 
-			r := e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "Ann Renamed"})
-			require.Equal(t, http.StatusOK, r.Status)
+		r := e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "Ann Renamed"})
+		require.Equal(t, http.StatusOK, r.Status)
 
-			got1, _ := e.getMovie(m1.ID, "")
-			require.Equal(t, "Ann Renamed", got1.Cast[0].Name)
-			require.Equal(t, "Other", got1.Cast[1].Name)
-			require.Equal(t, int64(2), got1.Version)
-			got2, _ := e.getMovie(m2.ID, "")
-			require.Equal(t, "Ann Renamed", got2.Crew[0].Name)
-			require.Equal(t, int64(2), got2.Version)
-			got3, _ := e.getMovie(m3.ID, "")
-			require.Equal(t, int64(1), got3.Version, "movies without the person are untouched")
+		got1, _ := e.getMovie(m1.ID, "")
+		require.Equal(t, "Ann Renamed", got1.Cast[0].Name)
+		require.Equal(t, "Other", got1.Cast[1].Name)
+		require.Equal(t, int64(2), got1.Version)
+		got2, _ := e.getMovie(m2.ID, "")
+		require.Equal(t, "Ann Renamed", got2.Crew[0].Name)
+		require.Equal(t, int64(2), got2.Version)
+		got3, _ := e.getMovie(m3.ID, "")
+		require.Equal(t, int64(1), got3.Version, "movies without the person are untouched")
 
-			envs := e.outbox()[before:]
-			require.Equal(t, []string{catalogapi.PersonUpdated, catalogapi.MovieUpdated, catalogapi.MovieUpdated}, servicetest.EventTypes(envs))
-			seen := map[string]catalogapi.Movie{}
-			for _, env := range envs[1:] {
-				var m catalogapi.MovieEvent
-				require.NoError(t, env.Decode(&m))
-				seen[env.Subject] = m
-			}
-			require.Equal(t, map[string]catalogapi.Movie{m1.ID: got1, m2.ID: got2}, seen)
+		envs := e.outbox()[before:]
+		require.Equal(t, []string{catalogapi.PersonUpdated, catalogapi.MovieUpdated, catalogapi.MovieUpdated}, servicetest.EventTypes(envs))
+		seen := map[string]catalogapi.Movie{}
+		for _, env := range envs[1:] {
+			var m catalogapi.MovieEvent
+			require.NoError(t, env.Decode(&m))
+			seen[env.Subject] = m
+		}
+		require.Equal(t, map[string]catalogapi.Movie{m1.ID: got1, m2.ID: got2}, seen)
 
-			// the same name again: no movie changes
-			before = len(e.outbox())
-			r = e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "Ann Renamed", Biography: "New bio"})
-			require.Equal(t, http.StatusOK, r.Status)
-			require.Equal(t, []string{catalogapi.PersonUpdated}, servicetest.EventTypes(e.outbox()[before:]))
-		})
-	}
+		// the same name again: no movie changes
+		before = len(e.outbox())
+		r = e.call(http.MethodPut, "/api/actors/"+ann.ID, e.admin, catalogapi.PersonWrite{Name: "Ann Renamed", Biography: "New bio"})
+		require.Equal(t, http.StatusOK, r.Status)
+		require.Equal(t, []string{catalogapi.PersonUpdated}, servicetest.EventTypes(e.outbox()[before:]))
+	})
 }
 
 // TestFailedWritesLeaveNothing: rows and events share one transaction.
@@ -506,60 +500,57 @@ func walk(t *testing.T, e *env, path, token string) []string {
 
 func TestPaginationWalksEverySort(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			titles := []string{"Alien", "alien", "Brazil", "Casablanca", "Dune", "dune", "Élite", "Fargo", "Gattaca", "Heat", "Inception", "Jaws", "Kids", "Léon", "M"}
-			for i, title := range titles {
-				w := catalogapi.MovieWrite{Title: title}
-				if i%4 != 0 {
-					w.ReleaseDate = fmt.Sprintf("%d-0%d-01", 1980+i%5, 1+i%3)
-				}
-				_, err := e.svc.CreateMovie(e.ctx, w)
-				require.NoError(t, err)
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		titles := []string{"Alien", "alien", "Brazil", "Casablanca", "Dune", "dune", "Élite", "Fargo", "Gattaca", "Heat", "Inception", "Jaws", "Kids", "Léon", "M"}
+		for i, title := range titles {
+			w := catalogapi.MovieWrite{Title: title}
+			if i%4 != 0 {
+				w.ReleaseDate = fmt.Sprintf("%d-0%d-01", 1980+i%5, 1+i%3)
 			}
-			all := len(titles)
-			for _, sort := range []string{"title", "year", "rating", "popularity", "created"} {
-				for _, order := range []string{"", "asc", "desc"} {
-					q := "/api/admin/catalog/movies?sort=" + sort
-					if order != "" {
-						q += "&order=" + order
-					}
-					full := walk(t, e, q+"&limit=100", "")
-					require.Len(t, full, all)
-					for _, size := range []int{1, 4} {
-						got := walk(t, e, fmt.Sprintf("%s&limit=%d", q, size), "")
-						require.Equal(t, full, got, "%s in pages of %d: no duplicates, nothing missing, same order", q, size)
-					}
+			_, err := e.svc.CreateMovie(e.ctx, w)
+			require.NoError(t, err)
+		}
+		all := len(titles)
+		for _, sort := range []string{"title", "year", "rating", "popularity", "created"} {
+			for _, order := range []string{"", "asc", "desc"} {
+				q := "/api/admin/catalog/movies?sort=" + sort
+				if order != "" {
+					q += "&order=" + order
 				}
-				asc := walk(t, e, "/api/admin/catalog/movies?limit=100&order=asc&sort="+sort, "")
-				desc := walk(t, e, "/api/admin/catalog/movies?limit=100&order=desc&sort="+sort, "")
-				switch sort {
-				case "rating", "popularity":
-					require.Equal(t, asc, desc, "no ratings: every movie ties, ties go by title")
-				case "year":
-					// movies without a date come last both ways
-					undated := (all + 3) / 4 // every fourth movie has no date
-					require.Equal(t, reversed(asc[:all-undated]), desc[:all-undated])
-					require.ElementsMatch(t, asc[all-undated:], desc[all-undated:])
-				default:
-					require.Equal(t, asc, reversed(desc), sort)
+				full := walk(t, e, q+"&limit=100", "")
+				require.Len(t, full, all)
+				for _, size := range []int{1, 4} {
+					got := walk(t, e, fmt.Sprintf("%s&limit=%d", q, size), "")
+					require.Equal(t, full, got, "%s in pages of %d: no duplicates, nothing missing, same order", q, size)
 				}
 			}
-			// people lists too
-			for i := 0; i < 7; i++ {
-				e.createPerson(fmt.Sprint("Person ", 7-i))
+			asc := walk(t, e, "/api/admin/catalog/movies?limit=100&order=asc&sort="+sort, "")
+			desc := walk(t, e, "/api/admin/catalog/movies?limit=100&order=desc&sort="+sort, "")
+			switch sort {
+			case "rating", "popularity":
+				require.Equal(t, asc, desc, "no ratings: every movie ties, ties go by title")
+			case "year":
+				// movies without a date come last both ways
+				undated := (all + 3) / 4 // every fourth movie has no date
+				require.Equal(t, reversed(asc[:all-undated]), desc[:all-undated])
+				require.ElementsMatch(t, asc[all-undated:], desc[all-undated:])
+			default:
+				require.Equal(t, asc, reversed(desc), sort)
 			}
-			for _, path := range []string{"/api/admin/catalog/people?actors=true", "/api/admin/catalog/people?actors=false"} {
-				for _, q := range []string{"&sort=name", "&sort=name&order=desc", "&sort=created", "&sort=created&order=asc"} {
-					full := walk(t, e, path+q+"&limit=100", "")
-					require.Len(t, full, 7)
-					require.Equal(t, full, walk(t, e, path+q+"&limit=2", ""), path+q)
-				}
+		}
+		// people lists too
+		for i := 0; i < 7; i++ {
+			e.createPerson(fmt.Sprint("Person ", 7-i))
+		}
+		for _, path := range []string{"/api/admin/catalog/people?actors=true", "/api/admin/catalog/people?actors=false"} {
+			for _, q := range []string{"&sort=name", "&sort=name&order=desc", "&sort=created", "&sort=created&order=asc"} {
+				full := walk(t, e, path+q+"&limit=100", "")
+				require.Len(t, full, 7)
+				require.Equal(t, full, walk(t, e, path+q+"&limit=2", ""), path+q)
 			}
-		})
-	}
+		}
+	})
 }
 
 func reversed(s []string) []string {
@@ -791,44 +782,41 @@ func TestClient(t *testing.T) {
 // them in version order, so consumers can drop late ones.
 func TestConcurrentWritesKeepVersionsInOrder(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			ann := e.createPerson("Ann")
-			m := e.createMovie(catalogapi.MovieWrite{Title: "Race", Cast: []catalogapi.CastWrite{{PersonID: ann.ID}}})
-			const writers = 8
-			errs := make(chan error, 2*writers)
-			for i := 0; i < writers; i++ {
-				go func() {
-					_, err := e.svc.UpdateMovie(e.ctx, m.ID, catalogapi.MovieWrite{Title: fmt.Sprint("Race ", i), Cast: []catalogapi.CastWrite{{PersonID: ann.ID}}})
-					errs <- err
-				}()
-				go func() {
-					_, err := e.svc.UpdatePerson(e.ctx, ann.ID, catalogapi.PersonWrite{Name: fmt.Sprint("Ann ", i)})
-					errs <- err
-				}()
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		ann := e.createPerson("Ann")
+		m := e.createMovie(catalogapi.MovieWrite{Title: "Race", Cast: []catalogapi.CastWrite{{PersonID: ann.ID}}})
+		const writers = 8
+		errs := make(chan error, 2*writers)
+		for i := 0; i < writers; i++ {
+			go func() {
+				_, err := e.svc.UpdateMovie(e.ctx, m.ID, catalogapi.MovieWrite{Title: fmt.Sprint("Race ", i), Cast: []catalogapi.CastWrite{{PersonID: ann.ID}}})
+				errs <- err
+			}()
+			go func() {
+				_, err := e.svc.UpdatePerson(e.ctx, ann.ID, catalogapi.PersonWrite{Name: fmt.Sprint("Ann ", i)})
+				errs <- err
+			}()
+		}
+		for i := 0; i < 2*writers; i++ {
+			require.NoError(t, <-errs)
+		}
+		var versions []int64
+		for _, env := range e.outbox() {
+			if env.Type == catalogapi.MovieUpdated {
+				var doc catalogapi.MovieEvent
+				require.NoError(t, env.Decode(&doc))
+				versions = append(versions, doc.Version)
 			}
-			for i := 0; i < 2*writers; i++ {
-				require.NoError(t, <-errs)
-			}
-			var versions []int64
-			for _, env := range e.outbox() {
-				if env.Type == catalogapi.MovieUpdated {
-					var doc catalogapi.MovieEvent
-					require.NoError(t, env.Decode(&doc))
-					versions = append(versions, doc.Version)
-				}
-			}
-			require.Len(t, versions, 2*writers, "each movie update and each rename re-emits the movie")
-			require.True(t, slices.IsSorted(versions), "outbox order is version order: %v", versions)
-			require.Equal(t, int64(2), versions[0])
-			require.Equal(t, int64(1+2*writers), versions[len(versions)-1])
-			got, _ := e.getMovie(m.ID, "")
-			require.Equal(t, int64(1+2*writers), got.Version)
-			p, err := e.svc.GetPerson(e.ctx, ann.ID, false)
-			require.NoError(t, err)
-			require.Equal(t, p.Name, got.Cast[0].Name, "the cache does not keep a stale name")
-		})
-	}
+		}
+		require.Len(t, versions, 2*writers, "each movie update and each rename re-emits the movie")
+		require.True(t, slices.IsSorted(versions), "outbox order is version order: %v", versions)
+		require.Equal(t, int64(2), versions[0])
+		require.Equal(t, int64(1+2*writers), versions[len(versions)-1])
+		got, _ := e.getMovie(m.ID, "")
+		require.Equal(t, int64(1+2*writers), got.Version)
+		p, err := e.svc.GetPerson(e.ctx, ann.ID, false)
+		require.NoError(t, err)
+		require.Equal(t, p.Name, got.Cast[0].Name, "the cache does not keep a stale name")
+	})
 }

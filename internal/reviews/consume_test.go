@@ -99,51 +99,48 @@ func TestBadEventsArePermanentFailures(t *testing.T) {
 // summaries; a late older event does not bring the user back.
 func TestDeletedAccountsLoseTheirReviews(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			heat, alien := e.addMovie("Heat"), e.addMovie("Alien")
-			ann, bob := e.addUser("Ann"), e.addUser("Bob")
-			r1 := e.submit(ann, heat, 10, "")
-			r2 := e.submit(ann, alien, 2, "")
-			e.submit(bob, heat, 4, "")
-			before := len(e.outbox())
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		heat, alien := e.addMovie("Heat"), e.addMovie("Alien")
+		ann, bob := e.addUser("Ann"), e.addUser("Bob")
+		r1 := e.submit(ann, heat, 10, "")
+		r2 := e.submit(ann, alien, 2, "")
+		e.submit(bob, heat, 4, "")
+		before := len(e.outbox())
 
-			deleted := userEvent(t, identityapi.UserDeleted, ann.id, "Ann", 2, true)
-			require.NoError(t, e.apply(reviews.ConsumerAuthors, deleted))
-			out := e.outbox()[before:]
-			require.ElementsMatch(t, []string{reviewsapi.ReviewDeleted, reviewsapi.ReviewDeleted, reviewsapi.MovieRatingChanged, reviewsapi.MovieRatingChanged}, servicetest.EventTypes(out))
-			summaries := map[string]reviewsapi.RatingChangedEvent{}
-			for _, ev := range out {
-				if ev.Type == reviewsapi.MovieRatingChanged {
-					s := ratingOf(t, ev)
-					summaries[s.MovieID] = s
-				} else {
-					r := reviewOf(t, ev)
-					require.Contains(t, []string{r1.ID, r2.ID}, r.ID)
-					require.Equal(t, int64(2), r.Version)
-					require.NotNil(t, r.DeletedAt)
-				}
+		deleted := userEvent(t, identityapi.UserDeleted, ann.id, "Ann", 2, true)
+		require.NoError(t, e.apply(reviews.ConsumerAuthors, deleted))
+		out := e.outbox()[before:]
+		require.ElementsMatch(t, []string{reviewsapi.ReviewDeleted, reviewsapi.ReviewDeleted, reviewsapi.MovieRatingChanged, reviewsapi.MovieRatingChanged}, servicetest.EventTypes(out))
+		summaries := map[string]reviewsapi.RatingChangedEvent{}
+		for _, ev := range out {
+			if ev.Type == reviewsapi.MovieRatingChanged {
+				s := ratingOf(t, ev)
+				summaries[s.MovieID] = s
+			} else {
+				r := reviewOf(t, ev)
+				require.Contains(t, []string{r1.ID, r2.ID}, r.ID)
+				require.Equal(t, int64(2), r.Version)
+				require.NotNil(t, r.DeletedAt)
 			}
-			require.Equal(t, 1, summaries[heat].Count)
-			require.InDelta(t, 4.0, *summaries[heat].Average, 1e-9)
-			require.Equal(t, 0, summaries[alien].Count)
-			require.Nil(t, summaries[alien].Average)
+		}
+		require.Equal(t, 1, summaries[heat].Count)
+		require.InDelta(t, 4.0, *summaries[heat].Average, 1e-9)
+		require.Equal(t, 0, summaries[alien].Count)
+		require.Nil(t, summaries[alien].Average)
 
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/reviews/"+r1.ID, "", nil).Status)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+ann.id+"/reviews", "", nil).Status)
-			require.Len(t, e.listPage("/api/movies/"+heat+"/reviews").Items, 1)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/reviews/"+r1.ID, "", nil).Status)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+ann.id+"/reviews", "", nil).Status)
+		require.Len(t, e.listPage("/api/movies/"+heat+"/reviews").Items, 1)
 
-			// the same event again, or an older one late: nothing changes
-			n := len(e.outbox())
-			require.NoError(t, e.apply(reviews.ConsumerAuthors, deleted))
-			require.NoError(t, e.apply(reviews.ConsumerAuthors, userEvent(t, identityapi.UserUpdated, ann.id, "Ann again", 1, false)))
-			require.Len(t, e.outbox(), n)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+ann.id+"/reviews", "", nil).Status)
-			// a token issued before the deletion cannot write any more
-			r := e.call(http.MethodPost, "/api/movies/"+alien+"/reviews", ann.token, reviewsapi.ReviewWrite{Rating: 5})
-			require.Equal(t, http.StatusForbidden, r.Status)
-		})
-	}
+		// the same event again, or an older one late: nothing changes
+		n := len(e.outbox())
+		require.NoError(t, e.apply(reviews.ConsumerAuthors, deleted))
+		require.NoError(t, e.apply(reviews.ConsumerAuthors, userEvent(t, identityapi.UserUpdated, ann.id, "Ann again", 1, false)))
+		require.Len(t, e.outbox(), n)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+ann.id+"/reviews", "", nil).Status)
+		// a token issued before the deletion cannot write any more
+		r := e.call(http.MethodPost, "/api/movies/"+alien+"/reviews", ann.token, reviewsapi.ReviewWrite{Rating: 5})
+		require.Equal(t, http.StatusForbidden, r.Status)
+	})
 }

@@ -46,59 +46,56 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 // the answers and the events written with it.
 func TestSubmitAndRead(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			movie := e.addMovie("Heat")
-			ann := e.addUser("Ann")
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		movie := e.addMovie("Heat")
+		ann := e.addUser("Ann")
 
-			r := e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", ann.token, reviewsapi.ReviewWrite{Rating: 8, Body: "  Tense.\nGreat score.  "})
-			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-			var rev reviewsapi.Review
-			r.Decode(t, &rev)
-			require.Equal(t, "/api/reviews/"+rev.ID, r.Header.Get("Location"))
-			id, err := uuid.Parse(rev.ID)
-			require.NoError(t, err)
-			require.Equal(t, uuid.Version(7), id.Version())
-			require.Equal(t, reviewsapi.Review{ID: rev.ID, MovieID: movie, MovieTitle: "Heat",
-				Author: reviewsapi.Author{ID: ann.id, DisplayName: "Ann"}, Rating: 8, Body: "Tense.\nGreat score.",
-				CreatedAt: rev.CreatedAt, UpdatedAt: rev.CreatedAt}, rev)
+		r := e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", ann.token, reviewsapi.ReviewWrite{Rating: 8, Body: "  Tense.\nGreat score.  "})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		var rev reviewsapi.Review
+		r.Decode(t, &rev)
+		require.Equal(t, "/api/reviews/"+rev.ID, r.Header.Get("Location"))
+		id, err := uuid.Parse(rev.ID)
+		require.NoError(t, err)
+		require.Equal(t, uuid.Version(7), id.Version())
+		require.Equal(t, reviewsapi.Review{ID: rev.ID, MovieID: movie, MovieTitle: "Heat",
+			Author: reviewsapi.Author{ID: ann.id, DisplayName: "Ann"}, Rating: 8, Body: "Tense.\nGreat score.",
+			CreatedAt: rev.CreatedAt, UpdatedAt: rev.CreatedAt}, rev)
 
-			r = e.call(http.MethodGet, "/api/reviews/"+rev.ID, "", nil)
-			require.Equal(t, http.StatusOK, r.Status)
-			var got reviewsapi.Review
-			r.Decode(t, &got)
-			require.Equal(t, rev, got)
-			require.Equal(t, []reviewsapi.Review{rev}, e.listPage("/api/movies/"+movie+"/reviews").Items)
-			require.Equal(t, []reviewsapi.Review{rev}, e.listPage("/api/users/"+ann.id+"/reviews").Items)
+		r = e.call(http.MethodGet, "/api/reviews/"+rev.ID, "", nil)
+		require.Equal(t, http.StatusOK, r.Status)
+		var got reviewsapi.Review
+		r.Decode(t, &got)
+		require.Equal(t, rev, got)
+		require.Equal(t, []reviewsapi.Review{rev}, e.listPage("/api/movies/"+movie+"/reviews").Items)
+		require.Equal(t, []reviewsapi.Review{rev}, e.listPage("/api/users/"+ann.id+"/reviews").Items)
 
-			out := e.outbox()
-			require.Equal(t, []string{reviewsapi.ReviewSubmitted, reviewsapi.MovieRatingChanged}, servicetest.EventTypes(out))
-			require.Equal(t, reviewsapi.ReviewEvent{ID: rev.ID, MovieID: movie, MovieTitle: "Heat", AuthorID: ann.id, AuthorDisplayName: "Ann",
-				Rating: 8, Body: "Tense.\nGreat score.", Version: 1, CreatedAt: rev.CreatedAt, UpdatedAt: rev.UpdatedAt}, reviewOf(t, out[0]))
-			summary := ratingOf(t, out[1])
-			require.Equal(t, reviewsapi.RatingChangedEvent{MovieID: movie, Average: ptr(8.0), Count: 1, Sum: 8, Version: 1,
-				Histogram: map[string]int{"1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 1, "9": 0, "10": 0}}, summary)
-			var raw map[string]any
-			require.NoError(t, json.Unmarshal(out[1].Data, &raw))
-			require.Len(t, raw["histogram"], 10, "every key 1..10 is present")
+		out := e.outbox()
+		require.Equal(t, []string{reviewsapi.ReviewSubmitted, reviewsapi.MovieRatingChanged}, servicetest.EventTypes(out))
+		require.Equal(t, reviewsapi.ReviewEvent{ID: rev.ID, MovieID: movie, MovieTitle: "Heat", AuthorID: ann.id, AuthorDisplayName: "Ann",
+			Rating: 8, Body: "Tense.\nGreat score.", Version: 1, CreatedAt: rev.CreatedAt, UpdatedAt: rev.UpdatedAt}, reviewOf(t, out[0]))
+		summary := ratingOf(t, out[1])
+		require.Equal(t, reviewsapi.RatingChangedEvent{MovieID: movie, Average: ptr(8.0), Count: 1, Sum: 8, Version: 1,
+			Histogram: map[string]int{"1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 1, "9": 0, "10": 0}}, summary)
+		var raw map[string]any
+		require.NoError(t, json.Unmarshal(out[1].Data, &raw))
+		require.Len(t, raw["histogram"], 10, "every key 1..10 is present")
 
-			// a second review of the same movie by the same user
-			r = e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", ann.token, reviewsapi.ReviewWrite{Rating: 2})
-			require.Equal(t, http.StatusConflict, r.Status)
-			require.Contains(t, r.Problem(t).Detail, rev.ID, "the conflict names the existing review")
-			require.Len(t, e.outbox(), 2, "a refused write emits nothing")
+		// a second review of the same movie by the same user
+		r = e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", ann.token, reviewsapi.ReviewWrite{Rating: 2})
+		require.Equal(t, http.StatusConflict, r.Status)
+		require.Contains(t, r.Problem(t).Detail, rev.ID, "the conflict names the existing review")
+		require.Len(t, e.outbox(), 2, "a refused write emits nothing")
 
-			// a user identity has not told us about yet may review: the token proves the account
-			stranger := e.minter.User(t)
-			r = e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", stranger, reviewsapi.ReviewWrite{Rating: 4})
-			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-			var early reviewsapi.Review
-			r.Decode(t, &early)
-			require.Equal(t, "", early.Author.DisplayName, "no name until identity's event arrives")
-		})
-	}
+		// a user identity has not told us about yet may review: the token proves the account
+		stranger := e.minter.User(t)
+		r = e.call(http.MethodPost, "/api/movies/"+movie+"/reviews", stranger, reviewsapi.ReviewWrite{Rating: 4})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		var early reviewsapi.Review
+		r.Decode(t, &early)
+		require.Equal(t, "", early.Author.DisplayName, "no name until identity's event arrives")
+	})
 }
 
 func TestReviewValidation(t *testing.T) {
@@ -266,52 +263,49 @@ func TestOnlyTheAuthorEditsAndTheAuthorOrAnAdminDeletes(t *testing.T) {
 // edits and deletions change the summary; versions grow by one.
 func TestSummaryFollowsEveryChange(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			movie := e.addMovie("Heat")
-			ann, bob, cy := e.addUser("Ann"), e.addUser("Bob"), e.addUser("Cy")
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		movie := e.addMovie("Heat")
+		ann, bob, cy := e.addUser("Ann"), e.addUser("Bob"), e.addUser("Cy")
 
-			type step struct {
-				do      func() reviewsapi.Review
-				average *float64
-				count   int
+		type step struct {
+			do      func() reviewsapi.Review
+			average *float64
+			count   int
+		}
+		var annRev, cyRev reviewsapi.Review
+		steps := []step{
+			{func() reviewsapi.Review { annRev = e.submit(ann, movie, 9, ""); return annRev }, ptr(9.0), 1},
+			{func() reviewsapi.Review { return e.submit(bob, movie, 9, "") }, ptr(9.0), 2},
+			{func() reviewsapi.Review { cyRev = e.submit(cy, movie, 1, "meh"); return cyRev }, ptr(19.0 / 3), 3}, // falls
+			{func() reviewsapi.Review {
+				r := e.call(http.MethodPut, "/api/reviews/"+annRev.ID, ann.token, reviewsapi.ReviewWrite{Rating: 3})
+				require.Equal(t, http.StatusOK, r.Status)
+				return annRev
+			}, ptr(13.0 / 3), 3},
+			{func() reviewsapi.Review {
+				require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+cyRev.ID, cy.token, nil).Status)
+				return cyRev
+			}, ptr(6.0), 2},
+		}
+		var last float64 = 100
+		for i, s := range steps {
+			s.do()
+			out := e.outbox()
+			summary := ratingOf(t, out[len(out)-1])
+			require.Equal(t, int64(i+1), summary.Version, "step %d", i)
+			require.Equal(t, s.count, summary.Count, "step %d", i)
+			require.InDelta(t, *s.average, *summary.Average, 1e-9, "step %d", i)
+			if i == 2 {
+				require.Less(t, *summary.Average, last, "a low rating makes the average fall")
 			}
-			var annRev, cyRev reviewsapi.Review
-			steps := []step{
-				{func() reviewsapi.Review { annRev = e.submit(ann, movie, 9, ""); return annRev }, ptr(9.0), 1},
-				{func() reviewsapi.Review { return e.submit(bob, movie, 9, "") }, ptr(9.0), 2},
-				{func() reviewsapi.Review { cyRev = e.submit(cy, movie, 1, "meh"); return cyRev }, ptr(19.0 / 3), 3}, // falls
-				{func() reviewsapi.Review {
-					r := e.call(http.MethodPut, "/api/reviews/"+annRev.ID, ann.token, reviewsapi.ReviewWrite{Rating: 3})
-					require.Equal(t, http.StatusOK, r.Status)
-					return annRev
-				}, ptr(13.0 / 3), 3},
-				{func() reviewsapi.Review {
-					require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/reviews/"+cyRev.ID, cy.token, nil).Status)
-					return cyRev
-				}, ptr(6.0), 2},
-			}
-			var last float64 = 100
-			for i, s := range steps {
-				s.do()
-				out := e.outbox()
-				summary := ratingOf(t, out[len(out)-1])
-				require.Equal(t, int64(i+1), summary.Version, "step %d", i)
-				require.Equal(t, s.count, summary.Count, "step %d", i)
-				require.InDelta(t, *s.average, *summary.Average, 1e-9, "step %d", i)
-				if i == 2 {
-					require.Less(t, *summary.Average, last, "a low rating makes the average fall")
-				}
-				last = *summary.Average
-			}
-			summary, version, err := e.svc.RatingSummary(e.ctx, movie)
-			require.NoError(t, err)
-			require.Equal(t, int64(5), version)
-			require.Equal(t, map[string]int{"1": 0, "2": 0, "3": 1, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 1, "10": 0}, summary.Histogram)
-		})
-	}
+			last = *summary.Average
+		}
+		summary, version, err := e.svc.RatingSummary(e.ctx, movie)
+		require.NoError(t, err)
+		require.Equal(t, int64(5), version)
+		require.Equal(t, map[string]int{"1": 0, "2": 0, "3": 1, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 1, "10": 0}, summary.Histogram)
+	})
 }
 
 func TestRenameShowsOnEveryReview(t *testing.T) {
@@ -344,37 +338,34 @@ func TestRenameShowsOnEveryReview(t *testing.T) {
 
 func TestPagination(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			movie := e.addMovie("Heat")
-			var want []string
-			for i := range 23 {
-				want = append([]string{e.submit(e.addUser(fmt.Sprint("U", i)), movie, 1+i%10, "").ID}, want...)
-			}
-			for _, limit := range []int{1, 10, 23, 100} {
-				var got []string
-				path := fmt.Sprintf("/api/movies/%s/reviews?limit=%d", movie, limit)
-				for pages := 1; ; pages++ {
-					require.LessOrEqual(t, pages, 23)
-					p := e.listPage(path)
-					require.LessOrEqual(t, len(p.Items), limit)
-					for _, r := range p.Items {
-						got = append(got, r.ID)
-					}
-					if p.NextCursor == nil {
-						break
-					}
-					path = fmt.Sprintf("/api/movies/%s/reviews?limit=%d&cursor=%s", movie, limit, *p.NextCursor)
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		movie := e.addMovie("Heat")
+		var want []string
+		for i := range 23 {
+			want = append([]string{e.submit(e.addUser(fmt.Sprint("U", i)), movie, 1+i%10, "").ID}, want...)
+		}
+		for _, limit := range []int{1, 10, 23, 100} {
+			var got []string
+			path := fmt.Sprintf("/api/movies/%s/reviews?limit=%d", movie, limit)
+			for pages := 1; ; pages++ {
+				require.LessOrEqual(t, pages, 23)
+				p := e.listPage(path)
+				require.LessOrEqual(t, len(p.Items), limit)
+				for _, r := range p.Items {
+					got = append(got, r.ID)
 				}
-				require.Equal(t, want, got, "limit %d", limit)
+				if p.NextCursor == nil {
+					break
+				}
+				path = fmt.Sprintf("/api/movies/%s/reviews?limit=%d&cursor=%s", movie, limit, *p.NextCursor)
 			}
-			p := e.listPage("/api/movies/" + movie + "/reviews")
-			require.Len(t, p.Items, 20, "default page size")
-			require.NotNil(t, p.NextCursor)
-		})
-	}
+			require.Equal(t, want, got, "limit %d", limit)
+		}
+		p := e.listPage("/api/movies/" + movie + "/reviews")
+		require.Len(t, p.Items, 20, "default page size")
+		require.NotNil(t, p.NextCursor)
+	})
 }
 
 func TestClient(t *testing.T) {

@@ -113,62 +113,59 @@ func TestBadEventsArePermanentFailures(t *testing.T) {
 // the account is part of, each with its event, and the others' counts drop.
 func TestDeletedAccountsEndTheirFollows(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			gone, ann, bob, cy := e.addUser("Gone"), e.addUser("Ann"), e.addUser("Bob"), e.addUser("Cy")
-			e.follow(gone, ann)
-			e.follow(gone, bob)
-			e.follow(cy, gone)
-			e.follow(ann, bob) // unrelated
-			e.review(gone, uuid.NewString(), 1)
-			e.follow(ann, gone)
-			require.Len(t, e.feed(ann.token, "").Items, 1)
-			before := len(e.outbox())
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		gone, ann, bob, cy := e.addUser("Gone"), e.addUser("Ann"), e.addUser("Bob"), e.addUser("Cy")
+		e.follow(gone, ann)
+		e.follow(gone, bob)
+		e.follow(cy, gone)
+		e.follow(ann, bob) // unrelated
+		e.review(gone, uuid.NewString(), 1)
+		e.follow(ann, gone)
+		require.Len(t, e.feed(ann.token, "").Items, 1)
+		before := len(e.outbox())
 
-			deleted := userEvent(t, identityapi.UserDeleted, gone.id, "Gone", 2, true)
-			require.NoError(t, e.apply(social.ConsumerUsers, deleted))
-			out := e.outbox()[before:]
-			require.Len(t, out, 4)
-			ended := map[string]socialapi.FollowEvent{}
-			for _, ev := range out {
-				require.Equal(t, socialapi.FollowDeleted, ev.Type)
-				f := followOf(t, ev)
-				require.NotNil(t, f.DeletedAt)
-				ended[f.FollowerID+">"+f.FolloweeID] = f
+		deleted := userEvent(t, identityapi.UserDeleted, gone.id, "Gone", 2, true)
+		require.NoError(t, e.apply(social.ConsumerUsers, deleted))
+		out := e.outbox()[before:]
+		require.Len(t, out, 4)
+		ended := map[string]socialapi.FollowEvent{}
+		for _, ev := range out {
+			require.Equal(t, socialapi.FollowDeleted, ev.Type)
+			f := followOf(t, ev)
+			require.NotNil(t, f.DeletedAt)
+			ended[f.FollowerID+">"+f.FolloweeID] = f
+		}
+		require.Contains(t, ended, gone.id+">"+ann.id)
+		require.Contains(t, ended, cy.id+">"+gone.id)
+		f := ended[gone.id+">"+bob.id]
+		require.Equal(t, 0, f.FollowerFollowingCount)
+		require.Equal(t, 0, f.FollowerFollowersCount)
+		require.Equal(t, 1, f.FolloweeFollowersCount, "bob keeps ann")
+
+		require.Empty(t, e.feed(ann.token, "").Items, "a deleted user's reviews leave the feed")
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+gone.id+"/followers", "", nil).Status)
+		require.Empty(t, e.list("/api/users/"+cy.id+"/following").Items)
+		for _, u := range []user{ann, bob, cy} {
+			c, err := e.svc.Counts(e.ctx, u.id)
+			require.NoError(t, err)
+			switch u {
+			case ann:
+				require.Equal(t, [2]int{0, 1}, [2]int{c.FollowersCount, c.FollowingCount})
+			case bob:
+				require.Equal(t, [2]int{1, 0}, [2]int{c.FollowersCount, c.FollowingCount})
+			case cy:
+				require.Equal(t, [2]int{0, 0}, [2]int{c.FollowersCount, c.FollowingCount})
 			}
-			require.Contains(t, ended, gone.id+">"+ann.id)
-			require.Contains(t, ended, cy.id+">"+gone.id)
-			f := ended[gone.id+">"+bob.id]
-			require.Equal(t, 0, f.FollowerFollowingCount)
-			require.Equal(t, 0, f.FollowerFollowersCount)
-			require.Equal(t, 1, f.FolloweeFollowersCount, "bob keeps ann")
+		}
 
-			require.Empty(t, e.feed(ann.token, "").Items, "a deleted user's reviews leave the feed")
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/api/users/"+gone.id+"/followers", "", nil).Status)
-			require.Empty(t, e.list("/api/users/"+cy.id+"/following").Items)
-			for _, u := range []user{ann, bob, cy} {
-				c, err := e.svc.Counts(e.ctx, u.id)
-				require.NoError(t, err)
-				switch u {
-				case ann:
-					require.Equal(t, [2]int{0, 1}, [2]int{c.FollowersCount, c.FollowingCount})
-				case bob:
-					require.Equal(t, [2]int{1, 0}, [2]int{c.FollowersCount, c.FollowingCount})
-				case cy:
-					require.Equal(t, [2]int{0, 0}, [2]int{c.FollowersCount, c.FollowingCount})
-				}
-			}
-
-			// again, or an older event late: nothing more happens
-			n := len(e.outbox())
-			require.NoError(t, e.apply(social.ConsumerUsers, deleted))
-			require.NoError(t, e.apply(social.ConsumerUsers, userEvent(t, identityapi.UserUpdated, gone.id, "Back?", 1, false)))
-			require.Len(t, e.outbox(), n)
-			require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/users/"+gone.id+"/follow", ann.token, nil).Status)
-		})
-	}
+		// again, or an older event late: nothing more happens
+		n := len(e.outbox())
+		require.NoError(t, e.apply(social.ConsumerUsers, deleted))
+		require.NoError(t, e.apply(social.ConsumerUsers, userEvent(t, identityapi.UserUpdated, gone.id, "Back?", 1, false)))
+		require.Len(t, e.outbox(), n)
+		require.Equal(t, http.StatusNotFound, e.call(http.MethodPut, "/api/users/"+gone.id+"/follow", ann.token, nil).Status)
+	})
 }
 
 // TestCountsRuleSurvivesAnyOrder plays the identity service: it applies the

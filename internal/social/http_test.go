@@ -49,52 +49,49 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 // event; unfollowing twice too; counts and versions in the events.
 func TestFollowIsIdempotent(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			ann, bob := e.addUser("Ann"), e.addUser("Bob")
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		ann, bob := e.addUser("Ann"), e.addUser("Bob")
 
-			first := e.follow(ann, bob)
-			require.Equal(t, bob.id, first.ID)
-			require.Equal(t, "Bob", first.DisplayName)
-			require.Equal(t, first, e.follow(ann, bob), "the same answer the second time")
-			out := e.outbox()
-			require.Equal(t, []string{socialapi.FollowCreated}, servicetest.EventTypes(out), "one event for two PUTs")
-			ev := followOf(t, out[0])
-			require.Equal(t, socialapi.FollowEvent{FollowerID: ann.id, FolloweeID: bob.id, Version: 1, FollowedAt: first.FollowedAt,
-				FollowerFollowingCount: 1, FollowerCountsVersion: 1, FolloweeFollowersCount: 1, FolloweeCountsVersion: 1}, ev)
+		first := e.follow(ann, bob)
+		require.Equal(t, bob.id, first.ID)
+		require.Equal(t, "Bob", first.DisplayName)
+		require.Equal(t, first, e.follow(ann, bob), "the same answer the second time")
+		out := e.outbox()
+		require.Equal(t, []string{socialapi.FollowCreated}, servicetest.EventTypes(out), "one event for two PUTs")
+		ev := followOf(t, out[0])
+		require.Equal(t, socialapi.FollowEvent{FollowerID: ann.id, FolloweeID: bob.id, Version: 1, FollowedAt: first.FollowedAt,
+			FollowerFollowingCount: 1, FollowerCountsVersion: 1, FolloweeFollowersCount: 1, FolloweeCountsVersion: 1}, ev)
 
-			e.follow(bob, ann)
-			ev = followOf(t, e.outbox()[1])
-			require.Equal(t, 1, ev.FollowerFollowersCount, "bob is followed by ann")
-			require.Equal(t, 1, ev.FollowerFollowingCount)
-			require.Equal(t, int64(2), ev.FollowerCountsVersion)
-			require.Equal(t, int64(2), ev.FolloweeCountsVersion)
+		e.follow(bob, ann)
+		ev = followOf(t, e.outbox()[1])
+		require.Equal(t, 1, ev.FollowerFollowersCount, "bob is followed by ann")
+		require.Equal(t, 1, ev.FollowerFollowingCount)
+		require.Equal(t, int64(2), ev.FollowerCountsVersion)
+		require.Equal(t, int64(2), ev.FolloweeCountsVersion)
 
-			for range 2 {
-				r := e.call(http.MethodDelete, "/api/users/"+bob.id+"/follow", ann.token, nil)
-				require.Equal(t, http.StatusNoContent, r.Status)
-			}
-			out = e.outbox()
-			require.Equal(t, []string{socialapi.FollowCreated, socialapi.FollowCreated, socialapi.FollowDeleted}, servicetest.EventTypes(out))
-			ev = followOf(t, out[2])
-			require.NotNil(t, ev.DeletedAt)
-			require.Equal(t, int64(2), ev.Version)
-			require.Equal(t, 0, ev.FollowerFollowingCount)
-			require.Equal(t, 1, ev.FollowerFollowersCount)
-			require.Equal(t, 0, ev.FolloweeFollowersCount)
-			require.Equal(t, 1, ev.FolloweeFollowingCount)
+		for range 2 {
+			r := e.call(http.MethodDelete, "/api/users/"+bob.id+"/follow", ann.token, nil)
+			require.Equal(t, http.StatusNoContent, r.Status)
+		}
+		out = e.outbox()
+		require.Equal(t, []string{socialapi.FollowCreated, socialapi.FollowCreated, socialapi.FollowDeleted}, servicetest.EventTypes(out))
+		ev = followOf(t, out[2])
+		require.NotNil(t, ev.DeletedAt)
+		require.Equal(t, int64(2), ev.Version)
+		require.Equal(t, 0, ev.FollowerFollowingCount)
+		require.Equal(t, 1, ev.FollowerFollowersCount)
+		require.Equal(t, 0, ev.FolloweeFollowersCount)
+		require.Equal(t, 1, ev.FolloweeFollowingCount)
 
-			again := e.follow(ann, bob)
-			require.True(t, again.FollowedAt.After(first.FollowedAt), "a new follow")
-			require.Equal(t, int64(3), followOf(t, e.outbox()[3]).Version)
+		again := e.follow(ann, bob)
+		require.True(t, again.FollowedAt.After(first.FollowedAt), "a new follow")
+		require.Equal(t, int64(3), followOf(t, e.outbox()[3]).Version)
 
-			counts, err := e.svc.Counts(e.ctx, bob.id)
-			require.NoError(t, err)
-			require.Equal(t, socialapi.UserCounts{UserID: bob.id, FollowersCount: 1, FollowingCount: 1, CountsVersion: 4}, counts)
-		})
-	}
+		counts, err := e.svc.Counts(e.ctx, bob.id)
+		require.NoError(t, err)
+		require.Equal(t, socialapi.UserCounts{UserID: bob.id, FollowersCount: 1, FollowingCount: 1, CountsVersion: 4}, counts)
+	})
 }
 
 func TestFollowRefusals(t *testing.T) {
@@ -150,118 +147,112 @@ func TestFollowRefusals(t *testing.T) {
 
 func TestFollowListsArePaginatedNewestFirst(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			star := e.addUser("Star")
-			var want []string
-			for i := range 13 {
-				fan := e.addUser(fmt.Sprint("Fan ", i))
-				e.follow(fan, star)
-				e.follow(star, fan)
-				want = append([]string{fan.id}, want...)
-			}
-			for _, which := range []string{"followers", "following"} {
-				var got []string
-				path := "/api/users/" + star.id + "/" + which + "?limit=5"
-				for pages := 1; ; pages++ {
-					require.LessOrEqual(t, pages, 3)
-					p := e.list(path)
-					for _, f := range p.Items {
-						got = append(got, f.ID)
-					}
-					if p.NextCursor == nil {
-						break
-					}
-					path = "/api/users/" + star.id + "/" + which + "?limit=5&cursor=" + *p.NextCursor
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		star := e.addUser("Star")
+		var want []string
+		for i := range 13 {
+			fan := e.addUser(fmt.Sprint("Fan ", i))
+			e.follow(fan, star)
+			e.follow(star, fan)
+			want = append([]string{fan.id}, want...)
+		}
+		for _, which := range []string{"followers", "following"} {
+			var got []string
+			path := "/api/users/" + star.id + "/" + which + "?limit=5"
+			for pages := 1; ; pages++ {
+				require.LessOrEqual(t, pages, 3)
+				p := e.list(path)
+				for _, f := range p.Items {
+					got = append(got, f.ID)
 				}
-				require.Equal(t, want, got, which)
+				if p.NextCursor == nil {
+					break
+				}
+				path = "/api/users/" + star.id + "/" + which + "?limit=5&cursor=" + *p.NextCursor
 			}
-			// a rename shows at once
-			require.NoError(t, e.apply(social.ConsumerUsers, userEvent(t, identityapi.UserUpdated, want[0], "Renamed", 2, false)))
-			require.Equal(t, "Renamed", e.list("/api/users/" + star.id + "/followers?limit=1").Items[0].DisplayName)
-		})
-	}
+			require.Equal(t, want, got, which)
+		}
+		// a rename shows at once
+		require.NoError(t, e.apply(social.ConsumerUsers, userEvent(t, identityapi.UserUpdated, want[0], "Renamed", 2, false)))
+		require.Equal(t, "Renamed", e.list("/api/users/" + star.id + "/followers?limit=1").Items[0].DisplayName)
+	})
 }
 
 // TestFeed: newest first across pages, only followed authors, deleted reviews
 // dropped, renames shown, unfollowing empties it.
 func TestFeed(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, engine)
-			me, ann, bob, cy := e.addUser("Me"), e.addUser("Ann"), e.addUser("Bob"), e.addUser("Cy")
-			e.follow(me, ann)
-			e.follow(me, bob)
-			movie := uuid.Must(uuid.NewV7()).String()
-			var want []string
-			minutes := rand.Perm(25) // reviews arrive in random order of writing
-			for i, m := range minutes {
-				author := []user{ann, bob, cy}[i%3]
-				r := e.review(author, movie, m)
-				if author != cy {
-					want = append(want, r.ID)
-				}
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		e := newEnv(t, engine)
+		me, ann, bob, cy := e.addUser("Me"), e.addUser("Ann"), e.addUser("Bob"), e.addUser("Cy")
+		e.follow(me, ann)
+		e.follow(me, bob)
+		movie := uuid.Must(uuid.NewV7()).String()
+		var want []string
+		minutes := rand.Perm(25) // reviews arrive in random order of writing
+		for i, m := range minutes {
+			author := []user{ann, bob, cy}[i%3]
+			r := e.review(author, movie, m)
+			if author != cy {
+				want = append(want, r.ID)
 			}
-			// expected: newest written first
-			written := map[string]int{}
-			byID := map[string]bool{}
-			for _, id := range want {
-				byID[id] = true
+		}
+		// expected: newest written first
+		written := map[string]int{}
+		byID := map[string]bool{}
+		for _, id := range want {
+			byID[id] = true
+		}
+		var got []string
+		query := "?limit=4"
+		for pages := 1; ; pages++ {
+			require.LessOrEqual(t, pages, 10)
+			p := e.feed(me.token, query)
+			for _, it := range p.Items {
+				require.True(t, byID[it.ID], "only reviews by followed users")
+				got = append(got, it.ID)
+				written[it.ID] = int(it.CreatedAt.Sub(reviewBase) / time.Minute)
 			}
-			var got []string
-			query := "?limit=4"
-			for pages := 1; ; pages++ {
-				require.LessOrEqual(t, pages, 10)
-				p := e.feed(me.token, query)
-				for _, it := range p.Items {
-					require.True(t, byID[it.ID], "only reviews by followed users")
-					got = append(got, it.ID)
-					written[it.ID] = int(it.CreatedAt.Sub(reviewBase) / time.Minute)
-				}
-				if p.NextCursor == nil {
-					break
-				}
-				query = "?limit=4&cursor=" + *p.NextCursor
+			if p.NextCursor == nil {
+				break
 			}
-			require.ElementsMatch(t, want, got)
-			for i := 1; i < len(got); i++ {
-				require.Greater(t, written[got[i-1]], written[got[i]], "newest first")
-			}
+			query = "?limit=4&cursor=" + *p.NextCursor
+		}
+		require.ElementsMatch(t, want, got)
+		for i := 1; i < len(got); i++ {
+			require.Greater(t, written[got[i-1]], written[got[i]], "newest first")
+		}
 
-			// the newest review is edited, then deleted; an author is renamed
-			top := e.feed(me.token, "?limit=1").Items[0]
-			ev := reviewEventFrom(top)
-			ev.Version, ev.Body, ev.Rating = 2, "edited", 1
-			require.NoError(t, e.apply(social.ConsumerReviews, reviewEvent(t, "reviews.review.updated", ev)))
-			require.Equal(t, "edited", e.feed(me.token, "?limit=1").Items[0].Body)
-			ev.Version = 3
-			require.NoError(t, e.apply(social.ConsumerReviews, reviewEvent(t, "reviews.review.deleted", ev)))
-			require.NotEqual(t, top.ID, e.feed(me.token, "?limit=1").Items[0].ID, "a deleted review leaves the feed")
-			require.Len(t, e.feed(me.token, "?limit=100").Items, len(want)-1)
+		// the newest review is edited, then deleted; an author is renamed
+		top := e.feed(me.token, "?limit=1").Items[0]
+		ev := reviewEventFrom(top)
+		ev.Version, ev.Body, ev.Rating = 2, "edited", 1
+		require.NoError(t, e.apply(social.ConsumerReviews, reviewEvent(t, "reviews.review.updated", ev)))
+		require.Equal(t, "edited", e.feed(me.token, "?limit=1").Items[0].Body)
+		ev.Version = 3
+		require.NoError(t, e.apply(social.ConsumerReviews, reviewEvent(t, "reviews.review.deleted", ev)))
+		require.NotEqual(t, top.ID, e.feed(me.token, "?limit=1").Items[0].ID, "a deleted review leaves the feed")
+		require.Len(t, e.feed(me.token, "?limit=100").Items, len(want)-1)
 
-			require.NoError(t, e.apply(social.ConsumerUsers, userEvent(t, identityapi.UserUpdated, ann.id, "Ann Z.", 2, false)))
-			for _, it := range e.feed(me.token, "?limit=100").Items {
-				if it.Author.ID == ann.id {
-					require.Equal(t, "Ann Z.", it.Author.DisplayName, "renames show in the feed")
-				}
+		require.NoError(t, e.apply(social.ConsumerUsers, userEvent(t, identityapi.UserUpdated, ann.id, "Ann Z.", 2, false)))
+		for _, it := range e.feed(me.token, "?limit=100").Items {
+			if it.Author.ID == ann.id {
+				require.Equal(t, "Ann Z.", it.Author.DisplayName, "renames show in the feed")
 			}
-			// the catalog renames, then deletes the movie
-			require.NoError(t, e.apply(social.ConsumerMovies, movieEvent(t, "catalog.movie.updated", movie, "Heat", 2, false)))
-			require.Equal(t, "Heat", e.feed(me.token, "?limit=1").Items[0].MovieTitle)
-			require.NoError(t, e.apply(social.ConsumerMovies, movieEvent(t, "catalog.movie.deleted", movie, "Heat", 3, true)))
-			require.Empty(t, e.feed(me.token, "").Items)
-			require.NoError(t, e.apply(social.ConsumerMovies, movieEvent(t, "catalog.movie.restored", movie, "Heat", 4, false)))
+		}
+		// the catalog renames, then deletes the movie
+		require.NoError(t, e.apply(social.ConsumerMovies, movieEvent(t, "catalog.movie.updated", movie, "Heat", 2, false)))
+		require.Equal(t, "Heat", e.feed(me.token, "?limit=1").Items[0].MovieTitle)
+		require.NoError(t, e.apply(social.ConsumerMovies, movieEvent(t, "catalog.movie.deleted", movie, "Heat", 3, true)))
+		require.Empty(t, e.feed(me.token, "").Items)
+		require.NoError(t, e.apply(social.ConsumerMovies, movieEvent(t, "catalog.movie.restored", movie, "Heat", 4, false)))
 
-			require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+ann.id+"/follow", me.token, nil).Status)
-			require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+bob.id+"/follow", me.token, nil).Status)
-			require.Empty(t, e.feed(me.token, "").Items)
-			require.Empty(t, e.feed(e.minter.User(t), "").Items, "someone following nobody")
-		})
-	}
+		require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+ann.id+"/follow", me.token, nil).Status)
+		require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/users/"+bob.id+"/follow", me.token, nil).Status)
+		require.Empty(t, e.feed(me.token, "").Items)
+		require.Empty(t, e.feed(e.minter.User(t), "").Items, "someone following nobody")
+	})
 }
 
 func reviewEventFrom(it socialapi.FeedItem) reviewsapi.ReviewEvent {

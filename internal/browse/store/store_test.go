@@ -387,66 +387,63 @@ func TestSearchCandidates(t *testing.T) {
 // row-by-row writes leave (and the indexes it dropped are back).
 func TestBulkLoadEqualsRowByRow(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			var bulk store.Bulk
-			for i := 0; i < 30; i++ {
-				id := fmt.Sprintf("m%02d", i)
-				rec := record(id, fmt.Sprint("Title ", i), "", i, rating(1, 1+i%10), []string{drama.ID},
-					store.Credit{Kind: "cast", PersonID: fmt.Sprint("p", i%7)})
-				rec.Live = i%5 != 0
-				bulk.Movies = append(bulk.Movies, rec)
-				bulk.Search = append(bulk.Search, store.SearchEntry{Kind: store.KindMovie, ID: id, Text: fmt.Sprint("title ", i), Item: []byte("{}")})
-			}
-			for i := 0; i < 7; i++ {
-				bulk.People = append(bulk.People, store.PersonRecord{ID: fmt.Sprint("p", i), Version: 1, Live: true, NameKey: fmt.Sprint("p", i), CreatedKey: "1", Doc: []byte("{}")})
-			}
-			bulk.Genres = []catalogapi.Genre{drama}
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		ctx := context.Background()
+		var bulk store.Bulk
+		for i := 0; i < 30; i++ {
+			id := fmt.Sprintf("m%02d", i)
+			rec := record(id, fmt.Sprint("Title ", i), "", i, rating(1, 1+i%10), []string{drama.ID},
+				store.Credit{Kind: "cast", PersonID: fmt.Sprint("p", i%7)})
+			rec.Live = i%5 != 0
+			bulk.Movies = append(bulk.Movies, rec)
+			bulk.Search = append(bulk.Search, store.SearchEntry{Kind: store.KindMovie, ID: id, Text: fmt.Sprint("title ", i), Item: []byte("{}")})
+		}
+		for i := 0; i < 7; i++ {
+			bulk.People = append(bulk.People, store.PersonRecord{ID: fmt.Sprint("p", i), Version: 1, Live: true, NameKey: fmt.Sprint("p", i), CreatedKey: "1", Doc: []byte("{}")})
+		}
+		bulk.Genres = []catalogapi.Genre{drama}
 
-			open := func() (*sqldb.DB, store.Store) {
-				db := sqldbtest.Open(t, engine)
-				require.NoError(t, sqldb.Migrate(ctx, db, "browse", store.Migrations))
-				st, err := store.New(db)
-				require.NoError(t, err)
-				return db, st
-			}
-			db1, st1 := open()
-			indexesBefore := indexes(t, db1)
-			require.NoError(t, store.BulkLoad(ctx, db1, bulk))
-			require.Equal(t, indexesBefore, indexes(t, db1), "the indexes are back")
-
-			db2, st2 := open()
-			require.NoError(t, db2.InTx(ctx, func(tx *sqldb.Tx) error {
-				for _, m := range bulk.Movies {
-					if err := st2.PutMovie(ctx, tx, m); err != nil {
-						return err
-					}
-				}
-				for _, p := range bulk.People {
-					if err := st2.PutPerson(ctx, tx, p); err != nil {
-						return err
-					}
-				}
-				for _, e := range bulk.Search {
-					if err := st2.PutSearch(ctx, tx, e); err != nil {
-						return err
-					}
-				}
-				return st2.UpsertGenres(ctx, tx, bulk.Genres)
-			}))
-			require.Equal(t, dumpAll(t, db2), dumpAll(t, db1))
-			cs, err := st1.SearchCandidates(ctx, db1, store.SearchQuery{Words: []string{"title", "2"}, Max: 5})
+		open := func() (*sqldb.DB, store.Store) {
+			db := sqldbtest.Open(t, engine)
+			require.NoError(t, sqldb.Migrate(ctx, db, "browse", store.Migrations))
+			st, err := store.New(db)
 			require.NoError(t, err)
-			require.Len(t, cs, 1, "the search index was filled")
+			return db, st
+		}
+		db1, st1 := open()
+		indexesBefore := indexes(t, db1)
+		require.NoError(t, store.BulkLoad(ctx, db1, bulk))
+		require.Equal(t, indexesBefore, indexes(t, db1), "the indexes are back")
 
-			require.NoError(t, db1.InTx(ctx, func(tx *sqldb.Tx) error { return st1.Truncate(ctx, tx) }))
-			for _, rows := range dumpAll(t, db1) {
-				require.LessOrEqual(t, len(rows), 1, "only the stats row is left")
+		db2, st2 := open()
+		require.NoError(t, db2.InTx(ctx, func(tx *sqldb.Tx) error {
+			for _, m := range bulk.Movies {
+				if err := st2.PutMovie(ctx, tx, m); err != nil {
+					return err
+				}
 			}
-		})
-	}
+			for _, p := range bulk.People {
+				if err := st2.PutPerson(ctx, tx, p); err != nil {
+					return err
+				}
+			}
+			for _, e := range bulk.Search {
+				if err := st2.PutSearch(ctx, tx, e); err != nil {
+					return err
+				}
+			}
+			return st2.UpsertGenres(ctx, tx, bulk.Genres)
+		}))
+		require.Equal(t, dumpAll(t, db2), dumpAll(t, db1))
+		cs, err := st1.SearchCandidates(ctx, db1, store.SearchQuery{Words: []string{"title", "2"}, Max: 5})
+		require.NoError(t, err)
+		require.Len(t, cs, 1, "the search index was filled")
+
+		require.NoError(t, db1.InTx(ctx, func(tx *sqldb.Tx) error { return st1.Truncate(ctx, tx) }))
+		for _, rows := range dumpAll(t, db1) {
+			require.LessOrEqual(t, len(rows), 1, "only the stats row is left")
+		}
+	})
 }
 
 func indexes(t *testing.T, db *sqldb.DB) []string {

@@ -213,53 +213,50 @@ func TestOutboxRelayConsumerEndToEnd(t *testing.T) {
 // them: on restart (same database, same NATS store) each arrives exactly once.
 func TestEventsSurviveCrashBeforePublish(t *testing.T) {
 	t.Parallel()
-	for _, engine := range sqldbtest.Engines {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			dbURL := sqldbtest.URL(t, engine)
-			natsDir := t.TempDir()
+	sqldbtest.EachEngine(t, func(t *testing.T, engine sqldb.Engine) {
+		ctx := context.Background()
+		dbURL := sqldbtest.URL(t, engine)
+		natsDir := t.TempDir()
 
-			// first life: commit events, no relay, then die
-			db1, err := sqldb.Open(ctx, "test", dbURL)
-			require.NoError(t, err)
-			prepare(t, db1)
-			bus1, err := events.StartEmbedded(ctx, natsDir)
-			require.NoError(t, err)
-			name, subject := events.StreamFor("test")
-			require.NoError(t, bus1.EnsureStream(ctx, name, subject))
-			envs := []events.Envelope{newEvent(t, "x"), newEvent(t, "y"), newEvent(t, "z")}
-			addEvents(t, ctx, db1, events.NewOutbox(db1), envs...)
-			require.NoError(t, bus1.Close())
-			require.NoError(t, db1.Close())
+		// first life: commit events, no relay, then die
+		db1, err := sqldb.Open(ctx, "test", dbURL)
+		require.NoError(t, err)
+		prepare(t, db1)
+		bus1, err := events.StartEmbedded(ctx, natsDir)
+		require.NoError(t, err)
+		name, subject := events.StreamFor("test")
+		require.NoError(t, bus1.EnsureStream(ctx, name, subject))
+		envs := []events.Envelope{newEvent(t, "x"), newEvent(t, "y"), newEvent(t, "z")}
+		addEvents(t, ctx, db1, events.NewOutbox(db1), envs...)
+		require.NoError(t, bus1.Close())
+		require.NoError(t, db1.Close())
 
-			// second life
-			db2, err := sqldb.Open(ctx, "test", dbURL)
-			require.NoError(t, err)
-			t.Cleanup(func() { db2.Close() })
-			prepare(t, db2)
-			bus := startBus(t, natsDir)
-			outbox := events.NewOutbox(db2)
-			backlog, err := outbox.Backlog(ctx)
-			require.NoError(t, err)
-			require.Equal(t, 3, backlog, "the committed events survived the crash")
-			require.Zero(t, streamMsgs(t, bus), "nothing was published before the crash")
+		// second life
+		db2, err := sqldb.Open(ctx, "test", dbURL)
+		require.NoError(t, err)
+		t.Cleanup(func() { db2.Close() })
+		prepare(t, db2)
+		bus := startBus(t, natsDir)
+		outbox := events.NewOutbox(db2)
+		backlog, err := outbox.Backlog(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 3, backlog, "the committed events survived the crash")
+		require.Zero(t, streamMsgs(t, bus), "nothing was published before the crash")
 
-			servicetest.Background(t, events.NewRelay(db2, outbox, bus, nil).Run)
-			consumer := events.NewConsumer(db2, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-restart", Stream: testStream}, Handler: applyEffect}, nil)
-			servicetest.Background(t, consumer.Run)
+		servicetest.Background(t, events.NewRelay(db2, outbox, bus, nil).Run)
+		consumer := events.NewConsumer(db2, bus, events.Subscription{Config: events.ConsumerConfig{Name: "test-restart", Stream: testStream}, Handler: applyEffect}, nil)
+		servicetest.Background(t, consumer.Run)
 
-			require.Eventually(t, func() bool {
-				return countRows(t, db2, `SELECT COUNT(*) FROM effects`) == len(envs)
-			}, servicetest.WaitFor, servicetest.Tick)
-			waitLagZero(t, consumer)
-			for _, env := range envs {
-				require.Equal(t, 1, effectCount(t, db2, env.ID))
-			}
-			require.Equal(t, uint64(3), streamMsgs(t, bus))
-			waitPublished(t, outbox)
-		})
-	}
+		require.Eventually(t, func() bool {
+			return countRows(t, db2, `SELECT COUNT(*) FROM effects`) == len(envs)
+		}, servicetest.WaitFor, servicetest.Tick)
+		waitLagZero(t, consumer)
+		for _, env := range envs {
+			require.Equal(t, 1, effectCount(t, db2, env.ID))
+		}
+		require.Equal(t, uint64(3), streamMsgs(t, bus))
+		waitPublished(t, outbox)
+	})
 }
 
 // The same event reaches the consumer twice (JetStream dedupe bypassed with

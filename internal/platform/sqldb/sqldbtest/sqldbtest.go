@@ -86,15 +86,22 @@ func PostgresURL(t testing.TB) string {
 	return u
 }
 
-// ForEachEngine runs fn as a parallel subtest per engine with a fresh database.
-func ForEachEngine(t *testing.T, fn func(t *testing.T, db *sqldb.DB)) {
+// EachEngine runs fn as a parallel subtest per engine, for tests that set
+// up their databases themselves (a whole service, several processes).
+func EachEngine(t *testing.T, fn func(t *testing.T, engine sqldb.Engine)) {
 	t.Helper()
 	for _, e := range Engines {
 		t.Run(string(e), func(t *testing.T) {
 			t.Parallel()
-			fn(t, Open(t, e))
+			fn(t, e)
 		})
 	}
+}
+
+// ForEachEngine runs fn as a parallel subtest per engine with a fresh database.
+func ForEachEngine(t *testing.T, fn func(t *testing.T, db *sqldb.DB)) {
+	t.Helper()
+	EachEngine(t, func(t *testing.T, e sqldb.Engine) { fn(t, Open(t, e)) })
 }
 
 func randomHex(n int) string {
